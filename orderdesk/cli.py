@@ -1,0 +1,445 @@
+"""`orderdesk`: the admin command line, and the composition root that starts the TUI.
+
+Thin: parse, call a use case, print (Rich tables for people, `--json` for scripts). Heavy modules
+(Textual, APScheduler, Alembic) are imported only by the commands that need them, because admins
+and scripts call this many times a minute.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, Optional
+
+import typer
+
+from orderdesk.clock import Clock, SystemClock
+from orderdesk.errors import DeskError
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlmodel import Session
+
+app = typer.Typer(
+    name="orderdesk",
+    help="The order desk: run with no command to open the terminal desk; the commands administer it.",
+    no_args_is_help=False,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+orders_app = typer.Typer(help="Orders: import, list, show.", no_args_is_help=True)
+users_app = typer.Typer(help="Employees: list and add.", no_args_is_help=True)
+app.add_typer(orders_app, name="orders")
+app.add_typer(users_app, name="users")
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.")]
+
+
+def default_db() -> str:
+    from platformdirs import user_data_dir
+
+    return str(Path(user_data_dir("orderdesk")) / "orderdesk.db")
+
+
+@dataclass
+class State:
+    """What every command shares; tests pass their own with a fixed clock."""
+
+    clock: Clock = field(default_factory=SystemClock)
+    db: str = ""
+    _engine: Engine | None = None
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            from storage.db import make_engine
+
+            self._engine = make_engine(self.db)
+        return self._engine
+
+
+def fail(message: str) -> NoReturn:
+    typer.echo(f"orderdesk: {message}", err=True)
+    raise typer.Exit(1)
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """A user's mistake is one line on stderr and exit code 1, never a traceback."""
+    from sqlalchemy.exc import OperationalError
+
+    try:
+        yield
+    except DeskError as exc:
+        fail(str(exc))
+    except OperationalError as exc:
+        fail(f"database error: {exc.orig}")
+
+
+def state(ctx: typer.Context) -> State:
+    return ctx.find_root().obj  # type: ignore[no-any-return]
+
+
+def ready_engine(ctx: typer.Context) -> Engine:
+    """The engine of a database that has the current schema, or a one-line error saying what to do."""
+    st = state(ctx)
+    from storage.db import database_url
+    from storage.migrate import latest_revision
+
+    url = database_url(st.db)
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+        fail(f"no database at {st.db}; create it with `orderdesk --db {st.db} init`")
+    with user_errors():
+        from sqlalchemy import text
+
+        with st.engine.connect() as connection:
+            try:
+                revision = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+            except Exception:
+                revision = None
+    if revision is None:
+        fail(f"{st.db} is not an orderdesk database yet; run `orderdesk --db {st.db} init`")
+    if revision != latest_revision():
+        fail(f"{st.db} has an older schema ({revision}); run `orderdesk --db {st.db} init` to upgrade it")
+    return st.engine
+
+
+@contextmanager
+def writing(ctx: typer.Context) -> Iterator[Session]:
+    from storage.db import write_session
+
+    with user_errors(), write_session(ready_engine(ctx)) as session:
+        yield session
+
+
+@contextmanager
+def reading(ctx: typer.Context) -> Iterator[Session]:
+    from storage.db import read_session
+
+    with user_errors(), read_session(ready_engine(ctx)) as session:
+        yield session
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def console() -> Any:
+    from rich.console import Console
+
+    return Console()
+
+
+def table(title: str | None, columns: list[str], rows: list[list[Any]]) -> Any:
+    from rich.table import Table
+
+    t = Table(title=title, title_justify="left", header_style="bold")
+    for column in columns:
+        t.add_column(column, justify="right" if column in ("total", "count", "sum", "open", "qty", "price") else "left")
+    for row in rows:
+        t.add_row(*["" if v is None else str(v) for v in row])
+    return t
+
+
+@app.callback(invoke_without_command=True)
+def main_callback(
+    ctx: typer.Context,
+    db: Annotated[
+        Optional[str],
+        typer.Option("--db", envvar="ORDERDESK_DB", help="Database: a file path or a SQLAlchemy URL."),
+    ] = None,
+) -> None:
+    if ctx.obj is None:
+        ctx.obj = State()
+    ctx.obj.db = db or ctx.obj.db or default_db()
+    if ctx.invoked_subcommand is None:
+        run_tui(ctx)
+
+
+def run_tui(ctx: typer.Context) -> None:
+    engine = ready_engine(ctx)
+    from orderdesk.desk import Desk
+    from screens.app import OrderDeskApp
+
+    OrderDeskApp(desk=Desk(engine, state(ctx).clock)).run()
+
+
+# ----------------------------------------------------------------------------------- set-up
+
+
+@app.command()
+def init(
+    ctx: typer.Context,
+    sample: Annotated[bool, typer.Option("--sample", help="Also load sample_data/ (demo stores, staff, orders).")] = False,
+) -> None:
+    """Create the database schema, or upgrade it to the current version."""
+    st = state(ctx)
+    from storage.db import database_url
+    from storage.migrate import upgrade
+
+    url = database_url(st.db)
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    with user_errors():
+        upgrade(st.engine)
+    typer.echo(f"schema ready in {st.db}", err=True)
+    if sample:
+        from orderdesk.config import read_config
+        from orderdesk.importing import import_orders, read_orders
+        from orderdesk.sample import sample_files, shift_to
+        from orderdesk.setup import apply_config
+
+        with user_errors():
+            config_path, orders_path = sample_files()
+            config = read_config(config_path)
+            rows = shift_to(read_orders(orders_path), st.clock.now())
+        with writing(ctx) as session:
+            apply_config(session=session, config=config, clock=st.clock, source=str(config_path))
+            result = import_orders(session=session, rows=rows, clock=st.clock, source=str(orders_path))
+        typer.echo(f"sample data loaded: {len(result.imported)} orders", err=True)
+
+
+@app.command()
+def load(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="Configuration file (TOML).", show_default=False)],
+    as_json: JsonOption = False,
+) -> None:
+    """Load stores, groups, employees, customers, pipelines, timed moves and settings (idempotent)."""
+    from orderdesk.config import read_config
+    from orderdesk.setup import apply_config
+
+    with user_errors():
+        config = read_config(file)
+    with writing(ctx) as session:
+        summary = apply_config(session=session, config=config, clock=state(ctx).clock, source=str(file))
+    if as_json:
+        print_json({section: dict(counts) for section, counts in summary.items()})
+        return
+    rows = [
+        [section, c["created"], c["updated"], c["unchanged"], c["deactivated"]] for section, c in summary.items()
+    ]
+    console().print(table(f"loaded {file}", ["section", "created", "updated", "unchanged", "deactivated"], rows))
+
+
+# ----------------------------------------------------------------------------------- orders
+
+
+@orders_app.command("import")
+def orders_import(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="Orders as JSON (a list) or CSV (a row per item).", show_default=False)],
+    as_json: JsonOption = False,
+) -> None:
+    """Import orders, all or nothing; numbers that already exist are skipped and reported."""
+    from orderdesk.importing import import_orders, read_orders
+
+    with user_errors():
+        rows = read_orders(file)
+    with progress_bar(enabled=not as_json and sys.stderr.isatty(), label="importing") as advance:
+        with writing(ctx) as session:
+            result = import_orders(session=session, rows=rows, clock=state(ctx).clock, source=str(file), progress=advance)
+    if as_json:
+        print_json(result.as_dict())
+        return
+    typer.echo(f"imported {len(result.imported)} orders ({result.customers_created} new customers)")
+    if result.skipped:
+        shown = ", ".join(result.skipped[:10]) + (", …" if len(result.skipped) > 10 else "")
+        typer.echo(f"skipped {len(result.skipped)} that already exist: {shown}")
+
+
+@contextmanager
+def progress_bar(*, enabled: bool, label: str) -> Iterator[Callable[[int, int], None] | None]:
+    if not enabled:
+        yield None
+        return
+    from rich.progress import Progress
+
+    with Progress(console=console().__class__(stderr=True), transient=True) as progress:
+        task = progress.add_task(label, total=None)
+
+        def advance(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        yield advance
+
+
+@orders_app.command("list")
+def orders_list(
+    ctx: typer.Context,
+    status: Annotated[Optional[str], typer.Option(help="Only orders in this status (stage code).")] = None,
+    manager: Annotated[Optional[str], typer.Option(help="Only this manager's orders (login).")] = None,
+    unassigned: Annotated[bool, typer.Option("--unassigned", help="Only orders with no manager.")] = False,
+    overdue: Annotated[bool, typer.Option("--overdue", help="Only orders past their stage's time limit.")] = False,
+    store: Annotated[Optional[str], typer.Option(help="Only this store's orders (code).")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many, newest first; 0 = all.", min=0)] = 500,
+    as_json: JsonOption = False,
+) -> None:
+    """Orders, newest first."""
+    from orderdesk.accounts import get_employee
+    from orderdesk.orders import list_orders
+    from orderdesk.reference import store_id
+    from storage.queries import OrderFilter
+
+    now = state(ctx).clock.now()
+    with reading(ctx) as session:
+        flt = OrderFilter(
+            status=status,
+            manager_id=get_employee(session, manager).id if manager else None,
+            unassigned=unassigned,
+            overdue_at=now if overdue else None,
+            store_id=store_id(session, store) if store else None,
+        )
+        page = list_orders(session=session, now=now, flt=flt, limit=limit or None, with_items=as_json)
+    if as_json:
+        print_json(page.rows)
+    else:
+        rows = [
+            [o["number"], o["store"], o["status"] + (" (late)" if o["overdue"] else ""), o["customer"]["name"],
+             o["manager"] or "—", o["total"], o["created_at"]]
+            for o in page.rows
+        ]  # fmt: skip
+        console().print(table(None, ["number", "store", "status", "customer", "manager", "total", "created"], rows))
+    if page.total > len(page.rows):
+        typer.echo(f"showing {len(page.rows)} of {page.total}; use --limit 0 for all", err=True)
+
+
+@orders_app.command("show")
+def orders_show(
+    ctx: typer.Context,
+    number: Annotated[str, typer.Argument(help="Order number.", show_default=False)],
+    as_json: JsonOption = False,
+) -> None:
+    """One order with its items, customer, manager, stage and due time."""
+    from orderdesk.orders import show_order
+
+    with reading(ctx) as session:
+        order = show_order(session=session, number=number, now=state(ctx).clock.now())
+    if as_json:
+        print_json(order)
+        return
+    c = order["customer"]
+    lines = [
+        f"order {order['number']}  store {order['store']}  channel {order['channel']}  type {order['type']}",
+        f"status   {order['status']} ({order['stage']})" + ("  LATE" if order["overdue"] else ""),
+        f"due      {order['stage_due_at'] or '—'}",
+        f"payment  {order['payment_method'] or '—'}, {order['payment_status']}",
+        f"delivery {order['delivery']['method'] or '—'}, {order['delivery']['cost']}",
+        f"customer {c['name']}  {c['phone'] or ''}  {c['email'] or ''}  {c['city'] or ''}".rstrip(),
+        f"manager  {order['manager'] or '— (unassigned)'}   contractor {order['contractor'] or '—'}",
+        f"created  {order['created_at']}",
+    ]
+    out = console()
+    out.print("\n".join(lines), highlight=False, markup=False)
+    rows = [[i["sku"], i["name"], i["qty"], i["price"], i["discount"]] for i in order["items"]]
+    out.print(table(None, ["sku", "name", "qty", "price", "discount"], rows))
+    out.print(f"discount {order['discount']}   total {order['total']}", highlight=False)
+
+
+# ----------------------------------------------------------------------------------- users
+
+
+@users_app.command("list")
+def users_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """Employees with their roles, groups and presence."""
+    from orderdesk.accounts import list_employees
+
+    with reading(ctx) as session:
+        employees = list_employees(session=session)
+    if as_json:
+        print_json(employees)
+        return
+    rows = [
+        [e["login"], e["name"], ", ".join(e["roles"]), ", ".join(e["groups"]), e["city"],
+         "yes" if e["active"] else "no", e["presence"]]
+        for e in employees
+    ]  # fmt: skip
+    console().print(table(None, ["login", "name", "roles", "groups", "city", "active", "presence"], rows))
+
+
+@users_app.command("add")
+def users_add(
+    ctx: typer.Context,
+    login: Annotated[str, typer.Argument(show_default=False)],
+    name: Annotated[str, typer.Option(help="Full name.", show_default=False)],
+    role: Annotated[list[str], typer.Option("--role", help="A role (repeat for several).", show_default=False)],
+    password: Annotated[
+        str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True, envvar="ORDERDESK_PASSWORD")
+    ],
+    group: Annotated[Optional[list[str]], typer.Option("--group", help="A user group (repeatable).")] = None,
+    city: Annotated[Optional[str], typer.Option()] = None,
+    email: Annotated[Optional[str], typer.Option()] = None,
+) -> None:
+    """Add an employee."""
+    from orderdesk.accounts import add_employee
+
+    with writing(ctx) as session:
+        add_employee(
+            session=session, clock=state(ctx).clock, login=login, name=name, roles=role,
+            password=password, groups=group or [], city=city, email=email,
+        )  # fmt: skip
+    typer.echo(f"added {login}")
+
+
+# ----------------------------------------------------------------------------------- reports
+
+
+@app.command()
+def audit(
+    ctx: typer.Context,
+    order: Annotated[Optional[str], typer.Option(help="Only this order's history (number).")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many, newest first; 0 = all.", min=0)] = 200,
+    as_json: JsonOption = False,
+) -> None:
+    """The audit log: who or which rule changed what, when, before → after."""
+    from orderdesk.history import audit_log
+
+    with reading(ctx) as session:
+        events = audit_log(session=session, order_number=order, limit=limit or None)
+    if as_json:
+        print_json(events)
+        return
+    rows = [[e["at"], e["actor"] or f"rule: {e['rule']}", e["order"] or "", e["action"], _change(e)] for e in events]
+    console().print(table(None, ["at", "who", "order", "action", "change"], rows))
+
+
+def _change(event: dict[str, Any]) -> str:
+    before, after = event["before"] or {}, event["after"] or {}
+    if before:
+        return ", ".join(f"{k}: {before.get(k)} → {after.get(k)}" for k in sorted(set(before) | set(after)))
+    return ", ".join(f"{k}: {v}" for k, v in after.items() if not isinstance(v, dict))
+
+
+@app.command()
+def stats(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """Undistributed orders (count and sum, per store) and the load per manager."""
+    from orderdesk.orders import stats as desk_stats
+
+    with reading(ctx) as session:
+        data = desk_stats(session=session)
+    if as_json:
+        print_json(data)
+        return
+    u = data["undistributed"]
+    out = console()
+    rows = [[s["store"], s["name"], s["count"], s["sum"]] for s in u["stores"]]
+    rows.append(["all", "", u["count"], u["sum"]])
+    out.print(table("undistributed orders", ["store", "name", "count", "sum"], rows))
+    rows = [[m["login"], m["name"], m["presence"], m["open"], m["sum"]] for m in data["managers"]]
+    out.print(table("open orders per manager", ["login", "name", "presence", "open", "sum"], rows))
+
+
+def main() -> None:
+    try:
+        app(obj=State())
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

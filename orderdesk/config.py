@@ -1,0 +1,208 @@
+"""The configuration file (`orderdesk load FILE.toml`): its shape, read and checked without a database.
+
+References between sections (a group's stores, an employee's groups, …) are checked by
+`orderdesk.setup` against the file and the database together, before anything is written.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+
+from orderdesk.errors import InvalidInput
+from orderdesk.validation import Code, Duration, Money, Strict, first_error, read_text
+from orderdesk.workflow import STAGE_KINDS
+
+ROLES_KNOWN = ("admin", "supervisor", "manager", "contractor")
+PRESENCES = ("free", "busy", "break", "offline")
+
+
+class WorkloadLimit(Strict):
+    statuses: list[Code] = Field(min_length=1)
+    max: int = Field(ge=0)
+
+
+class DistributionSettings(Strict):
+    enabled: bool = True
+    mode: Literal["none", "equal"] = "equal"
+    check_responsible_online: bool = True
+    priority: Literal["oldest_first", "newest_first"] = "oldest_first"
+    max_age: Duration = 90 * 86400
+    workload_limit: WorkloadLimit | None = None
+
+
+class Settings(Strict):
+    managers_see_all: bool = False
+    manager_from_registrar: bool = False
+    show_undistributed: bool = True
+    session_timeout: Duration = 120
+    distribution: DistributionSettings = DistributionSettings()
+
+
+class Named(Strict):
+    code: Code
+    name: str
+
+
+class StoreIn(Named):
+    timezone: str = "UTC"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f'"{value}" is not a time zone (e.g. "Europe/London")') from None
+        return value
+
+
+class PaymentMethodIn(Named):
+    cash: bool = False
+
+
+class DeliveryMethodIn(Named):
+    price: Money = 0
+
+
+class GroupIn(Named):
+    process_orders: bool = False
+    stores: list[Code] = []
+    channels: list[Code] = []
+    order_types: list[Code] = []
+
+
+class EmployeeIn(Strict):
+    login: Code
+    name: str
+    roles: list[Code] = Field(min_length=1)
+    groups: list[Code] = []
+    city: str | None = None
+    email: str | None = None
+    password: str | None = None
+    statuses: list[Code] = []
+    active: bool = True
+
+
+class CustomerIn(Strict):
+    name: str = Field(min_length=1)
+    kind: Literal["person", "company"] = "person"
+    phone: str | None = None
+    email: str | None = None
+    city: str | None = None
+    manager: Code | None = None
+    registered_by: Code | None = None
+
+    @model_validator(mode="after")
+    def _reachable(self) -> CustomerIn:
+        if not self.phone and not self.email:
+            raise ValueError("needs a phone or an email (customers are matched by them)")
+        return self
+
+
+class StageIn(Strict):
+    store: Code
+    code: Code
+    name: str
+    time_limit: Duration | None = None
+    owner: str | list[Code] = "manager"
+    payment_methods: list[Code] = []
+    delivery_methods: list[Code] = []
+    kind: str = "open"
+    active: bool = True
+
+    @field_validator("kind")
+    @classmethod
+    def _kind(cls, value: str) -> str:
+        if value not in STAGE_KINDS:
+            raise ValueError(f'"{value}" is not a stage kind ({", ".join(STAGE_KINDS)})')
+        return value
+
+    @field_validator("owner")
+    @classmethod
+    def _owner(cls, value: str | list[str]) -> str | list[str]:
+        if isinstance(value, list):
+            if not value:
+                raise ValueError('an empty list of employees; say "manager" for the order\'s manager')
+            return value
+        if value == "manager" or (value.startswith("role:") and value.removeprefix("role:").strip()):
+            return value
+        raise ValueError(f'"{value}" is not an owner ("manager", "role:NAME" or a list of logins)')
+
+
+class NoticeIn(Strict):
+    role: Code
+    before: Duration
+
+
+class AutoMoveIn(Strict):
+    store: Code
+    from_: list[Code] = Field(alias="from", min_length=1)
+    after: Duration
+    to: Code
+    notice: NoticeIn | None = None
+
+    @model_validator(mode="after")
+    def _notice_fits(self) -> AutoMoveIn:
+        if self.notice and self.notice.before >= self.after:
+            raise ValueError("notice.before must be shorter than after")
+        return self
+
+
+class DeskConfig(Strict):
+    settings: Settings | None = None
+    stores: list[StoreIn] = []
+    channels: list[Named] = []
+    order_types: list[Named] = []
+    payment_methods: list[PaymentMethodIn] = []
+    delivery_methods: list[DeliveryMethodIn] = []
+    groups: list[GroupIn] = []
+    employees: list[EmployeeIn] = []
+    customers: list[CustomerIn] = []
+    stages: list[StageIn] = []
+    automoves: list[AutoMoveIn] = []
+
+
+def parse_config(text: str, *, source: str) -> DeskConfig:
+    """The checked configuration, or InvalidInput with one line naming the key path."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InvalidInput(f"{source}: not valid TOML: {exc}") from None
+    try:
+        config = DeskConfig.model_validate(raw)
+    except ValidationError as exc:
+        raise InvalidInput(first_error(exc, prefix=f"{source}: ")) from None
+    _check_unique(config, source)
+    return config
+
+
+def read_config(path: Path) -> DeskConfig:
+    return parse_config(read_text(path), source=str(path))
+
+
+def _check_unique(config: DeskConfig, source: str) -> None:
+    keyed = {
+        "stores": lambda x: x.code,
+        "channels": lambda x: x.code,
+        "order_types": lambda x: x.code,
+        "payment_methods": lambda x: x.code,
+        "delivery_methods": lambda x: x.code,
+        "groups": lambda x: x.code,
+        "employees": lambda x: x.login,
+        "stages": lambda x: (x.store, x.code),
+    }
+    for section, key in keyed.items():
+        seen: dict[object, int] = {}
+        for index, entry in enumerate(getattr(config, section)):
+            k = key(entry)
+            if k in seen:
+                shown = "/".join(k) if isinstance(k, tuple) else k
+                raise InvalidInput(
+                    f'{source}: {section}[{index}]: duplicate "{shown}" (already at {section}[{seen[k]}])'
+                )
+            seen[k] = index

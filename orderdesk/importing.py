@@ -1,0 +1,497 @@
+"""Use case `import_orders`: orders from a JSON or CSV file, all or nothing.
+
+Reading (`read_orders`) checks the shape of every row without the database; `import_orders` checks
+references (stores, channels, statuses, logins) and writes everything in one transaction. Order
+numbers that already exist are skipped and reported, never duplicated.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timezone
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, ValidationError, model_validator
+from sqlalchemy import insert
+from sqlmodel import Session, select
+
+from orderdesk.binding import customer_manager_after_assignment
+from orderdesk.clock import Clock
+from orderdesk.customers import normalise_email, phone_key
+from orderdesk.errors import InvalidInput
+from orderdesk.money import format_money
+from orderdesk.pipelines import load_pipelines
+from orderdesk.validation import AwareDatetime, Code, Money, Strict, describe, location, read_text
+from orderdesk.workflow import first_stage, stage_due_at
+from storage.models import (
+    AuditEvent,
+    Channel,
+    Customer,
+    DeliveryMethod,
+    Employee,
+    Order,
+    OrderItem,
+    OrderType,
+    PaymentMethod,
+    Store,
+)
+
+PAYMENT_STATUSES = ("unpaid", "paid", "refunded")
+BATCH = 2000
+
+
+class ItemIn(Strict):
+    sku: Code
+    name: str = Field(min_length=1)
+    qty: int = Field(gt=0)
+    price: Money
+    discount: Money = 0
+
+
+class OrderCustomerIn(Strict):
+    name: str = Field(min_length=1)
+    kind: Literal["person", "company"] = "person"
+    phone: str | None = None
+    email: str | None = None
+    city: str | None = None
+    manager: Code | None = None
+
+    @model_validator(mode="after")
+    def _reachable(self) -> OrderCustomerIn:
+        if not phone_key(self.phone) and not normalise_email(self.email):
+            raise ValueError("needs a phone or an email (customers are matched by them)")
+        return self
+
+
+class DeliveryIn(Strict):
+    method: Code
+    cost: Money | None = None
+
+
+class OrderIn(Strict):
+    number: Code
+    extra_number: str | None = None
+    store: Code
+    channel: Code
+    type: Code = "regular"
+    created_at: AwareDatetime
+    status: Code | None = None
+    status_entered_at: AwareDatetime | None = None
+    payment_status: Literal["unpaid", "paid", "refunded"] = "unpaid"
+    customer: OrderCustomerIn
+    items: list[ItemIn] = Field(min_length=1)
+    payment_method: Code | None = None
+    delivery: DeliveryIn | None = None
+    discount: Money = 0
+    total: Money | None = None
+    manager: Code | None = None
+    contractor: Code | None = None
+
+    def items_total(self) -> int:
+        return sum(item.qty * item.price - item.discount for item in self.items)
+
+
+@dataclass
+class OrderRow:
+    """An order read from a file, with where it came from for error messages."""
+
+    order: OrderIn
+    row: int
+    columns: dict[tuple[Any, ...], str] = field(default_factory=dict)  # CSV: field path → "row N, column C"
+
+    def where(self, loc: tuple[Any, ...] = ()) -> str:
+        if loc in self.columns:
+            return f"{self.columns[loc]} ({self.order.number})"
+        label = f"row {self.row} ({self.order.number})"
+        return f"{label}: {location(loc)}" if loc else label
+
+
+@dataclass
+class ImportResult:
+    imported: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # numbers that already existed
+    customers_created: int = 0
+    total: int = 0  # sum of the imported orders' totals, minor units
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "imported": len(self.imported),
+            "skipped": self.skipped,
+            "customers_created": self.customers_created,
+            "total": format_money(self.total),
+        }
+
+
+# ----------------------------------------------------------------------------------- reading files
+
+
+def read_orders(path: Path) -> list[OrderRow]:
+    """Every order of a JSON or CSV file, checked for shape, or InvalidInput naming row and field."""
+    suffix = path.suffix.lower()
+    if suffix not in (".json", ".csv"):
+        raise InvalidInput(f"{path}: unknown file type {suffix or '(none)'!r}; orders come as .json or .csv")
+    text = read_text(path)
+    rows = _read_json(text, path) if suffix == ".json" else _read_csv(text, path)
+    if not rows:
+        raise InvalidInput(f"{path}: no orders in the file")
+    seen: dict[str, int] = {}
+    for entry in rows:
+        number = entry.order.number
+        if number in seen:
+            raise InvalidInput(f"{path}: {entry.where()}: number {number} is already used at row {seen[number]}")
+        seen[number] = entry.row
+    return rows
+
+
+def _read_json(text: str, path: Path) -> list[OrderRow]:
+    try:
+        data = json.loads(text, parse_float=Decimal)
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(f"{path}: not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from None
+    except RecursionError:
+        raise InvalidInput(f"{path}: not valid JSON: nested too deeply") from None
+    if isinstance(data, dict) and isinstance(data.get("orders"), list):
+        data = data["orders"]
+    if not isinstance(data, list):
+        raise InvalidInput(f"{path}: expected a JSON list of orders, found {type(data).__name__}")
+    rows = []
+    for index, raw in enumerate(data, start=1):
+        if not isinstance(raw, dict):
+            raise InvalidInput(f"{path}: row {index}: expected an order object, found {type(raw).__name__}")
+        try:
+            order = OrderIn.model_validate(raw)
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            number = raw.get("number")
+            label = f"row {index}" + (f" ({number})" if isinstance(number, str) and number else "")
+            raise InvalidInput(f"{path}: {label}: {location(error['loc'])}: {describe(error)}") from None
+        rows.append(OrderRow(order=order, row=index))
+    return rows
+
+
+# CSV: one row per item, the order's fields repeated on each of its rows.
+_CSV_ORDER = {
+    "number": ("number",),
+    "extra_number": ("extra_number",),
+    "store": ("store",),
+    "channel": ("channel",),
+    "type": ("type",),
+    "created_at": ("created_at",),
+    "status": ("status",),
+    "status_entered_at": ("status_entered_at",),
+    "payment_status": ("payment_status",),
+    "manager": ("manager",),
+    "contractor": ("contractor",),
+    "customer_name": ("customer", "name"),
+    "customer_kind": ("customer", "kind"),
+    "customer_phone": ("customer", "phone"),
+    "customer_email": ("customer", "email"),
+    "customer_city": ("customer", "city"),
+    "customer_manager": ("customer", "manager"),
+    "payment_method": ("payment_method",),
+    "delivery_method": ("delivery", "method"),
+    "delivery_cost": ("delivery", "cost"),
+    "discount": ("discount",),
+    "total": ("total",),
+}
+_CSV_ITEM = {"sku": "sku", "item_name": "name", "qty": "qty", "price": "price", "item_discount": "discount"}
+_CSV_REQUIRED = ("number", "store", "channel", "created_at", "customer_name", "sku", "item_name", "qty", "price")
+
+
+def _read_csv(text: str, path: Path) -> list[OrderRow]:
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = [h.strip() for h in next(reader)]
+    except csv.Error as exc:
+        raise InvalidInput(f"{path}: row 1: not valid CSV: {exc}") from None
+    known = set(_CSV_ORDER) | set(_CSV_ITEM)
+    for name in header:
+        if name not in known:
+            raise InvalidInput(f'{path}: row 1: unknown column "{name}" (known: {", ".join(sorted(known))})')
+    for name in _CSV_REQUIRED:
+        if name not in header:
+            raise InvalidInput(f'{path}: row 1: missing column "{name}"')
+    if len(set(header)) != len(header):
+        raise InvalidInput(f"{path}: row 1: a column is named twice")
+    orders: dict[str, dict[str, Any]] = {}
+    try:
+        for values in reader:
+            line = reader.line_num
+            if not any(v.strip() for v in values):
+                continue
+            if len(values) != len(header):
+                raise InvalidInput(f"{path}: row {line}: {len(values)} fields, the header has {len(header)}")
+            cells = {name: value.strip() for name, value in zip(header, values)}
+            _add_csv_row(orders, cells, line, path)
+    except csv.Error as exc:
+        raise InvalidInput(f"{path}: row {reader.line_num}: not valid CSV: {exc}") from None
+    rows = []
+    for number, entry in orders.items():
+        try:
+            order = OrderIn.model_validate(entry["data"])
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            loc = tuple(error["loc"])
+            where = entry["columns"].get(loc) or entry["columns"].get(loc[:1]) or f"row {entry['row']}"
+            raise InvalidInput(f"{path}: {where} ({number}): {describe(error)}") from None
+        rows.append(OrderRow(order=order, row=entry["row"], columns=entry["columns"]))
+    return rows
+
+
+def _add_csv_row(orders: dict[str, dict[str, Any]], cells: dict[str, str], line: int, path: Path) -> None:
+    number = cells.get("number", "")
+    if not number:
+        raise InvalidInput(f"{path}: row {line}, column number: is required")
+    entry = orders.get(number)
+    if entry is None:
+        data: dict[str, Any] = {"items": []}
+        columns: dict[tuple[Any, ...], str] = {}
+        for name, target in _CSV_ORDER.items():
+            value = cells.get(name, "")
+            if value == "":
+                continue
+            parent = data
+            for key in target[:-1]:
+                parent = parent.setdefault(key, {})
+            parent[target[-1]] = value
+            columns[target] = f"row {line}, column {name}"
+        entry = orders[number] = {"data": data, "row": line, "columns": columns}
+    else:
+        for name, target in _CSV_ORDER.items():
+            first = entry["columns"].get(target)
+            if cells.get(name, "") != _dig(entry["data"], target):
+                raise InvalidInput(
+                    f"{path}: row {line}, column {name} ({number}): "
+                    f"differs from the order's first row {entry['row']} ({first or 'empty'})"
+                )
+    index = len(entry["data"]["items"])
+    entry["data"]["items"].append({key: cells[name] for name, key in _CSV_ITEM.items() if cells.get(name, "") != ""})
+    for name, key in _CSV_ITEM.items():
+        entry["columns"][("items", index, key)] = f"row {line}, column {name}"
+    entry["columns"][("items", index)] = f"row {line}"
+
+
+def _dig(data: dict[str, Any], path: tuple[str, ...]) -> str:
+    for key in path:
+        if not isinstance(data, dict) or key not in data:
+            return ""
+        data = data[key]
+    return data  # type: ignore[return-value]
+
+
+# ----------------------------------------------------------------------------------- writing
+
+
+def import_orders(
+    *,
+    session: Session,
+    rows: list[OrderRow],
+    clock: Clock,
+    source: str,
+    progress: Callable[[int, int], None] | None = None,
+) -> ImportResult:
+    lookups = _Lookups(session)
+    existing = _existing_numbers(session, [r.order.number for r in rows])
+    fresh = [r for r in rows if r.order.number not in existing]
+    for entry in fresh:
+        lookups.check(entry, source)
+    result = ImportResult(skipped=[r.order.number for r in rows if r.order.number in existing])
+    now = clock.now()
+    customers = _CustomerBook(session, now)
+    for start in range(0, len(fresh), BATCH):
+        batch = fresh[start : start + BATCH]
+        _write_batch(session, batch, lookups, customers, now, result)
+        if progress:
+            progress(start + len(batch), len(fresh))
+    customers.save_bindings()
+    result.customers_created = customers.created
+    return result
+
+
+def _existing_numbers(session: Session, numbers: list[str]) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(numbers), 500):
+        chunk = numbers[start : start + 500]
+        found.update(session.exec(select(Order.number).where(Order.number.in_(chunk))))  # type: ignore[union-attr]
+    return found
+
+
+class _Lookups:
+    def __init__(self, session: Session) -> None:
+        def ids(table: Any) -> dict[str, int]:
+            return {code: id_ for id_, code in session.exec(select(table.id, table.code))}
+
+        self.stores = ids(Store)
+        self.channels = ids(Channel)
+        self.types = ids(OrderType)
+        self.payment = ids(PaymentMethod)
+        self.delivery = ids(DeliveryMethod)
+        self.delivery_price = dict(session.exec(select(DeliveryMethod.code, DeliveryMethod.price)).all())
+        self.logins = {login: id_ for id_, login in session.exec(select(Employee.id, Employee.login))}
+        self.pipelines = load_pipelines(session)
+
+    def check(self, entry: OrderRow, source: str) -> None:
+        o = entry.order
+
+        def need(known: dict[str, Any], value: str | None, loc: tuple[Any, ...], what: str) -> None:
+            if value is not None and value not in known:
+                raise InvalidInput(f'{source}: {entry.where(loc)}: unknown {what} "{value}"')
+
+        need(self.stores, o.store, ("store",), "store")
+        need(self.channels, o.channel, ("channel",), "channel")
+        need(self.types, o.type, ("type",), "order type")
+        need(self.payment, o.payment_method, ("payment_method",), "payment method")
+        if o.delivery:
+            need(self.delivery, o.delivery.method, ("delivery", "method"), "delivery method")
+        need(self.logins, o.manager, ("manager",), "employee")
+        need(self.logins, o.contractor, ("contractor",), "employee")
+        need(self.logins, o.customer.manager, ("customer", "manager"), "employee")
+        stages = self.pipelines.get(o.store, [])
+        if o.status is not None:
+            if o.status not in {s.code for s in stages}:
+                raise InvalidInput(f'{source}: {entry.where(("status",))}: "{o.status}" is not a status of store {o.store}')
+        elif self.first_stage(o) is None:
+            raise InvalidInput(f"{source}: {entry.where()}: store {o.store} has no stage this order can start in")
+        computed = self.total(o)
+        if o.total is not None and o.total != computed:
+            raise InvalidInput(
+                f"{source}: {entry.where(('total',))}: {format_money(o.total)} disagrees with "
+                f"items − discounts + delivery = {format_money(computed)}"
+            )
+        if computed < 0:
+            raise InvalidInput(f"{source}: {entry.where(('discount',))}: discounts exceed the order's value")
+
+    def first_stage(self, o: OrderIn) -> Any:
+        return first_stage(
+            self.pipelines.get(o.store, []),
+            payment_method=o.payment_method,
+            delivery_method=o.delivery.method if o.delivery else None,
+        )
+
+    def delivery_cost(self, o: OrderIn) -> int:
+        if o.delivery is None:
+            return 0
+        return o.delivery.cost if o.delivery.cost is not None else self.delivery_price[o.delivery.method]
+
+    def total(self, o: OrderIn) -> int:
+        return o.items_total() - o.discount + self.delivery_cost(o)
+
+
+class _CustomerBook:
+    """Customers by phone and e-mail, loaded once; new ones are created as the file names them."""
+
+    def __init__(self, session: Session, now: Any) -> None:
+        self.session = session
+        self.now = now
+        self.by_phone: dict[str, int] = {}
+        self.by_email: dict[str, int] = {}
+        self.manager: dict[int, int | None] = {}
+        for id_, key, email, manager in session.exec(
+            select(Customer.id, Customer.phone_key, Customer.email, Customer.manager_id).order_by(Customer.id.desc())  # type: ignore[union-attr]
+        ):
+            if key:
+                self.by_phone[key] = id_
+            if email:
+                self.by_email[email] = id_
+            self.manager[id_] = manager
+        self.bound: dict[int, int] = {}
+        self.created = 0
+
+    def resolve(self, c: OrderCustomerIn, logins: dict[str, int]) -> int:
+        key, email = phone_key(c.phone), normalise_email(c.email)
+        found = (key and self.by_phone.get(key)) or (email and self.by_email.get(email))
+        if found:
+            return found
+        manager = logins[c.manager] if c.manager else None
+        customer = Customer(
+            kind=c.kind, name=c.name, phone=c.phone, phone_key=key, email=email, city=c.city,
+            manager_id=manager, created_at=self.now,
+        )  # fmt: skip
+        self.session.add(customer)
+        self.session.flush()
+        assert customer.id is not None
+        if key:
+            self.by_phone[key] = customer.id
+        if email:
+            self.by_email[email] = customer.id
+        self.manager[customer.id] = manager
+        self.created += 1
+        return customer.id
+
+    def order_assigned(self, customer_id: int, manager_id: int | None) -> None:
+        new = customer_manager_after_assignment(self.manager.get(customer_id), manager_id)
+        if new != self.manager.get(customer_id):
+            self.manager[customer_id] = new
+            self.bound[customer_id] = new  # type: ignore[assignment]
+
+    def save_bindings(self) -> None:
+        for customer_id, manager_id in self.bound.items():
+            customer = self.session.get(Customer, customer_id)
+            assert customer is not None
+            customer.manager_id = manager_id
+            self.session.add(customer)
+
+
+def _write_batch(
+    session: Session, batch: list[OrderRow], lookups: _Lookups, customers: _CustomerBook, now: Any, result: ImportResult
+) -> None:
+    order_rows, items_per_order, audits = [], [], []
+    for entry in batch:
+        o = entry.order
+        stages = {s.code: s for s in lookups.pipelines.get(o.store, [])}
+        stage = stages[o.status] if o.status else lookups.first_stage(o)
+        entered = (o.status_entered_at or o.created_at) if o.status else o.created_at
+        customer_id = customers.resolve(o.customer, lookups.logins)
+        manager_id = lookups.logins[o.manager] if o.manager else None
+        if manager_id is not None:
+            customers.order_assigned(customer_id, manager_id)
+        total = lookups.total(o)
+        order_rows.append(
+            {
+                "number": o.number,
+                "extra_number": o.extra_number or o.number,
+                "store_id": lookups.stores[o.store],
+                "channel_id": lookups.channels[o.channel],
+                "type_id": lookups.types[o.type],
+                "customer_id": customer_id,
+                "manager_id": manager_id,
+                "contractor_id": lookups.logins[o.contractor] if o.contractor else None,
+                "status": stage.code,
+                "payment_status": o.payment_status,
+                "payment_method_id": lookups.payment[o.payment_method] if o.payment_method else None,
+                "delivery_method_id": lookups.delivery[o.delivery.method] if o.delivery else None,
+                "delivery_cost": lookups.delivery_cost(o),
+                "discount": o.discount,
+                "total": total,
+                "created_at": o.created_at.astimezone(timezone.utc),
+                "status_entered_at": entered.astimezone(timezone.utc),
+                "stage_due_at": stage_due_at(stage, entered),
+                "overdue": False,
+            }
+        )
+        items_per_order.append(o.items)
+        audits.append({"number": o.number, "status": stage.code, "total": format_money(total), "manager": o.manager})
+        result.imported.append(o.number)
+        result.total += total
+    ids = session.execute(insert(Order).returning(Order.id, sort_by_parameter_order=True), order_rows).scalars().all()
+    session.execute(
+        insert(OrderItem),
+        [
+            {"order_id": order_id, "sku": i.sku, "name": i.name, "qty": i.qty, "price": i.price, "discount": i.discount}
+            for order_id, items in zip(ids, items_per_order)
+            for i in items
+        ],
+    )
+    session.execute(
+        insert(AuditEvent),
+        [
+            {"at": now, "rule": "import", "order_id": order_id, "action": "order.imported", "after": after}
+            for order_id, after in zip(ids, audits)
+        ],
+    )

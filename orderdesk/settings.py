@@ -1,0 +1,69 @@
+"""Desk settings: defaults from `config.Settings`, overridden by rows of the `setting` table.
+
+Rows are flat keys ("distribution.max_age") so that a config file that names one setting changes
+only that one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session, select
+
+from orderdesk.config import Settings
+from storage.models import Setting
+
+
+def flatten(values: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in values.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict) and key != "workload_limit":
+            flat.update(flatten(value, f"{name}."))
+        else:
+            flat[name] = value
+    return flat
+
+
+def unflatten(flat: dict[str, Any]) -> dict[str, Any]:
+    nested: dict[str, Any] = {}
+    for key, value in flat.items():
+        *parents, leaf = key.split(".")
+        target = nested
+        for parent in parents:
+            target = target.setdefault(parent, {})
+        target[leaf] = value
+    return nested
+
+
+def read_settings(session: Session) -> Settings:
+    stored = {row.key: row.value for row in session.exec(select(Setting))}
+    merged = flatten(Settings().model_dump())
+    merged.update({k: v for k, v in stored.items() if k in merged})
+    return Settings.model_validate(_as_file_form(unflatten(merged)))
+
+
+def write_settings(session: Session, given: Settings) -> dict[str, tuple[Any, Any]]:
+    """Store the settings the file names; return what changed as {key: (before, after)}."""
+    stored = {row.key: row for row in session.exec(select(Setting))}
+    current = flatten(read_settings(session).model_dump())
+    changed: dict[str, tuple[Any, Any]] = {}
+    for key, value in flatten(given.model_dump(exclude_unset=True)).items():
+        if current.get(key) == value and key in stored:
+            continue
+        if current.get(key) != value:
+            changed[key] = (current.get(key), value)
+        row = stored.get(key)
+        if row is None:
+            session.add(Setting(key=key, value=value))
+        else:
+            row.value = value
+            session.add(row)
+    return changed
+
+
+def _as_file_form(values: dict[str, Any]) -> dict[str, Any]:
+    """Durations are kept as seconds; the model reads them as the strings a person writes."""
+    values["session_timeout"] = f"{values['session_timeout']}s"
+    values["distribution"]["max_age"] = f"{values['distribution']['max_age']}s"
+    return values

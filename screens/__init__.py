@@ -1,0 +1,1 @@
+"""The Textual desk: presentation only; it calls orderdesk.desk."""

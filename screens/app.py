@@ -1,0 +1,46 @@
+"""The order desk in the terminal."""
+
+from __future__ import annotations
+
+from textual.app import App
+from textual.binding import Binding
+from textual.worker import Worker, WorkerState
+
+from orderdesk.desk import Desk, Viewer
+from screens.login import LoginScreen
+from screens.orders import OrdersScreen
+
+
+class OrderDeskApp(App[None]):
+    TITLE = "orderdesk"
+    CSS_PATH = "app.tcss"
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
+    ]
+
+    def __init__(self, *, desk: Desk) -> None:
+        super().__init__()
+        self.desk = desk
+        self.viewer: Viewer | None = None
+
+    def on_mount(self) -> None:
+        self.push_screen(LoginScreen(), callback=self.signed_in)
+
+    def signed_in(self, viewer: Viewer | None) -> None:
+        if viewer is None:
+            self.exit()
+            return
+        self.viewer = viewer
+        self.sub_title = f"{viewer.name} ({viewer.login})"
+        self.push_screen(OrdersScreen(viewer))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A worker that failed unexpectedly is told to the person, not swallowed or a crash."""
+        if event.state == WorkerState.ERROR and event.worker.error is not None:
+            self.notify(f"{event.worker.error}", title="Something went wrong", severity="error", timeout=10)
+
+    def action_sign_out(self) -> None:
+        self.viewer = None
+        self.sub_title = ""
+        self.pop_screen()
+        self.push_screen(LoginScreen(), callback=self.signed_in)

@@ -1,0 +1,73 @@
+"""Sign in as an employee (U1)."""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Header, Input, Label, Static
+
+from orderdesk.desk import Viewer
+from orderdesk.errors import DeskError
+from screens.messages import SignedIn, SignInRefused
+
+
+class LoginScreen(Screen[Viewer | None]):
+    """Returns the signed-in viewer with `dismiss`, or None when the person leaves."""
+
+    BINDINGS = [Binding("escape", "leave", "Quit", id="login.quit")]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="login-box"):
+            yield Static("Sign in to the order desk", id="login-title")
+            yield Label("Login")
+            yield Input(placeholder="login", id="login")
+            yield Label("Password")
+            yield Input(placeholder="password", password=True, id="password")
+            yield Button("Sign in", variant="primary", id="sign-in")
+            yield Static("", id="login-error")
+        yield Footer()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "login" and not self.query_one("#password", Input).value:
+            self.query_one("#password", Input).focus()
+        else:
+            self.submit()
+
+    @on(Button.Pressed, "#sign-in")
+    def submit(self) -> None:
+        login = self.query_one("#login", Input).value.strip()
+        password = self.query_one("#password", Input).value
+        if not login:
+            self.show_error("Type your login.")
+            self.query_one("#login", Input).focus()
+            return
+        self.show_error("Signing in…")
+        self.sign_in(login, password)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="sign-in")
+    def sign_in(self, login: str, password: str) -> None:
+        try:
+            viewer = self.app.desk.sign_in(login, password)  # type: ignore[attr-defined]
+        except DeskError as exc:
+            self.post_message(SignInRefused(str(exc)))
+        else:
+            self.post_message(SignedIn(viewer))
+
+    def on_signed_in(self, message: SignedIn) -> None:
+        self.dismiss(message.viewer)
+
+    def on_sign_in_refused(self, message: SignInRefused) -> None:
+        self.show_error(message.reason[:1].upper() + message.reason[1:] + ".")
+        password = self.query_one("#password", Input)
+        password.value = ""
+        password.focus()
+
+    def show_error(self, text: str) -> None:
+        self.query_one("#login-error", Static).update(text)
+
+    def action_leave(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,32 @@
+"""Messages that workers post back to the screens (past tense: it happened)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.message import Message
+
+from orderdesk.desk import Viewer
+from orderdesk.orders import OrderPage
+
+
+class SignedIn(Message):
+    def __init__(self, viewer: Viewer) -> None:
+        super().__init__()
+        self.viewer = viewer
+
+
+class SignInRefused(Message):
+    def __init__(self, reason: str) -> None:
+        super().__init__()
+        self.reason = reason
+
+
+class OrdersLoaded(Message):
+    """A page of orders arrived; `first` says whether it replaces the list or extends it."""
+
+    def __init__(self, page: OrderPage, *, first: bool, undistributed: list[dict[str, Any]] | None) -> None:
+        super().__init__()
+        self.page = page
+        self.first = first
+        self.undistributed = undistributed

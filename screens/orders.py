@@ -1,0 +1,103 @@
+"""The orders of the signed-in employee's stores, newest first, read-only (the full desk comes later)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from orderdesk.desk import Viewer
+from screens.messages import OrdersLoaded
+
+PAGE = 200
+COLUMNS = ("Number", "Store", "Stage", "Customer", "Manager", "Total", "Created", "Due")
+
+
+def local_time(iso: str | None, zone: str) -> str:
+    """"2026-11-24T18:00:00Z" in the store's zone, as a person reads it: "24 Nov 21:00"."""
+    if not iso:
+        return "—"
+    return datetime.fromisoformat(iso).astimezone(ZoneInfo(zone)).strftime("%d %b %H:%M")
+
+
+class OrdersScreen(Screen[None]):
+    BINDINGS = [
+        Binding("r", "refresh", "Refresh", id="orders.refresh"),
+        Binding("ctrl+o", "sign_out", "Sign out", id="orders.sign_out"),
+    ]
+
+    def __init__(self, viewer: Viewer) -> None:
+        super().__init__()
+        self.viewer = viewer
+        self.next_key: tuple[datetime, int] | None = None
+        self.loading_more = False
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("Loading orders…", id="orders-summary")
+        yield DataTable(id="orders", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#orders", DataTable)
+        table.add_columns(*COLUMNS)
+        table.focus()
+        self.load_page(first=True)
+
+    def action_refresh(self) -> None:
+        self.load_page(first=True)
+
+    def action_sign_out(self) -> None:
+        self.app.action_sign_out()  # type: ignore[attr-defined]
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="orders")
+    def load_page(self, *, first: bool) -> None:
+        desk = self.app.desk  # type: ignore[attr-defined]
+        page = desk.orders_page(self.viewer, before=None if first else self.next_key, limit=PAGE)
+        undistributed = desk.undistributed(self.viewer) if first else None
+        self.post_message(OrdersLoaded(page, first=first, undistributed=undistributed))
+
+    def on_orders_loaded(self, message: OrdersLoaded) -> None:
+        table = self.query_one("#orders", DataTable)
+        if message.first:
+            table.clear()
+            self.total = message.page.total
+            self.undistributed = message.undistributed
+        table.add_rows([self.cells(order) for order in message.page.rows])
+        self.next_key = message.page.next_key
+        self.loading_more = False
+        self.query_one("#orders-summary", Static).update(self.summary(table.row_count))
+
+    def summary(self, shown: int) -> str:
+        line = f"{self.total} orders" + (f" (showing {shown})" if shown < self.total else "")
+        if self.undistributed:
+            waiting = ", ".join(f"{s['store']} {s['count']} ({s['sum']})" for s in self.undistributed)
+            line += f"   ·   undistributed: {waiting}"
+        return line
+
+    @staticmethod
+    def cells(order: dict[str, Any]) -> tuple[str, ...]:
+        zone = order["timezone"]
+        due = "LATE" if order["overdue"] else local_time(order["stage_due_at"], zone)
+        return (
+            order["number"],
+            order["store"],
+            order["stage"] or order["status"],
+            order["customer"]["name"],
+            order["manager"] or "—",
+            order["total"],
+            local_time(order["created_at"], zone),
+            due,
+        )
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        near_end = event.cursor_row >= event.data_table.row_count - 20
+        if near_end and self.next_key is not None and not self.loading_more:
+            self.loading_more = True
+            self.load_page(first=False)

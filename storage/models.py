@@ -1,0 +1,255 @@
+"""SQLModel tables of the order desk.
+
+Money is stored as integer minor units (cents, kopecks); times as naive UTC in the database and
+aware UTC in Python (see `UTCDateTime`). Lists of codes that are only ever read whole (roles,
+allowed statuses, a stage's payment methods) are JSON columns; relations that are queried
+(group membership, a group's stores, channels and order types) are link tables.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, String, TypeDecorator, UniqueConstraint, text
+from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware UTC datetimes in Python, naive UTC in the database (SQLite has no time zones)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc)
+
+
+def utc_column(*, nullable: bool = True, index: bool = False) -> Any:
+    return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable, index=index))
+
+
+def json_list() -> Any:
+    return Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default=text("'[]'")))
+
+
+def money(*, nullable: bool = False) -> Any:
+    return Field(default=0, sa_column=Column(BigInteger, nullable=nullable, server_default=text("0")))
+
+
+class Store(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
+    name: str
+    timezone: str = "UTC"
+
+
+class Channel(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
+    name: str
+
+
+class OrderType(SQLModel, table=True):
+    __tablename__ = "order_type"
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
+    name: str
+
+
+class PaymentMethod(SQLModel, table=True):
+    __tablename__ = "payment_method"
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
+    name: str
+    cash: bool = False
+
+
+class DeliveryMethod(SQLModel, table=True):
+    __tablename__ = "delivery_method"
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
+    name: str
+    price: int = money()
+
+
+class UserGroup(SQLModel, table=True):
+    __tablename__ = "user_group"
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
+    name: str
+    process_orders: bool = False
+
+
+class GroupStore(SQLModel, table=True):
+    __tablename__ = "group_store"
+    group_id: int = Field(foreign_key="user_group.id", primary_key=True, ondelete="CASCADE")
+    store_id: int = Field(foreign_key="store.id", primary_key=True, ondelete="CASCADE")
+
+
+class GroupChannel(SQLModel, table=True):
+    __tablename__ = "group_channel"
+    group_id: int = Field(foreign_key="user_group.id", primary_key=True, ondelete="CASCADE")
+    channel_id: int = Field(foreign_key="channel.id", primary_key=True, ondelete="CASCADE")
+
+
+class GroupOrderType(SQLModel, table=True):
+    __tablename__ = "group_order_type"
+    group_id: int = Field(foreign_key="user_group.id", primary_key=True, ondelete="CASCADE")
+    order_type_id: int = Field(foreign_key="order_type.id", primary_key=True, ondelete="CASCADE")
+
+
+class Employee(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    login: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
+    name: str
+    email: str | None = None
+    city: str | None = None
+    roles: list[str] = json_list()
+    statuses: list[str] = json_list()  # statuses he may set; empty = all (seed 004)
+    active: bool = True
+    password_hash: str = ""
+    presence: str = "offline"  # free | busy | break | offline
+    last_assigned_at: datetime | None = utc_column()
+
+
+class EmployeeGroup(SQLModel, table=True):
+    __tablename__ = "employee_group"
+    employee_id: int = Field(foreign_key="employee.id", primary_key=True, ondelete="CASCADE")
+    group_id: int = Field(foreign_key="user_group.id", primary_key=True, ondelete="CASCADE")
+
+
+class LoginSession(SQLModel, table=True):
+    """A desk logged in as an employee; alive while its heartbeat is fresh."""
+
+    __tablename__ = "login_session"
+    id: int | None = Field(default=None, primary_key=True)
+    employee_id: int = Field(foreign_key="employee.id", index=True, ondelete="CASCADE")
+    started_at: datetime = utc_column(nullable=False)
+    heartbeat_at: datetime = utc_column(nullable=False)
+    host: str | None = None
+
+
+class Customer(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = "person"  # person | company
+    name: str
+    phone: str | None = None
+    phone_key: str | None = Field(default=None, index=True)  # digits only, for matching
+    email: str | None = Field(default=None, index=True)  # stored lower-case
+    city: str | None = None
+    manager_id: int | None = Field(default=None, foreign_key="employee.id", index=True)
+    registered_by_id: int | None = Field(default=None, foreign_key="employee.id")
+    created_at: datetime | None = utc_column()
+
+
+class Stage(SQLModel, table=True):
+    """One stage (status) of a store's pipeline; an order's `status` is a stage code."""
+
+    __table_args__ = (UniqueConstraint("store_id", "code"),)
+    id: int | None = Field(default=None, primary_key=True)
+    store_id: int = Field(foreign_key="store.id", index=True, ondelete="CASCADE")
+    code: str
+    name: str
+    position: int
+    time_limit: int | None = None  # seconds; None = no limit
+    owner_kind: str = "manager"  # manager | role | employees
+    owner_role: str | None = None
+    owner_logins: list[str] = json_list()
+    payment_methods: list[str] = json_list()  # codes; empty = all
+    delivery_methods: list[str] = json_list()
+    kind: str = "open"  # open | side | final | cancelled
+    active: bool = True
+
+
+class AutoMove(SQLModel, table=True):
+    """Seed 004: from these statuses, after this long, go to that status."""
+
+    __tablename__ = "auto_move"
+    id: int | None = Field(default=None, primary_key=True)
+    store_id: int = Field(foreign_key="store.id", index=True, ondelete="CASCADE")
+    from_statuses: list[str] = json_list()
+    after: int  # seconds since the order entered the status
+    to_status: str
+    notice_role: str | None = None
+    notice_before: int | None = None  # seconds
+
+
+class Order(SQLModel, table=True):
+    __tablename__ = "orders"
+    __table_args__ = (
+        # pending orders by created_at (manager_id IS NULL), a manager's orders by status
+        Index("ix_orders_manager_created", "manager_id", "created_at"),
+        Index("ix_orders_manager_status", "manager_id", "status"),
+        Index("ix_orders_store_created", "store_id", "created_at"),
+        Index("ix_orders_stage_due", "stage_due_at"),
+        Index("ix_orders_status_store", "status", "store_id"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
+    extra_number: str | None = None
+    store_id: int = Field(foreign_key="store.id")
+    channel_id: int = Field(foreign_key="channel.id")
+    type_id: int = Field(foreign_key="order_type.id")
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    manager_id: int | None = Field(default=None, foreign_key="employee.id")
+    contractor_id: int | None = Field(default=None, foreign_key="employee.id")
+    partner_id: int | None = Field(default=None, foreign_key="customer.id")
+    status: str
+    payment_status: str = "unpaid"  # unpaid | paid | refunded
+    payment_method_id: int | None = Field(default=None, foreign_key="payment_method.id")
+    delivery_method_id: int | None = Field(default=None, foreign_key="delivery_method.id")
+    delivery_cost: int = money()
+    discount: int = money()
+    total: int = money()
+    created_at: datetime = utc_column(nullable=False)
+    status_entered_at: datetime = utc_column(nullable=False)
+    stage_due_at: datetime | None = utc_column()
+    overdue: bool = False
+    issued_at: datetime | None = utc_column()
+
+
+class OrderItem(SQLModel, table=True):
+    __tablename__ = "order_item"
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = Field(foreign_key="orders.id", index=True, ondelete="CASCADE")
+    sku: str
+    name: str
+    qty: int
+    price: int = money()
+    discount: int = money()
+
+
+class OrderLink(SQLModel, table=True):
+    __tablename__ = "order_link"
+    order_id: int = Field(foreign_key="orders.id", primary_key=True, ondelete="CASCADE")
+    linked_id: int = Field(foreign_key="orders.id", primary_key=True, ondelete="CASCADE")
+
+
+class Setting(SQLModel, table=True):
+    key: str = Field(primary_key=True)
+    value: Any = Field(sa_column=Column(JSON, nullable=False))
+
+
+class AuditEvent(SQLModel, table=True):
+    """Who (an employee or an automatic rule) changed what, when, before → after."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_order_at", "order_id", "at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = utc_column(nullable=False, index=True)
+    actor_id: int | None = Field(default=None, foreign_key="employee.id")
+    rule: str | None = None
+    order_id: int | None = Field(default=None, foreign_key="orders.id", ondelete="CASCADE")
+    action: str
+    before: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    after: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))

@@ -1,0 +1,207 @@
+"""Read queries the desk runs all day. Plain rows out; formatting is the caller's."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import aliased
+from sqlmodel import Session
+
+from storage.models import (
+    Channel,
+    Customer,
+    DeliveryMethod,
+    Employee,
+    Order,
+    OrderItem,
+    OrderType,
+    PaymentMethod,
+    Stage,
+    Store,
+)
+
+CLOSED_KINDS = ("final", "cancelled")
+
+_manager = aliased(Employee, name="manager")
+_contractor = aliased(Employee, name="contractor")
+_responsible = aliased(Employee, name="responsible")
+
+
+@dataclass(frozen=True)
+class OrderScope:
+    """Which orders a reader may see. None = no restriction on that axis."""
+
+    store_ids: frozenset[int] | None = None
+    manager_id: int | None = None  # only this manager's orders …
+    with_unassigned: bool = False  # … and the unassigned pool of his stores
+    contractor_id: int | None = None
+
+
+@dataclass(frozen=True)
+class OrderFilter:
+    status: str | None = None
+    manager_id: int | None = None
+    unassigned: bool = False
+    overdue_at: datetime | None = None  # orders whose stage was due before this time
+    store_id: int | None = None
+    number: str | None = None
+
+
+def _order_columns() -> list[Any]:
+    return [
+        Order.id,
+        Order.number,
+        Order.extra_number,
+        Store.code.label("store"),
+        Store.name.label("store_name"),
+        Store.timezone.label("timezone"),
+        Channel.code.label("channel"),
+        OrderType.code.label("type"),
+        Order.status,
+        Stage.name.label("stage_name"),
+        Stage.kind.label("stage_kind"),
+        Order.payment_status,
+        Customer.name.label("customer_name"),
+        Customer.phone.label("customer_phone"),
+        Customer.email.label("customer_email"),
+        Customer.city.label("customer_city"),
+        _responsible.login.label("customer_manager"),
+        _manager.login.label("manager"),
+        _manager.name.label("manager_name"),
+        _contractor.login.label("contractor"),
+        PaymentMethod.code.label("payment_method"),
+        DeliveryMethod.code.label("delivery_method"),
+        Order.delivery_cost,
+        Order.discount,
+        Order.total,
+        Order.created_at,
+        Order.status_entered_at,
+        Order.stage_due_at,
+        Order.overdue,
+        Order.issued_at,
+    ]
+
+
+def _order_select() -> Any:
+    return (
+        select(*_order_columns())
+        .join(Store, Store.id == Order.store_id)
+        .join(Channel, Channel.id == Order.channel_id)
+        .join(OrderType, OrderType.id == Order.type_id)
+        .join(Customer, Customer.id == Order.customer_id)
+        .outerjoin(Stage, and_(Stage.store_id == Order.store_id, Stage.code == Order.status))
+        .outerjoin(_responsible, _responsible.id == Customer.manager_id)
+        .outerjoin(_manager, _manager.id == Order.manager_id)
+        .outerjoin(_contractor, _contractor.id == Order.contractor_id)
+        .outerjoin(PaymentMethod, PaymentMethod.id == Order.payment_method_id)
+        .outerjoin(DeliveryMethod, DeliveryMethod.id == Order.delivery_method_id)
+    )
+
+
+def _scoped(query: Any, scope: OrderScope, flt: OrderFilter) -> Any:
+    if scope.store_ids is not None:
+        query = query.where(Order.store_id.in_(sorted(scope.store_ids)))
+    if scope.contractor_id is not None:
+        query = query.where(Order.contractor_id == scope.contractor_id)
+    if scope.manager_id is not None:
+        mine = Order.manager_id == scope.manager_id
+        query = query.where(or_(mine, Order.manager_id.is_(None)) if scope.with_unassigned else mine)
+    if flt.status is not None:
+        query = query.where(Order.status == flt.status)
+    if flt.manager_id is not None:
+        query = query.where(Order.manager_id == flt.manager_id)
+    if flt.unassigned:
+        query = query.where(Order.manager_id.is_(None))
+    if flt.overdue_at is not None:
+        query = query.where(Order.stage_due_at < flt.overdue_at)
+    if flt.store_id is not None:
+        query = query.where(Order.store_id == flt.store_id)
+    if flt.number is not None:
+        query = query.where(Order.number == flt.number)
+    return query
+
+
+def list_orders(
+    session: Session,
+    *,
+    scope: OrderScope = OrderScope(),
+    flt: OrderFilter = OrderFilter(),
+    limit: int | None = 500,
+    before: tuple[datetime, int] | None = None,
+) -> list[Any]:
+    """Newest first, a page at a time: pass the last row's (created_at, id) as `before`."""
+    query = _scoped(_order_select(), scope, flt)
+    if before is not None:
+        created_at, id_ = before
+        query = query.where(or_(Order.created_at < created_at, and_(Order.created_at == created_at, Order.id < id_)))
+    query = query.order_by(Order.created_at.desc(), Order.id.desc())
+    if limit:
+        query = query.limit(limit)
+    return list(session.execute(query).all())
+
+
+def count_orders(session: Session, *, scope: OrderScope = OrderScope(), flt: OrderFilter = OrderFilter()) -> int:
+    query = _scoped(select(func.count()).select_from(Order), scope, flt)
+    return int(session.execute(query).scalar_one())
+
+
+def order_by_number(session: Session, number: str) -> Any | None:
+    return session.execute(_order_select().where(Order.number == number)).first()
+
+
+def items_of(session: Session, order_ids: Sequence[int]) -> dict[int, list[Any]]:
+    items: dict[int, list[Any]] = {order_id: [] for order_id in order_ids}
+    for start in range(0, len(order_ids), 500):
+        chunk = list(order_ids[start : start + 500])
+        rows = session.execute(
+            select(OrderItem.order_id, OrderItem.sku, OrderItem.name, OrderItem.qty, OrderItem.price, OrderItem.discount)
+            .where(OrderItem.order_id.in_(chunk))
+            .order_by(OrderItem.order_id, OrderItem.id)
+        )
+        for row in rows:
+            items[row.order_id].append(row)
+    return items
+
+
+def undistributed_by_store(session: Session) -> list[Any]:
+    """Orders with no manager that are still open: count and sum per store (D5)."""
+    query = (
+        select(
+            Store.id,
+            Store.code,
+            Store.name,
+            func.count(Order.id).label("count"),
+            func.coalesce(func.sum(Order.total), 0).label("sum"),
+        )
+        .select_from(Order)
+        .join(Store, Store.id == Order.store_id)
+        .join(Stage, and_(Stage.store_id == Order.store_id, Stage.code == Order.status))
+        .where(Order.manager_id.is_(None), Stage.kind.not_in(CLOSED_KINDS))
+        .group_by(Store.id, Store.code, Store.name)
+        .order_by(Store.code)
+    )
+    return list(session.execute(query).all())
+
+
+def open_orders_per_manager(session: Session) -> list[Any]:
+    """Each employee with orders: how many are open and how many of those are overdue."""
+    query = (
+        select(
+            Employee.login,
+            Employee.name,
+            Employee.presence,
+            func.count(Order.id).label("open"),
+            func.coalesce(func.sum(Order.total), 0).label("sum"),
+        )
+        .select_from(Order)
+        .join(Employee, Employee.id == Order.manager_id)
+        .join(Stage, and_(Stage.store_id == Order.store_id, Stage.code == Order.status))
+        .where(Stage.kind.not_in(CLOSED_KINDS))
+        .group_by(Employee.login, Employee.name, Employee.presence)
+        .order_by(Employee.login)
+    )
+    return list(session.execute(query).all())
