@@ -1,0 +1,134 @@
+"""Fixtures: a fixed clock, temporary databases built from sample_data/, and the CLI runner.
+
+The demo database is built once per session and copied for each test that wants it, so each test
+starts from the same data without paying for the load (password hashing, 300 orders) again.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from orderdesk.cli import State, app
+from orderdesk.clock import FixedClock
+from storage.db import make_engine
+
+NOW = datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)
+PG_URL = os.environ.get("ORDERDESK_TEST_DATABASE_URL")
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(NOW)
+
+
+@dataclass
+class Run:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+def run_cli(args: list[str], *, db: str, clock: FixedClock | None = None, input: str | None = None) -> Run:
+    result = CliRunner().invoke(
+        app, ["--db", db, *args], obj=State(clock=clock or FixedClock(NOW)), input=input, catch_exceptions=False
+    )
+    return Run(result.exit_code, result.stdout, result.stderr)
+
+
+def _fresh_postgres() -> str:
+    """Empty the test PostgreSQL database (ORDERDESK_TEST_DATABASE_URL) and return its URL."""
+    from sqlalchemy import text
+
+    engine = make_engine(PG_URL)  # type: ignore[arg-type]
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    return PG_URL  # type: ignore[return-value]
+
+
+def _checkpointed(path: Path) -> Path:
+    with sqlite3.connect(path) as connection:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def _templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    if PG_URL:
+        return {}
+    base = tmp_path_factory.mktemp("templates")
+    empty, demo = base / "empty.db", base / "demo.db"
+    assert run_cli(["init"], db=str(empty)).exit_code == 0
+    assert run_cli(["init", "--sample"], db=str(demo)).exit_code == 0
+    return {"empty": _checkpointed(empty), "demo": _checkpointed(demo)}
+
+
+def _database(kind: str, templates: dict[str, Path], tmp_path: Path) -> str:
+    if PG_URL:
+        url = _fresh_postgres()
+        assert run_cli(["init", "--sample"] if kind == "demo" else ["init"], db=url).exit_code == 0
+        return url
+    target = tmp_path / f"{kind}.db"
+    shutil.copyfile(templates[kind], target)
+    return str(target)
+
+
+@pytest.fixture
+def empty_db(_templates: dict[str, Path], tmp_path: Path) -> str:
+    """A database with the schema and nothing in it."""
+    return _database("empty", _templates, tmp_path)
+
+
+@pytest.fixture
+def demo_db(_templates: dict[str, Path], tmp_path: Path) -> str:
+    """A database with sample_data/ loaded as of NOW."""
+    return _database("demo", _templates, tmp_path)
+
+
+@pytest.fixture
+def cli(clock: FixedClock) -> Callable[..., Run]:
+    def run(*args: str, db: str, input: str | None = None) -> Run:
+        return run_cli(list(args), db=db, clock=clock, input=input)
+
+    return run
+
+
+@pytest.fixture
+def engine_of() -> Iterator[Callable[[str], object]]:
+    engines = []
+
+    def make(db: str):  # type: ignore[no-untyped-def]
+        engine = make_engine(db)
+        engines.append(engine)
+        return engine
+
+    yield make
+    for engine in engines:
+        engine.dispose()
+
+
+def snapshot_of(db: str) -> dict[str, list[tuple[object, ...]]]:
+    """Every row of every table, to prove a refused command changed nothing."""
+    from sqlalchemy import MetaData, select
+
+    engine = make_engine(db)
+    try:
+        meta = MetaData()
+        meta.reflect(engine)
+        with engine.connect() as connection:
+            return {
+                name: sorted(map(tuple, connection.execute(select(table))), key=repr)
+                for name, table in meta.tables.items()
+            }
+    finally:
+        engine.dispose()

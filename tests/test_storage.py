@@ -1,0 +1,117 @@
+"""Engine set-up and schema migrations."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from sqlalchemy import inspect, text
+
+from orderdesk.clock import FixedClock
+from storage.db import database_url, make_engine, read_session, write_session
+from storage.migrate import current_revision, latest_revision, upgrade
+from storage.models import Store
+from tests.conftest import NOW, PG_URL
+
+
+def test_a_path_becomes_a_sqlite_url_and_a_url_is_kept():
+    assert database_url("/tmp/x.db") == "sqlite:////tmp/x.db"
+    assert database_url("postgresql+psycopg://u@h/db") == "postgresql+psycopg://u@h/db"
+
+
+def test_sqlite_connections_use_wal_foreign_keys_and_a_busy_timeout(tmp_path):
+    engine = make_engine(str(tmp_path / "x.db"))
+    with engine.connect() as connection:
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert connection.execute(text("PRAGMA busy_timeout")).scalar() >= 5000
+    engine.dispose()
+
+
+def test_write_transactions_take_the_write_lock_at_begin(tmp_path):
+    """BEGIN IMMEDIATE: a second writer waits (here: fails fast) as soon as the first one begins,
+    not at its first write, so two desks cannot both read-then-write the same order."""
+    path = tmp_path / "x.db"
+    engine = make_engine(str(path))
+    upgrade(engine)
+    other = sqlite3.connect(path, timeout=0.05, isolation_level=None)
+    with write_session(engine) as session:
+        session.exec(text("SELECT 1"))  # type: ignore[call-overload]
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            locked = False
+        except sqlite3.OperationalError as exc:
+            locked = "locked" in str(exc)
+    assert locked
+    # a read-only session does not take the write lock
+    with read_session(engine) as session:
+        session.exec(text("SELECT 1"))  # type: ignore[call-overload]
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("ROLLBACK")
+    other.close()
+    engine.dispose()
+
+
+def test_init_creates_the_schema_at_the_latest_revision_and_is_repeatable(tmp_path, cli):
+    db = str(tmp_path / "new" / "shop.db")
+    assert cli("init", db=db).exit_code == 0
+    assert cli("init", db=db).exit_code == 0
+    engine = make_engine(db)
+    assert current_revision(engine) == latest_revision()
+    assert {"orders", "order_item", "customer", "employee", "stage", "audit_event", "login_session"} <= set(
+        inspect(engine).get_table_names()
+    )
+    engine.dispose()
+
+
+def test_a_database_of_the_first_revision_upgrades_without_losing_data(tmp_path, cli):
+    if PG_URL:
+        return
+    db = str(tmp_path / "old.db")
+    engine = make_engine(db)
+    upgrade(engine, "0001")
+    with engine.begin() as c:
+        c.execute(text("INSERT INTO store (code, name, timezone) VALUES ('home', 'Home', 'Europe/London')"))
+        c.execute(
+            text(
+                "INSERT INTO employee (login, name, roles, statuses, active, password_hash) "
+                "VALUES ('anna', 'Anna', '[\"manager\"]', '[]', 1, '')"
+            )
+        )
+    engine.dispose()
+
+    result = cli("init", db=db)
+    assert result.exit_code == 0, result.stderr
+    users = cli("users", "list", "--json", db=db)
+    assert '"login": "anna"' in users.stdout
+    assert '"presence": "offline"' in users.stdout  # the column 0002 added, with its default
+    engine = make_engine(db)
+    with read_session(engine) as session:
+        assert [s.code for s in session.exec(Store.__table__.select())] == ["home"]  # type: ignore[attr-defined]
+    engine.dispose()
+
+
+def test_commands_on_an_old_or_missing_schema_say_what_to_do(tmp_path, cli):
+    missing = cli("stats", db=str(tmp_path / "nothing.db"))
+    assert missing.exit_code == 1
+    assert "init" in missing.stderr and len(missing.stderr.strip().splitlines()) == 1
+    db = str(tmp_path / "old.db")
+    engine = make_engine(db)
+    upgrade(engine, "0001")
+    engine.dispose()
+    old = cli("stats", db=db)
+    assert old.exit_code == 1
+    assert "older schema" in old.stderr and "init" in old.stderr
+
+
+def test_times_are_stored_as_utc_and_come_back_aware(tmp_path):
+    engine = make_engine(str(tmp_path / "x.db"))
+    upgrade(engine)
+    clock = FixedClock(NOW)
+    from storage.models import AuditEvent
+
+    with write_session(engine) as session:
+        session.add(AuditEvent(at=clock.now(), action="test"))
+    with read_session(engine) as session:
+        event = session.exec(AuditEvent.__table__.select()).first()  # type: ignore[attr-defined]
+    assert event.at == NOW and event.at.tzinfo is not None
+    engine.dispose()

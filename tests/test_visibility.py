@@ -1,0 +1,76 @@
+"""Who sees which orders (A1): managers their own and the unassigned pool of their stores, or all
+of their stores' orders with `managers_see_all`; contractors only theirs; supervisors everything."""
+
+from __future__ import annotations
+
+import json
+
+from orderdesk.clock import FixedClock
+from orderdesk.desk import Desk
+from orderdesk.errors import NotAllowed
+from storage.db import make_engine
+from tests.conftest import NOW
+
+
+def visible(db, login):
+    desk = Desk(make_engine(db), FixedClock(NOW))
+    viewer = desk.sign_in(login, "demo")
+    page = desk.orders_page(viewer, limit=1000)
+    desk.engine.dispose()
+    return page.rows
+
+
+def test_a_manager_sees_his_orders_and_the_unassigned_pool_of_his_stores(demo_db):
+    rows = visible(demo_db, "anna")
+    assert rows and {o["store"] for o in rows} == {"home"}
+    assert {o["manager"] for o in rows} <= {"anna", None}
+
+
+def test_with_managers_see_all_a_manager_sees_every_order_of_his_stores(demo_db, cli, tmp_path):
+    config = tmp_path / "see-all.toml"
+    config.write_text("[settings]\nmanagers_see_all = true\n")
+    assert cli("load", str(config), db=demo_db).exit_code == 0
+    rows = visible(demo_db, "anna")
+    assert {o["store"] for o in rows} == {"home"}
+    assert {o["manager"] for o in rows} - {"anna", None}  # colleagues' orders too
+
+
+def test_supervisors_and_admins_see_every_order(demo_db):
+    assert len(visible(demo_db, "james")) == 300
+
+
+def test_a_contractor_sees_only_orders_he_is_contractor_of(demo_db, cli, tmp_path):
+    order = {
+        "number": "P-9001", "store": "print", "channel": "site", "type": "regular",
+        "created_at": "2026-11-24T10:00:00Z", "contractor": "pavel",
+        "customer": {"name": "Ivan", "phone": "+7 900 123-45-67"},
+        "items": [{"sku": "BC-100", "name": "Визитки", "qty": 1, "price": "900.00"}],
+    }  # fmt: skip
+    path = tmp_path / "contract.json"
+    path.write_text(json.dumps([order]))
+    assert cli("orders", "import", str(path), db=demo_db).exit_code == 0
+    assert [o["number"] for o in visible(demo_db, "pavel")] == ["P-9001"]
+
+
+def test_sign_in_refuses_a_wrong_password_and_a_deactivated_employee(demo_db):
+    desk = Desk(make_engine(demo_db), FixedClock(NOW))
+    for login, password, words in (("anna", "nope", "wrong login or password"),
+                                   ("ghost", "demo", "wrong login or password"),
+                                   ("kirill", "demo", "deactivated")):  # fmt: skip
+        try:
+            desk.sign_in(login, password)
+        except NotAllowed as exc:
+            assert words in str(exc)
+        else:
+            raise AssertionError(f"{login} signed in")
+    desk.engine.dispose()
+
+
+def test_undistributed_on_the_orders_screen_counts_only_the_viewers_stores(demo_db, cli):
+    desk = Desk(make_engine(demo_db), FixedClock(NOW))
+    anna = desk.sign_in("anna", "demo")
+    shown = desk.undistributed(anna)
+    stats = json.loads(cli("stats", "--json", db=demo_db).stdout)["undistributed"]["stores"]
+    assert [s["store"] for s in shown] == ["home"]
+    assert shown[0]["count"] == next(s["count"] for s in stats if s["store"] == "home")
+    desk.engine.dispose()
