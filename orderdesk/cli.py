@@ -71,14 +71,14 @@ def fail(message: str) -> NoReturn:
 @contextmanager
 def user_errors() -> Iterator[None]:
     """A user's mistake is one line on stderr and exit code 1, never a traceback."""
-    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.exc import DBAPIError
 
     try:
         yield
     except DeskError as exc:
         fail(str(exc))
-    except OperationalError as exc:
-        fail(f"database error: {exc.orig}")
+    except DBAPIError as exc:  # the database refused: locked, unreachable, a value it cannot store
+        fail(f"database error: {str(exc.orig).strip().splitlines()[0]}")
 
 
 def state(ctx: typer.Context) -> State:

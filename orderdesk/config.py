@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, StrictBool, StrictInt, ValidationError, field_validator, model_validator
 
+from orderdesk.contacts import normalise_email, phone_key
 from orderdesk.errors import InvalidInput
 from orderdesk.validation import Code, Duration, Money, Strict, first_error, read_text
 from orderdesk.workflow import STAGE_KINDS
@@ -23,22 +24,22 @@ PRESENCES = ("free", "busy", "break", "offline")
 
 class WorkloadLimit(Strict):
     statuses: list[Code] = Field(min_length=1)
-    max: int = Field(ge=0)
+    max: StrictInt = Field(ge=0)
 
 
 class DistributionSettings(Strict):
-    enabled: bool = True
+    enabled: StrictBool = True
     mode: Literal["none", "equal"] = "equal"
-    check_responsible_online: bool = True
+    check_responsible_online: StrictBool = True
     priority: Literal["oldest_first", "newest_first"] = "oldest_first"
     max_age: Duration = 90 * 86400
     workload_limit: WorkloadLimit | None = None
 
 
 class Settings(Strict):
-    managers_see_all: bool = False
-    manager_from_registrar: bool = False
-    show_undistributed: bool = True
+    managers_see_all: StrictBool = False
+    manager_from_registrar: StrictBool = False
+    show_undistributed: StrictBool = True
     session_timeout: Duration = 120
     distribution: DistributionSettings = DistributionSettings()
 
@@ -62,7 +63,7 @@ class StoreIn(Named):
 
 
 class PaymentMethodIn(Named):
-    cash: bool = False
+    cash: StrictBool = False
 
 
 class DeliveryMethodIn(Named):
@@ -70,7 +71,7 @@ class DeliveryMethodIn(Named):
 
 
 class GroupIn(Named):
-    process_orders: bool = False
+    process_orders: StrictBool = False
     stores: list[Code] = []
     channels: list[Code] = []
     order_types: list[Code] = []
@@ -85,7 +86,7 @@ class EmployeeIn(Strict):
     email: str | None = None
     password: str | None = None
     statuses: list[Code] = []
-    active: bool = True
+    active: StrictBool = True
 
 
 class CustomerIn(Strict):
@@ -113,7 +114,7 @@ class StageIn(Strict):
     payment_methods: list[Code] = []
     delivery_methods: list[Code] = []
     kind: str = "open"
-    active: bool = True
+    active: StrictBool = True
 
     @field_validator("kind")
     @classmethod
@@ -121,6 +122,14 @@ class StageIn(Strict):
         if value not in STAGE_KINDS:
             raise ValueError(f'"{value}" is not a stage kind ({", ".join(STAGE_KINDS)})')
         return value
+
+    @field_validator("owner", mode="before")
+    @classmethod
+    def _owner_shape(cls, value: Any) -> Any:
+        # before the union is tried, so the message names `owner` and not a branch of the union
+        if isinstance(value, str) or (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+            return value
+        raise ValueError(f'{value!r} is not an owner ("manager", "role:NAME" or a list of logins)')
 
     @field_validator("owner")
     @classmethod
@@ -206,3 +215,14 @@ def _check_unique(config: DeskConfig, source: str) -> None:
                     f'{source}: {section}[{index}]: duplicate "{shown}" (already at {section}[{seen[k]}])'
                 )
             seen[k] = index
+    contacts: dict[tuple[str, str], int] = {}
+    for index, customer in enumerate(config.customers):
+        for kind, key in (("phone", phone_key(customer.phone)), ("email", normalise_email(customer.email))):
+            if key is None:
+                continue
+            if (kind, key) in contacts:
+                raise InvalidInput(
+                    f"{source}: customers[{index}].{kind}: the same {kind} as customers[{contacts[kind, key]}]"
+                    " (customers are matched by phone and e-mail)"
+                )
+            contacts[kind, key] = index

@@ -2,25 +2,12 @@
 
 from __future__ import annotations
 
-import re
-
 from sqlmodel import Session, select
 
+from orderdesk.contacts import normalise_email, phone_key
 from storage.models import Customer
 
-_NOT_DIGITS = re.compile(r"\D")
-
-
-def phone_key(phone: str | None) -> str | None:
-    """"+7 (900) 000-00-01" and "79000000001" are one phone; too short to be one is none."""
-    if not phone:
-        return None
-    digits = _NOT_DIGITS.sub("", phone)
-    return digits if len(digits) >= 5 else None
-
-
-def normalise_email(email: str | None) -> str | None:
-    return email.strip().lower() if email and email.strip() else None
+__all__ = ["find_customer", "normalise_email", "phone_key"]
 
 
 def find_customer(session: Session, *, phone: str | None, email: str | None) -> Customer | None:

@@ -27,8 +27,8 @@ from orderdesk.customers import normalise_email, phone_key
 from orderdesk.errors import InvalidInput
 from orderdesk.money import format_money
 from orderdesk.pipelines import load_pipelines
-from orderdesk.validation import AwareDatetime, Code, Money, Strict, describe, location, read_text
-from orderdesk.workflow import first_stage, stage_due_at
+from orderdesk.validation import MAX_MONEY, AwareDatetime, Code, Money, Strict, describe, location, read_text
+from orderdesk.workflow import CLOSED_KINDS, first_stage, stage_due_at
 from storage.models import (
     AuditEvent,
     Channel,
@@ -44,12 +44,13 @@ from storage.models import (
 
 PAYMENT_STATUSES = ("unpaid", "paid", "refunded")
 BATCH = 2000
+MAX_QTY = 10**9
 
 
 class ItemIn(Strict):
     sku: Code
     name: str = Field(min_length=1)
-    qty: int = Field(gt=0)
+    qty: int = Field(gt=0, le=MAX_QTY)
     price: Money
     discount: Money = 0
 
@@ -169,7 +170,7 @@ def _read_json(text: str, path: Path) -> list[OrderRow]:
         except ValidationError as exc:
             error = exc.errors()[0]
             number = raw.get("number")
-            label = f"row {index}" + (f" ({number})" if isinstance(number, str) and number else "")
+            label = f"row {index}" + (f" ({number.strip()})" if isinstance(number, str) and number.strip() else "")
             raise InvalidInput(f"{path}: {label}: {location(error['loc'])}: {describe(error)}") from None
         rows.append(OrderRow(order=order, row=index))
     return rows
@@ -201,6 +202,7 @@ _CSV_ORDER = {
     "total": ("total",),
 }
 _CSV_ITEM = {"sku": "sku", "item_name": "name", "qty": "qty", "price": "price", "item_discount": "discount"}
+_CSV_COLUMN_OF = {target: name for name, target in _CSV_ORDER.items()}
 _CSV_REQUIRED = ("number", "store", "channel", "created_at", "customer_name", "sku", "item_name", "qty", "price")
 
 
@@ -238,8 +240,12 @@ def _read_csv(text: str, path: Path) -> list[OrderRow]:
         except ValidationError as exc:
             error = exc.errors()[0]
             loc = tuple(error["loc"])
-            where = entry["columns"].get(loc) or entry["columns"].get(loc[:1]) or f"row {entry['row']}"
-            raise InvalidInput(f"{path}: {where} ({number}): {describe(error)}") from None
+            where = entry["columns"].get(loc)
+            if where is None and loc in _CSV_COLUMN_OF:  # an empty cell: still name its column
+                where = f"row {entry['row']}, column {_CSV_COLUMN_OF[loc]}"
+            if where:
+                raise InvalidInput(f"{path}: {where} ({number}): {describe(error)}") from None
+            raise InvalidInput(f"{path}: row {entry['row']} ({number}): {location(loc)}: {describe(error)}") from None
         rows.append(OrderRow(order=order, row=entry["row"], columns=entry["columns"]))
     return rows
 
@@ -264,11 +270,12 @@ def _add_csv_row(orders: dict[str, dict[str, Any]], cells: dict[str, str], line:
         entry = orders[number] = {"data": data, "row": line, "columns": columns}
     else:
         for name, target in _CSV_ORDER.items():
-            first = entry["columns"].get(target)
-            if cells.get(name, "") != _dig(entry["data"], target):
+            first = _dig(entry["data"], target)
+            if cells.get(name, "") != first:
                 raise InvalidInput(
                     f"{path}: row {line}, column {name} ({number}): "
-                    f"differs from the order's first row {entry['row']} ({first or 'empty'})"
+                    f"{cells.get(name, '') or 'empty'!r} differs from the order's first row {entry['row']} "
+                    f"({first or 'empty'!r})"
                 )
     index = len(entry["data"]["items"])
     entry["data"]["items"].append({key: cells[name] for name, key in _CSV_ITEM.items() if cells.get(name, "") != ""})
@@ -358,7 +365,18 @@ class _Lookups:
                 raise InvalidInput(f'{source}: {entry.where(("status",))}: "{o.status}" is not a status of store {o.store}')
         elif self.first_stage(o) is None:
             raise InvalidInput(f"{source}: {entry.where()}: store {o.store} has no stage this order can start in")
+        for index, item in enumerate(o.items):
+            if item.discount > item.qty * item.price:
+                raise InvalidInput(
+                    f"{source}: {entry.where(('items', index, 'discount'))}: {format_money(item.discount)} is more "
+                    f"than the item's value {format_money(item.qty * item.price)}"
+                )
         computed = self.total(o)
+        if computed > MAX_MONEY:
+            raise InvalidInput(
+                f"{source}: {entry.where(('total',))}: items − discounts + delivery = {format_money(computed)} "
+                f"is more than {format_money(MAX_MONEY)}"
+            )
         if o.total is not None and o.total != computed:
             raise InvalidInput(
                 f"{source}: {entry.where(('total',))}: {format_money(o.total)} disagrees with "
@@ -463,6 +481,7 @@ def _write_batch(
                 "manager_id": manager_id,
                 "contractor_id": lookups.logins[o.contractor] if o.contractor else None,
                 "status": stage.code,
+                "is_open": stage.kind not in CLOSED_KINDS,
                 "payment_status": o.payment_status,
                 "payment_method_id": lookups.payment[o.payment_method] if o.payment_method else None,
                 "delivery_method_id": lookups.delivery[o.delivery.method] if o.delivery else None,

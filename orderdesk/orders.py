@@ -10,7 +10,6 @@ from sqlmodel import Session, select
 
 from orderdesk.errors import NotAllowed, NotFound
 from orderdesk.money import format_money
-from orderdesk.settings import read_settings
 from storage import queries
 from storage.models import Employee, EmployeeGroup, GroupStore
 from storage.queries import OrderFilter, OrderScope
@@ -38,6 +37,8 @@ def scope_for(session: Session, employee: Employee) -> OrderScope:
     if any(role in SEE_ALL_ROLES for role in employee.roles):
         return OrderScope()
     if "manager" in employee.roles:
+        from orderdesk.settings import read_settings  # pydantic models: only when a manager reads
+
         stores = employee_store_ids(session, employee)
         if read_settings(session).managers_see_all:
             return OrderScope(store_ids=stores)
@@ -99,7 +100,7 @@ def order_json(row: Any, items: list[Any] | None, *, now: datetime) -> dict[str,
 
 
 def is_overdue(row: Any, now: datetime) -> bool:
-    if row.stage_kind in queries.CLOSED_KINDS:
+    if not row.is_open:
         return False
     return bool(row.overdue or (row.stage_due_at is not None and row.stage_due_at < now))
 

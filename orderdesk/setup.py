@@ -180,14 +180,15 @@ def _replace_links(session: Session, link: Any, owner_col: str, owner_id: int, c
 
 
 def _apply_groups(session: Session, config: DeskConfig) -> Counter[str]:
-    counts = _upsert_by_code(
-        session, UserGroup, [_Plain(code=g.code, name=g.name, process_orders=g.process_orders) for g in config.groups]
-    )
-    session.flush()
+    counts: Counter[str] = Counter()
     groups, stores = _ids(session, UserGroup), _ids(session, Store)
     channels, types = _ids(session, Channel), _ids(session, OrderType)
     for group in config.groups:
-        gid = groups[group.code]
+        # each group is counted once: created, else updated if its fields or its links changed
+        plain = _Plain(code=group.code, name=group.name, process_orders=group.process_orders)
+        outcome = next(iter(_upsert_by_code(session, UserGroup, [plain])))
+        session.flush()
+        gid = groups.get(group.code) or _ids(session, UserGroup)[group.code]
         links = [
             _replace_links(session, GroupStore, "group_id", gid, "store_id", {stores[c] for c in group.stores}),
             _replace_links(session, GroupChannel, "group_id", gid, "channel_id", {channels[c] for c in group.channels}),
@@ -195,9 +196,7 @@ def _apply_groups(session: Session, config: DeskConfig) -> Counter[str]:
                 session, GroupOrderType, "group_id", gid, "order_type_id", {types[c] for c in group.order_types}
             ),
         ]
-        if any(links) and counts["unchanged"]:
-            counts["unchanged"] -= 1
-            counts["updated"] += 1
+        counts["updated" if outcome == "unchanged" and any(links) else outcome] += 1
     return counts
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,9 +12,13 @@ from pydantic import BaseModel as _BaseModel
 
 from orderdesk.durations import parse_duration
 from orderdesk.errors import InvalidInput
-from orderdesk.money import parse_money
+from orderdesk.money import format_money, parse_money
 
 MAX_FILE_BYTES = 200 * 1024 * 1024
+MAX_MONEY = 10**15  # minor units: far above any order, far below a 64-bit column
+MAX_DURATION_DAYS = 7300  # 20 years, in seconds still fits a 32-bit column
+MAX_CODE_LENGTH = 64  # codes, logins and order numbers are String(64) columns
+YEARS = (1900, 2999)  # a time outside these is a typo, and would overflow due-time arithmetic
 
 
 class Strict(_BaseModel):
@@ -26,24 +30,37 @@ class Strict(_BaseModel):
 def _duration(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, str):
         raise ValueError(f"{value!r} is not a duration (write it as a string, e.g. \"90m\", \"1h\", \"4w\")")
-    return parse_duration(value)
+    seconds = parse_duration(value)
+    if seconds > MAX_DURATION_DAYS * 86400:
+        raise ValueError(f'"{value}" is too long (at most {MAX_DURATION_DAYS}d)')
+    return seconds
 
 
 def _non_negative(value: int) -> int:
     if value < 0:
         raise ValueError("must not be negative")
+    if value > MAX_MONEY:
+        raise ValueError(f"must not be more than {format_money(MAX_MONEY)}")
     return value
 
 
 def _aware(value: datetime) -> datetime:
     if value.tzinfo is None:
         raise ValueError(f'"{value.isoformat()}" has no time zone (add "Z" or "+03:00")')
+    try:
+        year = value.astimezone(timezone.utc).year
+    except OverflowError:
+        year = value.year
+    if not YEARS[0] <= year <= YEARS[1]:
+        raise ValueError(f'"{value.isoformat()}" is out of range (years {YEARS[0]}–{YEARS[1]})')
     return value
 
 
 def _code(value: Any) -> Any:
     if isinstance(value, str) and not value.strip():
         raise ValueError("must not be empty")
+    if isinstance(value, str) and len(value.strip()) > MAX_CODE_LENGTH:
+        raise ValueError(f"is longer than {MAX_CODE_LENGTH} characters")
     return value
 
 
@@ -73,6 +90,8 @@ def describe(error: dict[str, Any]) -> str:
         message = "unknown key"
     elif kind == "missing":
         message = "is required"
+    elif kind == "too_short" and error.get("ctx", {}).get("min_length") == 1:
+        message = "must not be empty"
     elif kind == "literal_error":
         message = f"{error['input']!r} is not one of: " + message.removeprefix("Input should be ").replace("'", "")
     elif "input" in error and not isinstance(error["input"], (dict, list)):

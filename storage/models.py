@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, String, TypeDecorator, UniqueConstraint, text
+from pydantic import ConfigDict
 from sqlmodel import Field, SQLModel
 
 
@@ -46,27 +47,33 @@ def money(*, nullable: bool = False) -> Any:
     return Field(default=0, sa_column=Column(BigInteger, nullable=nullable, server_default=text("0")))
 
 
-class Store(SQLModel, table=True):
+class _Table(SQLModel):
+    """Tables build their pydantic schema only if something validates them: most commands never do."""
+
+    model_config = ConfigDict(defer_build=True)  # type: ignore[assignment]
+
+
+class Store(_Table, table=True):
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
     name: str
     timezone: str = "UTC"
 
 
-class Channel(SQLModel, table=True):
+class Channel(_Table, table=True):
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
     name: str
 
 
-class OrderType(SQLModel, table=True):
+class OrderType(_Table, table=True):
     __tablename__ = "order_type"
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
     name: str
 
 
-class PaymentMethod(SQLModel, table=True):
+class PaymentMethod(_Table, table=True):
     __tablename__ = "payment_method"
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
@@ -74,7 +81,7 @@ class PaymentMethod(SQLModel, table=True):
     cash: bool = False
 
 
-class DeliveryMethod(SQLModel, table=True):
+class DeliveryMethod(_Table, table=True):
     __tablename__ = "delivery_method"
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
@@ -82,7 +89,7 @@ class DeliveryMethod(SQLModel, table=True):
     price: int = money()
 
 
-class UserGroup(SQLModel, table=True):
+class UserGroup(_Table, table=True):
     __tablename__ = "user_group"
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
@@ -90,25 +97,25 @@ class UserGroup(SQLModel, table=True):
     process_orders: bool = False
 
 
-class GroupStore(SQLModel, table=True):
+class GroupStore(_Table, table=True):
     __tablename__ = "group_store"
     group_id: int = Field(foreign_key="user_group.id", primary_key=True, ondelete="CASCADE")
     store_id: int = Field(foreign_key="store.id", primary_key=True, ondelete="CASCADE")
 
 
-class GroupChannel(SQLModel, table=True):
+class GroupChannel(_Table, table=True):
     __tablename__ = "group_channel"
     group_id: int = Field(foreign_key="user_group.id", primary_key=True, ondelete="CASCADE")
     channel_id: int = Field(foreign_key="channel.id", primary_key=True, ondelete="CASCADE")
 
 
-class GroupOrderType(SQLModel, table=True):
+class GroupOrderType(_Table, table=True):
     __tablename__ = "group_order_type"
     group_id: int = Field(foreign_key="user_group.id", primary_key=True, ondelete="CASCADE")
     order_type_id: int = Field(foreign_key="order_type.id", primary_key=True, ondelete="CASCADE")
 
 
-class Employee(SQLModel, table=True):
+class Employee(_Table, table=True):
     id: int | None = Field(default=None, primary_key=True)
     login: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
     name: str
@@ -122,13 +129,13 @@ class Employee(SQLModel, table=True):
     last_assigned_at: datetime | None = utc_column()
 
 
-class EmployeeGroup(SQLModel, table=True):
+class EmployeeGroup(_Table, table=True):
     __tablename__ = "employee_group"
     employee_id: int = Field(foreign_key="employee.id", primary_key=True, ondelete="CASCADE")
     group_id: int = Field(foreign_key="user_group.id", primary_key=True, ondelete="CASCADE")
 
 
-class LoginSession(SQLModel, table=True):
+class LoginSession(_Table, table=True):
     """A desk logged in as an employee; alive while its heartbeat is fresh."""
 
     __tablename__ = "login_session"
@@ -139,7 +146,7 @@ class LoginSession(SQLModel, table=True):
     host: str | None = None
 
 
-class Customer(SQLModel, table=True):
+class Customer(_Table, table=True):
     id: int | None = Field(default=None, primary_key=True)
     kind: str = "person"  # person | company
     name: str
@@ -152,7 +159,7 @@ class Customer(SQLModel, table=True):
     created_at: datetime | None = utc_column()
 
 
-class Stage(SQLModel, table=True):
+class Stage(_Table, table=True):
     """One stage (status) of a store's pipeline; an order's `status` is a stage code."""
 
     __table_args__ = (UniqueConstraint("store_id", "code"),)
@@ -171,7 +178,7 @@ class Stage(SQLModel, table=True):
     active: bool = True
 
 
-class AutoMove(SQLModel, table=True):
+class AutoMove(_Table, table=True):
     """Seed 004: from these statuses, after this long, go to that status."""
 
     __tablename__ = "auto_move"
@@ -184,7 +191,7 @@ class AutoMove(SQLModel, table=True):
     notice_before: int | None = None  # seconds
 
 
-class Order(SQLModel, table=True):
+class Order(_Table, table=True):
     __tablename__ = "orders"
     __table_args__ = (
         # pending orders by created_at (manager_id IS NULL), a manager's orders by status
@@ -193,6 +200,24 @@ class Order(SQLModel, table=True):
         Index("ix_orders_store_created", "store_id", "created_at"),
         Index("ix_orders_stage_due", "stage_due_at"),
         Index("ix_orders_status_store", "status", "store_id"),
+        # the open part of the book, which is what the desk works on all day: the pending pool
+        # in arrival order, and each manager's open orders by status
+        Index(
+            "ix_orders_pending",
+            "created_at",
+            "store_id",
+            "total",
+            sqlite_where=text("manager_id IS NULL AND is_open = 1"),
+            postgresql_where=text("manager_id IS NULL AND is_open"),
+        ),
+        Index(
+            "ix_orders_open_by_manager",
+            "manager_id",
+            "status",
+            "total",
+            sqlite_where=text("is_open = 1"),
+            postgresql_where=text("is_open"),
+        ),
     )
     id: int | None = Field(default=None, primary_key=True)
     number: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
@@ -205,6 +230,7 @@ class Order(SQLModel, table=True):
     contractor_id: int | None = Field(default=None, foreign_key="employee.id")
     partner_id: int | None = Field(default=None, foreign_key="customer.id")
     status: str
+    is_open: bool = True  # False once in a final or cancelled stage (kept with the status)
     payment_status: str = "unpaid"  # unpaid | paid | refunded
     payment_method_id: int | None = Field(default=None, foreign_key="payment_method.id")
     delivery_method_id: int | None = Field(default=None, foreign_key="delivery_method.id")
@@ -218,7 +244,7 @@ class Order(SQLModel, table=True):
     issued_at: datetime | None = utc_column()
 
 
-class OrderItem(SQLModel, table=True):
+class OrderItem(_Table, table=True):
     __tablename__ = "order_item"
     id: int | None = Field(default=None, primary_key=True)
     order_id: int = Field(foreign_key="orders.id", index=True, ondelete="CASCADE")
@@ -229,18 +255,18 @@ class OrderItem(SQLModel, table=True):
     discount: int = money()
 
 
-class OrderLink(SQLModel, table=True):
+class OrderLink(_Table, table=True):
     __tablename__ = "order_link"
     order_id: int = Field(foreign_key="orders.id", primary_key=True, ondelete="CASCADE")
     linked_id: int = Field(foreign_key="orders.id", primary_key=True, ondelete="CASCADE")
 
 
-class Setting(SQLModel, table=True):
+class Setting(_Table, table=True):
     key: str = Field(primary_key=True)
     value: Any = Field(sa_column=Column(JSON, nullable=False))
 
 
-class AuditEvent(SQLModel, table=True):
+class AuditEvent(_Table, table=True):
     """Who (an employee or an automatic rule) changed what, when, before → after."""
 
     __tablename__ = "audit_event"

@@ -24,8 +24,6 @@ from storage.models import (
     Store,
 )
 
-CLOSED_KINDS = ("final", "cancelled")
-
 _manager = aliased(Employee, name="manager")
 _contractor = aliased(Employee, name="contractor")
 _responsible = aliased(Employee, name="responsible")
@@ -62,6 +60,7 @@ def _order_columns() -> list[Any]:
         Channel.code.label("channel"),
         OrderType.code.label("type"),
         Order.status,
+        Order.is_open,
         Stage.name.label("stage_name"),
         Stage.kind.label("stage_kind"),
         Order.payment_status,
@@ -168,20 +167,21 @@ def items_of(session: Session, order_ids: Sequence[int]) -> dict[int, list[Any]]
 
 
 def undistributed_by_store(session: Session) -> list[Any]:
-    """Orders with no manager that are still open: count and sum per store (D5)."""
-    query = (
+    """Orders with no manager that are still open: count and sum per store (D5). The pending pool
+    is aggregated on its own partial index first, then named."""
+    pool = (
         select(
-            Store.id,
-            Store.code,
-            Store.name,
-            func.count(Order.id).label("count"),
+            Order.store_id,
+            func.count().label("count"),
             func.coalesce(func.sum(Order.total), 0).label("sum"),
         )
-        .select_from(Order)
-        .join(Store, Store.id == Order.store_id)
-        .join(Stage, and_(Stage.store_id == Order.store_id, Stage.code == Order.status))
-        .where(Order.manager_id.is_(None), Stage.kind.not_in(CLOSED_KINDS))
-        .group_by(Store.id, Store.code, Store.name)
+        .where(Order.manager_id.is_(None), Order.is_open)
+        .group_by(Order.store_id)
+        .subquery()
+    )
+    query = (
+        select(Store.id, Store.code, Store.name, pool.c.count, pool.c.sum)
+        .join(pool, pool.c.store_id == Store.id)
         .order_by(Store.code)
     )
     return list(session.execute(query).all())
@@ -199,8 +199,7 @@ def open_orders_per_manager(session: Session) -> list[Any]:
         )
         .select_from(Order)
         .join(Employee, Employee.id == Order.manager_id)
-        .join(Stage, and_(Stage.store_id == Order.store_id, Stage.code == Order.status))
-        .where(Stage.kind.not_in(CLOSED_KINDS))
+        .where(Order.is_open)
         .group_by(Employee.login, Employee.name, Employee.presence)
         .order_by(Employee.login)
     )

@@ -177,6 +177,7 @@ def upgrade() -> None:
     sa.Column('contractor_id', sa.Integer(), nullable=True),
     sa.Column('partner_id', sa.Integer(), nullable=True),
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('is_open', sa.Boolean(), nullable=False),
     sa.Column('payment_status', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('payment_method_id', sa.Integer(), nullable=True),
     sa.Column('delivery_method_id', sa.Integer(), nullable=True),
@@ -207,6 +208,15 @@ def upgrade() -> None:
         batch_op.create_index('ix_orders_stage_due', ['stage_due_at'], unique=False)
         batch_op.create_index('ix_orders_status_store', ['status', 'store_id'], unique=False)
         batch_op.create_index('ix_orders_store_created', ['store_id', 'created_at'], unique=False)
+        batch_op.create_index(
+            'ix_orders_pending', ['created_at', 'store_id', 'total'], unique=False,
+            sqlite_where=sa.text('manager_id IS NULL AND is_open = 1'),
+            postgresql_where=sa.text('manager_id IS NULL AND is_open'),
+        )
+        batch_op.create_index(
+            'ix_orders_open_by_manager', ['manager_id', 'status', 'total'], unique=False,
+            sqlite_where=sa.text('is_open = 1'), postgresql_where=sa.text('is_open'),
+        )
 
     op.create_table('audit_event',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -261,6 +271,8 @@ def downgrade() -> None:
     op.drop_table('audit_event')
     with op.batch_alter_table('orders', schema=None) as batch_op:
         batch_op.drop_index('ix_orders_store_created')
+        batch_op.drop_index('ix_orders_pending')
+        batch_op.drop_index('ix_orders_open_by_manager')
         batch_op.drop_index('ix_orders_status_store')
         batch_op.drop_index('ix_orders_stage_due')
         batch_op.drop_index('ix_orders_manager_status')

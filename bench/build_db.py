@@ -1,0 +1,144 @@
+"""Build a large orderdesk database for the benchmarks (run by hand).
+
+    .venv/bin/python bench/build_db.py /tmp/big.db --orders 1000000
+
+The schema comes from `orderdesk init` and the stores, staff and pipelines from sample_data/demo.toml;
+then synthetic customers, orders, items and one audit row per order are written with bare sqlite3
+executemany, because going through the import use case would take minutes at this size. Most
+orders are closed (final or cancelled stages), as in a shop that has run for a while; a share is
+open and assigned, and a share is pending (open, no manager).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sqlite3
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+NOW = datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)
+
+
+def orderdesk(db: Path, *args: str) -> None:
+    subprocess.run([sys.executable, "-m", "orderdesk.cli", "--db", str(db), *args], check=True, stdout=subprocess.DEVNULL)
+
+
+def naive(at: datetime) -> str:
+    return at.astimezone(timezone.utc).replace(tzinfo=None).isoformat(sep=" ")
+
+
+def build(db: Path, *, orders: int, customers: int, managers: int, pending: float, open_: float, seed: int) -> None:
+    rng = random.Random(seed)
+    db.unlink(missing_ok=True)
+    orderdesk(db, "init")
+    orderdesk(db, "load", str(ROOT / "sample_data" / "demo.toml"))
+    con = sqlite3.connect(db)
+    con.execute("PRAGMA journal_mode=WAL")
+    con.execute("PRAGMA synchronous=OFF")
+    cur = con.cursor()
+
+    ids = lambda table: [r[0] for r in cur.execute(f"SELECT id FROM {table}")]  # noqa: E731
+    stores = ids("store")
+    channels, types = ids("channel"), ids("order_type")
+    payments, deliveries = ids("payment_method"), ids("delivery_method")
+    manager_group = cur.execute("SELECT id FROM user_group WHERE process_orders ORDER BY id").fetchone()[0]
+    first_new = cur.execute("SELECT max(id) FROM employee").fetchone()[0] + 1
+    cur.executemany(
+        "INSERT INTO employee (login, name, roles, statuses, active, password_hash, presence) "
+        "VALUES (?, ?, '[\"manager\"]', '[]', 1, '', 'offline')",
+        [(f"m{i:04d}", f"Manager {i}") for i in range(managers)],
+    )
+    manager_ids = list(range(first_new, first_new + managers))
+    cur.executemany(
+        "INSERT INTO employee_group (employee_id, group_id) VALUES (?, ?)", [(m, manager_group) for m in manager_ids]
+    )
+    stages: dict[int, dict[str, list[tuple[str, int | None]]]] = {}
+    for store_id, code, kind, limit in cur.execute("SELECT store_id, code, kind, time_limit FROM stage ORDER BY position"):
+        bucket = "closed" if kind in ("final", "cancelled") else "open"
+        stages.setdefault(store_id, {"open": [], "closed": []})[bucket].append((code, limit))
+
+    first_customer = (cur.execute("SELECT max(id) FROM customer").fetchone()[0] or 0) + 1
+    cur.executemany(
+        "INSERT INTO customer (kind, name, phone, phone_key, email, city, manager_id, created_at) "
+        "VALUES ('person', ?, ?, ?, ?, 'Moscow', ?, ?)",
+        [
+            (f"Customer {i}", f"+7 9{i:09d}", f"79{i:09d}", f"c{i}@example.com",
+             rng.choice(manager_ids) if rng.random() < 0.3 else None, naive(NOW))
+            for i in range(customers)
+        ],
+    )  # fmt: skip
+    customer_ids = range(first_customer, first_customer + customers)
+
+    started = time.perf_counter()
+    next_id = (cur.execute("SELECT max(id) FROM orders").fetchone()[0] or 0) + 1
+    batch = 50_000
+    for start in range(0, orders, batch):
+        order_rows, item_rows, audit_rows = [], [], []
+        for n in range(start, min(start + batch, orders)):
+            order_id = next_id + n
+            store = rng.choice(stores)
+            roll = rng.random()
+            created = NOW - timedelta(seconds=rng.randrange(2 * 365 * 86400))
+            if roll < pending:
+                manager, (status, limit), is_open = None, rng.choice(stages[store]["open"]), 1
+                created = NOW - timedelta(seconds=rng.randrange(60 * 86400))
+            elif roll < pending + open_:
+                manager, (status, limit), is_open = rng.choice(manager_ids), rng.choice(stages[store]["open"]), 1
+                created = NOW - timedelta(seconds=rng.randrange(60 * 86400))
+            else:
+                manager, (status, limit), is_open = rng.choice(manager_ids), rng.choice(stages[store]["closed"]), 0
+            entered = created + timedelta(hours=rng.randrange(1, 48)) if rng.random() < 0.5 else created
+            due = naive(entered + timedelta(seconds=limit)) if is_open and limit else None
+            qty, price = rng.randrange(1, 4), rng.randrange(100, 100_000)
+            delivery_cost = rng.choice((0, 500, 350))
+            order_rows.append((
+                order_id, f"B-{order_id:07d}", f"B-{order_id:07d}", store, rng.choice(channels), rng.choice(types),
+                rng.choice(customer_ids), manager, status, is_open, "unpaid", rng.choice(payments),
+                rng.choice(deliveries), delivery_cost, 0, qty * price + delivery_cost, naive(created), naive(entered),
+                due, 0,
+            ))  # fmt: skip
+            item_rows.append((order_id, f"SKU-{price % 997}", "Synthetic item", qty, price, 0))
+            audit_rows.append((naive(created), "bench", order_id, "order.imported", json.dumps({"status": status})))
+        cur.executemany(
+            "INSERT INTO orders (id, number, extra_number, store_id, channel_id, type_id, customer_id, manager_id, "
+            "status, is_open, payment_status, payment_method_id, delivery_method_id, delivery_cost, discount, total, "
+            "created_at, status_entered_at, stage_due_at, overdue) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            order_rows,
+        )
+        cur.executemany(
+            "INSERT INTO order_item (order_id, sku, name, qty, price, discount) VALUES (?, ?, ?, ?, ?, ?)", item_rows
+        )
+        cur.executemany(
+            "INSERT INTO audit_event (at, rule, order_id, action, after) VALUES (?, ?, ?, ?, ?)", audit_rows
+        )
+        con.commit()
+        print(f"\r{min(start + batch, orders):,} orders", end="", file=sys.stderr, flush=True)
+    con.execute("ANALYZE")
+    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    con.close()
+    print(f"\rbuilt {db}: {orders:,} orders in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("db", type=Path)
+    parser.add_argument("--orders", type=int, default=1_000_000)
+    parser.add_argument("--customers", type=int, default=100_000)
+    parser.add_argument("--managers", type=int, default=200)
+    parser.add_argument("--pending", type=float, default=0.02, help="share of orders open with no manager")
+    parser.add_argument("--open", type=float, default=0.05, help="share of orders open and assigned")
+    parser.add_argument("--seed", type=int, default=2026)
+    args = parser.parse_args()
+    build(args.db, orders=args.orders, customers=args.customers, managers=args.managers,
+          pending=args.pending, open_=args.open, seed=args.seed)  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
