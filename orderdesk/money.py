@@ -22,6 +22,7 @@ def parse_money(value: object) -> int:
 
 
 def format_money(minor: int) -> str:
+    minor = int(minor)  # PostgreSQL's sum() of a bigint is a numeric
     sign = "-" if minor < 0 else ""
     whole, cents = divmod(abs(minor), 100)
     return f"{sign}{whole}.{cents:02d}"

@@ -29,7 +29,16 @@ def query(db: str, sql: str, **params: object) -> list[tuple[object, ...]]:
 
 def settings_of(db: str) -> dict[str, object]:
     """The `setting` table as {key: value}, values decoded from their JSON column."""
-    return {k: json.loads(v) if isinstance(v, str) else v for k, v in query(db, "SELECT key, value FROM setting")}
+    from sqlalchemy import select
+
+    from storage.models import Setting
+
+    engine = make_engine(db)
+    try:
+        with engine.connect() as connection:
+            return dict(connection.execute(select(Setting.key, Setting.value)).all())
+    finally:
+        engine.dispose()
 
 
 def without_audit(snapshot: dict[str, list[tuple[object, ...]]]) -> dict[str, list[tuple[object, ...]]]:
