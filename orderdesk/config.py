@@ -90,19 +90,24 @@ class EmployeeIn(Strict):
 
 
 class CustomerIn(Strict):
+    """A customer as a config file or an imported order names him."""
+
     name: str = Field(min_length=1)
     kind: Literal["person", "company"] = "person"
     phone: str | None = None
     email: str | None = None
     city: str | None = None
     manager: Code | None = None
-    registered_by: Code | None = None
 
     @model_validator(mode="after")
     def _reachable(self) -> CustomerIn:
-        if not self.phone and not self.email:
+        if not phone_key(self.phone) and not normalise_email(self.email):
             raise ValueError("needs a phone or an email (customers are matched by them)")
         return self
+
+
+class ConfigCustomerIn(CustomerIn):
+    registered_by: Code | None = None
 
 
 class StageIn(Strict):
@@ -171,7 +176,7 @@ class DeskConfig(Strict):
     delivery_methods: list[DeliveryMethodIn] = []
     groups: list[GroupIn] = []
     employees: list[EmployeeIn] = []
-    customers: list[CustomerIn] = []
+    customers: list[ConfigCustomerIn] = []
     stages: list[StageIn] = []
     automoves: list[AutoMoveIn] = []
 

@@ -23,6 +23,7 @@ from sqlmodel import Session, select
 
 from orderdesk.binding import customer_manager_after_assignment
 from orderdesk.clock import Clock
+from orderdesk.config import CustomerIn
 from orderdesk.customers import normalise_email, phone_key
 from orderdesk.errors import InvalidInput
 from orderdesk.money import format_money
@@ -55,21 +56,6 @@ class ItemIn(Strict):
     discount: Money = 0
 
 
-class OrderCustomerIn(Strict):
-    name: str = Field(min_length=1)
-    kind: Literal["person", "company"] = "person"
-    phone: str | None = None
-    email: str | None = None
-    city: str | None = None
-    manager: Code | None = None
-
-    @model_validator(mode="after")
-    def _reachable(self) -> OrderCustomerIn:
-        if not phone_key(self.phone) and not normalise_email(self.email):
-            raise ValueError("needs a phone or an email (customers are matched by them)")
-        return self
-
-
 class DeliveryIn(Strict):
     method: Code
     cost: Money | None = None
@@ -85,7 +71,7 @@ class OrderIn(Strict):
     status: Code | None = None
     status_entered_at: AwareDatetime | None = None
     payment_status: Literal["unpaid", "paid", "refunded"] = "unpaid"
-    customer: OrderCustomerIn
+    customer: CustomerIn
     items: list[ItemIn] = Field(min_length=1)
     payment_method: Code | None = None
     delivery: DeliveryIn | None = None
@@ -421,7 +407,7 @@ class _CustomerBook:
         self.bound: dict[int, int] = {}
         self.created = 0
 
-    def resolve(self, c: OrderCustomerIn, logins: dict[str, int]) -> int:
+    def resolve(self, c: CustomerIn, logins: dict[str, int]) -> int:
         key, email = phone_key(c.phone), normalise_email(c.email)
         found = (key and self.by_phone.get(key)) or (email and self.by_email.get(email))
         if found:

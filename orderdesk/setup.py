@@ -152,17 +152,20 @@ def _upsert_by_code(session: Session, table: Any, entries: list[Any]) -> Counter
     counts: Counter[str] = Counter()
     existing = {row.code: row for row in session.exec(select(table))}
     for entry in entries:
-        values = entry.model_dump()
-        row = existing.get(entry.code)
-        if row is None:
-            session.add(table(**values))
-            counts["created"] += 1
-        elif _set_fields(row, values):
-            session.add(row)
-            counts["updated"] += 1
-        else:
-            counts["unchanged"] += 1
+        counts[_upsert(session, existing.get(entry.code), entry.model_dump(), table)] += 1
     return counts
+
+
+def _upsert(session: Session, row: SQLModel | None, values: dict[str, Any], make: Any) -> str:
+    """Create the row, or update it in place; say which, or that nothing changed."""
+    if row is None:
+        session.add(make(**values))
+        session.flush()
+        return "created"
+    if _set_fields(row, values):
+        session.add(row)
+        return "updated"
+    return "unchanged"
 
 
 def _ids(session: Session, table: Any) -> dict[str, int]:
@@ -241,15 +244,7 @@ def _apply_customers(session: Session, config: DeskConfig, clock: Clock) -> Coun
             "registered_by_id": logins.get(entry.registered_by) if entry.registered_by else None,
         }
         row = find_customer(session, phone=entry.phone, email=entry.email)
-        if row is None:
-            session.add(Customer(**values, created_at=clock.now()))
-            session.flush()
-            counts["created"] += 1
-        elif _set_fields(row, values):
-            session.add(row)
-            counts["updated"] += 1
-        else:
-            counts["unchanged"] += 1
+        counts[_upsert(session, row, values, lambda **v: Customer(**v, created_at=clock.now()))] += 1
     return counts
 
 
@@ -276,15 +271,8 @@ def _apply_stages(session: Session, config: DeskConfig) -> Counter[str]:
                 "kind": entry.kind,
                 "active": entry.active,
             }
-            row = existing.pop(entry.code, None)
-            if row is None:
-                session.add(Stage(store_id=store_id, code=entry.code, **values))
-                counts["created"] += 1
-            elif _set_fields(row, values):
-                session.add(row)
-                counts["updated"] += 1
-            else:
-                counts["unchanged"] += 1
+            make = lambda **v: Stage(store_id=store_id, code=entry.code, **v)  # noqa: E731
+            counts[_upsert(session, existing.pop(entry.code, None), values, make)] += 1
         # Stages the file no longer lists leave the pipeline but stay for the orders still in them.
         for offset, row in enumerate(sorted(existing.values(), key=lambda s: s.position), start=1):
             if _set_fields(row, {"active": False, "position": len(entries) + offset}):

@@ -117,6 +117,18 @@ def engine_of() -> Iterator[Callable[[str], object]]:
         engine.dispose()
 
 
+def query(db: str, sql: str, **params: object) -> list[tuple[object, ...]]:
+    """Rows of a raw SQL query, for tests that look at what a command wrote."""
+    from sqlalchemy import text
+
+    engine = make_engine(db)
+    try:
+        with engine.connect() as connection:
+            return [tuple(row) for row in connection.execute(text(sql), params)]
+    finally:
+        engine.dispose()
+
+
 def snapshot_of(db: str) -> dict[str, list[tuple[object, ...]]]:
     """Every row of every table, to prove a refused command changed nothing."""
     from sqlalchemy import MetaData, select

@@ -10,21 +10,10 @@ import pytest
 
 from orderdesk.passwords import verify_password
 from storage.db import make_engine
-from tests.conftest import snapshot_of
+from tests.conftest import query, snapshot_of
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
 DEMO_TOML = SAMPLE / "demo.toml"
-
-
-def query(db: str, sql: str, **params: object) -> list[tuple[object, ...]]:
-    from sqlalchemy import text
-
-    engine = make_engine(db)
-    try:
-        with engine.connect() as connection:
-            return [tuple(row) for row in connection.execute(text(sql), params)]
-    finally:
-        engine.dispose()
 
 
 def settings_of(db: str) -> dict[str, object]:

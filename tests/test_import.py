@@ -16,21 +16,10 @@ import pytest
 import orderdesk.cli as cli_module
 from orderdesk.importing import BATCH
 from storage.db import make_engine
-from tests.conftest import snapshot_of
+from tests.conftest import query, snapshot_of
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
 DELETE = object()
-
-
-def query(db: str, sql: str, **params: object) -> list[tuple[object, ...]]:
-    from sqlalchemy import text
-
-    engine = make_engine(db)
-    try:
-        with engine.connect() as connection:
-            return [tuple(row) for row in connection.execute(text(sql), params)]
-    finally:
-        engine.dispose()
 
 
 def item(**changes: Any) -> dict[str, Any]:
