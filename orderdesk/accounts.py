@@ -14,9 +14,9 @@ def authenticate(*, session: Session, login: str, password: str) -> Employee:
     """The employee, or NotAllowed with the same words whichever part was wrong."""
     employee = session.exec(select(Employee).where(Employee.login == login.strip())).first()
     if employee is None or not employee.password_hash or not verify_password(password, employee.password_hash):
-        raise NotAllowed("wrong login or password")
+        raise NotAllowed("Wrong login or password.")
     if not employee.active:
-        raise NotAllowed(f"{employee.login} is deactivated; ask an admin")
+        raise NotAllowed(f"The account {employee.login} is deactivated; ask an admin.")
     return employee
 
 

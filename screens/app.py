@@ -35,7 +35,12 @@ class OrderDeskApp(App[None]):
         self.push_screen(OrdersScreen(viewer))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """A worker that failed unexpectedly is told to the person, not swallowed or a crash."""
+        self.tell_failure(event)
+
+    def tell_failure(self, event: Worker.StateChanged) -> None:
+        """A worker that failed unexpectedly is told to the person, not swallowed or a crash.
+
+        `Worker.StateChanged` does not bubble, so each screen passes its workers' events here."""
         if event.state == WorkerState.ERROR and event.worker.error is not None:
             self.notify(f"{event.worker.error}", title="Something went wrong", severity="error", timeout=10)
 

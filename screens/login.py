@@ -8,6 +8,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, Static
+from textual.worker import Worker, WorkerState
 
 from orderdesk.desk import Viewer
 from orderdesk.errors import DeskError
@@ -17,7 +18,7 @@ from screens.messages import SignedIn, SignInRefused
 class LoginScreen(Screen[Viewer | None]):
     """Returns the signed-in viewer with `dismiss`, or None when the person leaves."""
 
-    BINDINGS = [Binding("escape", "leave", "Quit", id="login.quit")]
+    BINDINGS = [Binding("escape", "leave", "Quit", id="login.quit", show=False)]
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -61,10 +62,15 @@ class LoginScreen(Screen[Viewer | None]):
         self.dismiss(message.viewer)
 
     def on_sign_in_refused(self, message: SignInRefused) -> None:
-        self.show_error(message.reason[:1].upper() + message.reason[1:] + ".")
+        self.show_error(message.reason)
         password = self.query_one("#password", Input)
         password.value = ""
         password.focus()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        self.app.tell_failure(event)  # type: ignore[attr-defined]
+        if event.state == WorkerState.ERROR:
+            self.show_error("Could not sign in; try again.")
 
     def show_error(self, text: str) -> None:
         self.query_one("#login-error", Static).update(text)

@@ -6,16 +6,19 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
+from textual.worker import Worker, WorkerState
 
 from orderdesk.desk import Viewer
 from screens.messages import OrdersLoaded
 
 PAGE = 200
+LOADING = "Loading orders…"
 COLUMNS = ("Number", "Store", "Stage", "Customer", "Manager", "Total", "Created", "Due")
 
 
@@ -40,7 +43,7 @@ class OrdersScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static("Loading orders…", id="orders-summary")
+        yield Static(LOADING, id="orders-summary")
         yield DataTable(id="orders", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
@@ -48,7 +51,13 @@ class OrdersScreen(Screen[None]):
         table = self.query_one("#orders", DataTable)
         table.add_columns(*COLUMNS)
         table.focus()
+        self.watch(table, "virtual_size", self.redraw_rows, init=False)
         self.load_page(first=True)
+
+    def redraw_rows(self) -> None:
+        # DataTable measures new rows only when idle, and keeps the cells it drew before then at the
+        # old column widths: truncated under wider headers (textual #4470). Draw them again.
+        self.query_one("#orders", DataTable).notify_style_update()
 
     def action_refresh(self) -> None:
         self.load_page(first=True)
@@ -74,6 +83,14 @@ class OrdersScreen(Screen[None]):
         self.loading_more = False
         self.query_one("#orders-summary", Static).update(self.summary(table.row_count))
 
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        self.app.tell_failure(event)  # type: ignore[attr-defined]
+        if event.state == WorkerState.ERROR:
+            self.loading_more = False  # so that reaching the end again retries the page
+            summary = self.query_one("#orders-summary", Static)
+            if str(summary.content) == LOADING:
+                summary.update("Orders could not be loaded; press r to try again.")
+
     def summary(self, shown: int) -> str:
         line = f"{self.total} orders" + (f" (showing {shown})" if shown < self.total else "")
         if self.undistributed:
@@ -82,7 +99,7 @@ class OrdersScreen(Screen[None]):
         return line
 
     @staticmethod
-    def cells(order: dict[str, Any]) -> tuple[str, ...]:
+    def cells(order: dict[str, Any]) -> tuple[str | Text, ...]:
         zone = order["timezone"]
         due = "LATE" if order["overdue"] else local_time(order["stage_due_at"], zone)
         return (
@@ -91,7 +108,7 @@ class OrdersScreen(Screen[None]):
             order["stage"] or order["status"],
             order["customer"]["name"],
             order["manager"] or "—",
-            order["total"],
+            Text(order["total"], justify="right"),
             local_time(order["created_at"], zone),
             due,
         )

@@ -35,7 +35,7 @@ class OrderScope:
 
     store_ids: frozenset[int] | None = None
     manager_id: int | None = None  # only this manager's orders …
-    with_unassigned: bool = False  # … and the unassigned pool of his stores
+    with_unassigned: bool = False  # … and the unassigned open orders (the pool) of his stores
     contractor_id: int | None = None
 
 
@@ -108,7 +108,8 @@ def _scoped(query: Any, scope: OrderScope, flt: OrderFilter) -> Any:
         query = query.where(Order.contractor_id == scope.contractor_id)
     if scope.manager_id is not None:
         mine = Order.manager_id == scope.manager_id
-        query = query.where(or_(mine, Order.manager_id.is_(None)) if scope.with_unassigned else mine)
+        pool = and_(Order.manager_id.is_(None), Order.is_open)
+        query = query.where(or_(mine, pool) if scope.with_unassigned else mine)
     if flt.status is not None:
         query = query.where(Order.status == flt.status)
     if flt.manager_id is not None:

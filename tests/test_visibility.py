@@ -24,6 +24,8 @@ def test_a_manager_sees_his_orders_and_the_unassigned_pool_of_his_stores(demo_db
     rows = visible(demo_db, "anna")
     assert rows and {o["store"] for o in rows} == {"home"}
     assert {o["manager"] for o in rows} <= {"anna", None}
+    pool = [o for o in rows if o["manager"] is None]
+    assert pool and all(o["status"] not in ("completed", "cancelled") for o in pool)  # only open ones
 
 
 def test_with_managers_see_all_a_manager_sees_every_order_of_his_stores(demo_db, cli, tmp_path):
@@ -54,8 +56,8 @@ def test_a_contractor_sees_only_orders_he_is_contractor_of(demo_db, cli, tmp_pat
 
 def test_sign_in_refuses_a_wrong_password_and_a_deactivated_employee(demo_db):
     desk = Desk(make_engine(demo_db), FixedClock(NOW))
-    for login, password, words in (("anna", "nope", "wrong login or password"),
-                                   ("ghost", "demo", "wrong login or password"),
+    for login, password, words in (("anna", "nope", "Wrong login or password"),
+                                   ("ghost", "demo", "Wrong login or password"),
                                    ("kirill", "demo", "deactivated")):  # fmt: skip
         try:
             desk.sign_in(login, password)
