@@ -18,19 +18,19 @@ import time
 from pathlib import Path
 
 
-def timed(cmd: list[str], runs: int) -> tuple[float, float]:
+def timed(cmd: list[str], runs: int) -> tuple[float, float, float]:
     times = []
     for _ in range(runs):
         started = time.perf_counter()
         subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         times.append(time.perf_counter() - started)
-    return statistics.median(times), max(times)
+    return min(times), statistics.median(times), max(times)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("db", type=Path)
-    parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--runs", type=int, default=20)
     args = parser.parse_args()
     with sqlite3.connect(args.db) as con:
         count = con.execute("SELECT count(*) FROM orders").fetchone()[0]
@@ -47,10 +47,10 @@ def main() -> None:
         ("orders list --unassigned --limit 50 --json", [*od, "orders", "list", "--unassigned", "--limit", "50", "--json"]),
     ]
     print(f"{count:,} orders in {args.db}; {args.runs} runs each")
-    print(f"{'command':48} {'median s':>9} {'max s':>7}")
+    print(f"{'command':48} {'min s':>7} {'median s':>9} {'max s':>7}")
     for label, cmd in cases:
-        median, worst = timed(cmd, args.runs)
-        print(f"{label:48} {median:9.3f} {worst:7.3f}")
+        best, median, worst = timed(cmd, args.runs)
+        print(f"{label:48} {best:7.3f} {median:9.3f} {worst:7.3f}")
 
 
 if __name__ == "__main__":

@@ -18,7 +18,12 @@ from screens.messages import SignedIn, SignInRefused
 class LoginScreen(Screen[Viewer | None]):
     """Returns the signed-in viewer with `dismiss`, or None when the person leaves."""
 
-    BINDINGS = [Binding("escape", "leave", "Quit", id="login.quit", show=False)]
+    BINDINGS = [
+        Binding("escape", "leave", "Quit", id="login.quit", show=False),
+        # Priority, so that it runs as the key arrives: a person who types "anna⏎demo⏎" without
+        # pausing must not find "annademo" in the login field (Input.Submitted would come too late).
+        Binding("enter", "enter", "Sign in", id="login.enter", show=False, priority=True),
+    ]
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -32,11 +37,12 @@ class LoginScreen(Screen[Viewer | None]):
             yield Static("", id="login-error")
         yield Footer()
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id == "login" and not self.query_one("#password", Input).value:
-            self.query_one("#password", Input).focus()
+    def action_enter(self) -> None:
+        password = self.query_one("#password", Input)
+        if self.focused is self.query_one("#login", Input) and not password.value:
+            self.set_focus(password)  # at once, not later like Widget.focus()
         else:
-            self.submit()
+            self.call_after_refresh(self.submit)  # once the fields have taken the keys typed before
 
     @on(Button.Pressed, "#sign-in")
     def submit(self) -> None:
@@ -44,7 +50,7 @@ class LoginScreen(Screen[Viewer | None]):
         password = self.query_one("#password", Input).value
         if not login:
             self.show_error("Type your login.")
-            self.query_one("#login", Input).focus()
+            self.set_focus(self.query_one("#login", Input))
             return
         self.show_error("Signing in…")
         self.sign_in(login, password)
@@ -65,7 +71,7 @@ class LoginScreen(Screen[Viewer | None]):
         self.show_error(message.reason)
         password = self.query_one("#password", Input)
         password.value = ""
-        password.focus()
+        self.set_focus(password)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         self.app.tell_failure(event)  # type: ignore[attr-defined]

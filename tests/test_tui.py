@@ -147,6 +147,21 @@ def test_enter_on_the_login_moves_to_the_password(app: OrderDeskApp) -> None:
     drive(app, scenario)
 
 
+def test_typing_login_and_password_without_pausing_signs_in(app: OrderDeskApp) -> None:
+    """Keys arrive faster than the fields handle them (a fast typist, a paste, tmux send-keys): the
+    password must still land in the password field."""
+    from textual import events
+
+    async def scenario(pilot: Pilot) -> None:
+        for key in [*"anna", "enter", *"demo", "enter"]:
+            char = "\r" if key == "enter" else key
+            pilot.app.post_message(events.Key(key, char))
+        await until(pilot, lambda: answered(pilot), "an answer to anna signing in")
+        assert isinstance(pilot.app.screen, OrdersScreen)
+
+    drive(app, scenario)
+
+
 # ----------------------------------------------------------------------------------- the orders list
 
 
