@@ -407,26 +407,37 @@ class _CustomerBook:
         self.bound: dict[int, int] = {}
         self.created = 0
 
-    def resolve(self, c: CustomerIn, logins: dict[str, int]) -> int:
+    def find(self, c: CustomerIn) -> int | None:
         key, email = phone_key(c.phone), normalise_email(c.email)
-        found = (key and self.by_phone.get(key)) or (email and self.by_email.get(email))
-        if found:
-            return found
-        manager = logins[c.manager] if c.manager else None
-        customer = Customer(
-            kind=c.kind, name=c.name, phone=c.phone, phone_key=key, email=email, city=c.city,
-            manager_id=manager, created_at=self.now,
-        )  # fmt: skip
-        self.session.add(customer)
-        self.session.flush()
-        assert customer.id is not None
-        if key:
-            self.by_phone[key] = customer.id
-        if email:
-            self.by_email[email] = customer.id
-        self.manager[customer.id] = manager
-        self.created += 1
-        return customer.id
+        return (key and self.by_phone.get(key)) or (email and self.by_email.get(email)) or None
+
+    def resolve_all(self, wanted: list[CustomerIn], logins: dict[str, int]) -> list[int]:
+        """The customer id of each, creating the new ones with one multi-row INSERT."""
+        rows: list[dict[str, Any]] = []
+        pending_phone: dict[str, int] = {}
+        pending_email: dict[str, int] = {}
+        for c in wanted:
+            key, email = phone_key(c.phone), normalise_email(c.email)
+            if self.find(c) is not None or (key and key in pending_phone) or (email and email in pending_email):
+                continue
+            if key:
+                pending_phone[key] = len(rows)
+            if email:
+                pending_email[email] = len(rows)
+            rows.append(
+                {"kind": c.kind, "name": c.name, "phone": c.phone, "phone_key": key, "email": email,
+                 "city": c.city, "manager_id": logins[c.manager] if c.manager else None, "created_at": self.now}
+            )  # fmt: skip
+        if rows:
+            ids = self.session.connection().execute(_returning_ids(Customer), rows)
+            for row, id_ in zip(rows, ids.scalars()):
+                if row["phone_key"]:
+                    self.by_phone[row["phone_key"]] = id_
+                if row["email"]:
+                    self.by_email.setdefault(row["email"], id_)
+                self.manager[id_] = row["manager_id"]
+            self.created += len(rows)
+        return [self.find(c) for c in wanted]  # type: ignore[misc]
 
     def order_assigned(self, customer_id: int, manager_id: int | None) -> None:
         new = customer_manager_after_assignment(self.manager.get(customer_id), manager_id)
@@ -442,16 +453,20 @@ class _CustomerBook:
             self.session.add(customer)
 
 
+def _returning_ids(table: Any) -> Any:
+    return insert(table.__table__).returning(table.__table__.c.id, sort_by_parameter_order=True)
+
+
 def _write_batch(
     session: Session, batch: list[OrderRow], lookups: _Lookups, customers: _CustomerBook, now: Any, result: ImportResult
 ) -> None:
     order_rows, items_per_order, audits = [], [], []
-    for entry in batch:
+    customer_ids = customers.resolve_all([entry.order.customer for entry in batch], lookups.logins)
+    for entry, customer_id in zip(batch, customer_ids):
         o = entry.order
         stages = {s.code: s for s in lookups.pipelines.get(o.store, [])}
         stage = stages[o.status] if o.status else lookups.first_stage(o)
         entered = (o.status_entered_at or o.created_at) if o.status else o.created_at
-        customer_id = customers.resolve(o.customer, lookups.logins)
         manager_id = lookups.logins[o.manager] if o.manager else None
         if manager_id is not None:
             customers.order_assigned(customer_id, manager_id)
@@ -484,17 +499,19 @@ def _write_batch(
         audits.append({"number": o.number, "status": stage.code, "total": format_money(total), "manager": o.manager})
         result.imported.append(o.number)
         result.total += total
-    ids = session.execute(insert(Order).returning(Order.id, sort_by_parameter_order=True), order_rows).scalars().all()
-    session.execute(
-        insert(OrderItem),
+    # Core inserts, not the ORM's bulk path: a tenth of the per-row cost, and nothing to track
+    connection = session.connection()
+    ids = connection.execute(_returning_ids(Order), order_rows).scalars().all()
+    connection.execute(
+        insert(OrderItem.__table__),  # type: ignore[attr-defined]
         [
             {"order_id": order_id, "sku": i.sku, "name": i.name, "qty": i.qty, "price": i.price, "discount": i.discount}
             for order_id, items in zip(ids, items_per_order)
             for i in items
         ],
     )
-    session.execute(
-        insert(AuditEvent),
+    connection.execute(
+        insert(AuditEvent.__table__),  # type: ignore[attr-defined]
         [
             {"at": now, "rule": "import", "order_id": order_id, "action": "order.imported", "after": after}
             for order_id, after in zip(ids, audits)
