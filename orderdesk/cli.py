@@ -32,12 +32,15 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-orders_app = typer.Typer(help="Orders: import, list, show.", no_args_is_help=True)
-users_app = typer.Typer(help="Employees: list and add.", no_args_is_help=True)
+orders_app = typer.Typer(help="Orders: import, list, show, create, claim, assign, explain.", no_args_is_help=True)
+users_app = typer.Typer(help="Employees: list, add, log in and out, presence.", no_args_is_help=True)
+settings_app = typer.Typer(help="Desk settings: show and set.", no_args_is_help=True)
 app.add_typer(orders_app, name="orders")
 app.add_typer(users_app, name="users")
+app.add_typer(settings_app, name="settings")
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.")]
+AsOption = Annotated[str, typer.Option("--as", help="The employee who does it (login).", show_default=False)]
 
 
 def default_db() -> str:
@@ -432,6 +435,244 @@ def stats(ctx: typer.Context, as_json: JsonOption = False) -> None:
     out.print(table("undistributed orders", ["store", "name", "count", "sum"], rows))
     rows = [[m["login"], m["name"], m["presence"], m["open"], m["sum"]] for m in data["managers"]]
     out.print(table("open orders per manager", ["login", "name", "presence", "open", "sum"], rows))
+
+
+# ----------------------------------------------------------------------------------- distribution
+
+
+def print_pass(result: Any, as_json: bool) -> None:
+    if as_json:
+        print_json(result.as_dict())
+        return
+    for number, login in result.assigned:
+        typer.echo(f"{number} → {login}")
+    typer.echo(f"assigned {len(result.assigned)}; {result.left} still waiting for a free manager")
+
+
+@app.command()
+def distribute(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """One distribution pass now: pending orders to free managers; prints what moved (D4)."""
+    from orderdesk.assignment import distribute_pending
+
+    with writing(ctx) as session:
+        result = distribute_pending(session=session, clock=state(ctx).clock)
+    print_pass(result, as_json)
+
+
+@orders_app.command("explain")
+def orders_explain(
+    ctx: typer.Context,
+    number: Annotated[str, typer.Argument(show_default=False)],
+    as_json: JsonOption = False,
+) -> None:
+    """Why an order went to its manager: each candidate and why he was or was not chosen (D6)."""
+    from orderdesk.assignment import explain
+
+    with reading(ctx) as session:
+        data = explain(session=session, clock=state(ctx).clock, number=number)
+    if as_json:
+        print_json(data)
+        return
+    for line in explanation_lines(data):
+        typer.echo(line)
+
+
+def explanation_lines(data: dict[str, Any]) -> list[str]:
+    if data["recorded"]:
+        how = {"responsible": "as the customer's responsible manager", "carousel": "by the carousel",
+               "claim": "claimed by him", "assign": "assigned by hand", "created": "created by him",
+               "saved": "on save (seed 002)"}.get(data["via"] or "", data["via"] or "")  # fmt: skip
+        lines = [f"order {data['order']} went to {data['manager']} {how} at {data['at']}"]
+    elif data["manager"]:
+        lines = [f"order {data['order']} is {data['manager']}'s; {data['note']}"]
+    else:
+        goes = data.get("would_go_to")
+        lines = [f"order {data['order']} is waiting; " + (f"it would go to {goes} now" if goes else data["note"])]
+    for c in data["candidates"]:
+        lines.append(f"  {'✓' if c['chosen'] else '·'} {c['login']}: {c['reason']}")
+    for reason, count in (data.get("more") or {}).items():
+        lines.append(f"  · {count} more: {reason}")
+    if data["recorded"] and data["note"]:
+        lines.append(f"  ({data['note']})")
+    return lines
+
+
+@orders_app.command("claim")
+def orders_claim(ctx: typer.Context, number: Annotated[str, typer.Argument(show_default=False)], login: AsOption) -> None:
+    """Take an unassigned order (a manager)."""
+    from orderdesk.assignment import claim
+
+    with writing(ctx) as session:
+        claim(session=session, clock=state(ctx).clock, login=login, number=number)
+    typer.echo(f"{number} is now {login}'s")
+
+
+@orders_app.command("assign")
+def orders_assign(
+    ctx: typer.Context,
+    number: Annotated[str, typer.Argument(show_default=False)],
+    to: Annotated[str, typer.Option("--to", help="The manager who gets it (login).", show_default=False)],
+    login: AsOption,
+) -> None:
+    """Give an order to a manager, or move it to another (a supervisor or admin)."""
+    from orderdesk.assignment import assign
+
+    with writing(ctx) as session:
+        assign(session=session, clock=state(ctx).clock, login=login, number=number, to=to)
+    typer.echo(f"{number} is now {to}'s")
+
+
+@orders_app.command("save")
+def orders_save(ctx: typer.Context, number: Annotated[str, typer.Argument(show_default=False)], login: AsOption) -> None:
+    """Save an order as an employee: seed 002's rules pick its manager if it has none."""
+    from orderdesk.assignment import save_order
+
+    with writing(ctx) as session:
+        order = save_order(session=session, clock=state(ctx).clock, login=login, number=number)
+        manager = session.get(__import__("storage.models", fromlist=["Employee"]).Employee, order.manager_id)
+    typer.echo(f"{number} saved; its manager is {manager.login if manager else '—'}")
+
+
+@orders_app.command("create")
+def orders_create(
+    ctx: typer.Context,
+    login: AsOption,
+    store: Annotated[str, typer.Option(help="Store code.", show_default=False)],
+    customer: Annotated[str, typer.Option(help="Customer's name.", show_default=False)],
+    item: Annotated[list[str], typer.Option(help='An item "SKU:name:qty:price" (repeatable).', show_default=False)],
+    phone: Annotated[Optional[str], typer.Option()] = None,
+    email: Annotated[Optional[str], typer.Option()] = None,
+    city: Annotated[Optional[str], typer.Option()] = None,
+    channel: Annotated[str, typer.Option(help="Channel code.")] = "phone",
+    order_type: Annotated[str, typer.Option("--type", help="Order type code.")] = "regular",
+    payment: Annotated[Optional[str], typer.Option(help="Payment method code.")] = None,
+    delivery: Annotated[Optional[str], typer.Option(help="Delivery method code.")] = None,
+    number: Annotated[Optional[str], typer.Option(help="Order number (default: the next free one).")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Create an order as an employee: a manager becomes its manager, else it is distributed (B1, D4)."""
+    from orderdesk.importing import OrderIn
+    from orderdesk.ordering import create_order, next_number
+    from orderdesk.orders import show_order
+    from orderdesk.validation import first_error
+    from pydantic import ValidationError
+
+    now = state(ctx).clock.now()
+    items = []
+    for i, text in enumerate(item):
+        parts = text.split(":")
+        if len(parts) != 4:
+            fail(f'--item {i + 1}: "{text}" is not SKU:name:qty:price')
+        items.append({"sku": parts[0], "name": parts[1], "qty": parts[2], "price": parts[3]})
+    with writing(ctx) as session:
+        data = {
+            "number": number or next_number(session, store), "store": store, "channel": channel, "type": order_type,
+            "created_at": now, "customer": {"name": customer, "phone": phone, "email": email, "city": city},
+            "items": items, "payment_method": payment, "delivery": {"method": delivery} if delivery else None,
+        }  # fmt: skip
+        try:
+            order_in = OrderIn.model_validate(data)
+        except ValidationError as exc:
+            fail(first_error(exc))
+        created = create_order(session=session, clock=state(ctx).clock, order=order_in, login=login)
+        shown = show_order(session=session, number=created.number, now=now)
+    if as_json:
+        print_json(shown)
+    else:
+        typer.echo(f"created {shown['number']} ({shown['total']}); manager: {shown['manager'] or '— (waiting)'}")
+
+
+# ----------------------------------------------------------------------------------- presence
+
+
+@users_app.command("login")
+def users_login(ctx: typer.Context, login: Annotated[str, typer.Argument(show_default=False)]) -> None:
+    """Log an employee in (as a desk does); the login lasts while heartbeats come (session_timeout)."""
+    from orderdesk.presence import log_in
+
+    with writing(ctx) as session:
+        log_in(session=session, clock=state(ctx).clock, login=login, host="cli")
+    typer.echo(f"{login} logged in")
+
+
+@users_app.command("logout")
+def users_logout(ctx: typer.Context, login: Annotated[str, typer.Argument(show_default=False)]) -> None:
+    """Log an employee out of every desk; he goes offline."""
+    from orderdesk.presence import log_out
+
+    with writing(ctx) as session:
+        log_out(session=session, clock=state(ctx).clock, login=login)
+    typer.echo(f"{login} logged out")
+
+
+@users_app.command("set-status")
+def users_set_status(
+    ctx: typer.Context,
+    login: Annotated[str, typer.Argument(show_default=False)],
+    status: Annotated[str, typer.Argument(help="free, busy, break or offline", show_default=False)],
+    as_json: JsonOption = False,
+) -> None:
+    """Set an employee's presence; turning free hands him waiting orders at once (D4)."""
+    from orderdesk.assignment import distribute_pending
+    from orderdesk.presence import set_presence
+
+    clock = state(ctx).clock
+    with writing(ctx) as session:
+        set_presence(session=session, clock=clock, login=login, presence=status)
+    if status != "free":
+        if as_json:
+            print_json({"login": login, "presence": status})
+        else:
+            typer.echo(f"{login} is {status}")
+        return
+    with writing(ctx) as session:
+        result = distribute_pending(session=session, clock=clock)
+    if not as_json:
+        typer.echo(f"{login} is free")
+    print_pass(result, as_json)
+
+
+# ----------------------------------------------------------------------------------- settings
+
+
+@settings_app.command("show")
+def settings_show(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """The desk's settings, defaults included."""
+    from orderdesk.settings import flatten, read_settings
+
+    with reading(ctx) as session:
+        values = flatten(read_settings(session).model_dump())
+    if as_json:
+        print_json(values)
+        return
+    for key, value in values.items():
+        typer.echo(f"{key} = {json.dumps(value, ensure_ascii=False)}")
+
+
+@settings_app.command("set")
+def settings_set(
+    ctx: typer.Context,
+    key: Annotated[str, typer.Argument(help='e.g. "distribution.mode"', show_default=False)],
+    value: Annotated[str, typer.Argument(help='e.g. "none", "true", "90d", \'{ statuses = ["new"], max = 5 }\'', show_default=False)],
+) -> None:
+    """Change one setting (the same keys as [settings] in the configuration file)."""
+    import tomllib
+
+    from orderdesk.config import parse_config
+    from orderdesk.settings import write_settings
+
+    try:
+        tomllib.loads(f"v = {value}")
+        literal = value
+    except tomllib.TOMLDecodeError:
+        literal = json.dumps(value)
+    with user_errors():
+        config = parse_config(f"[settings]\n{key} = {literal}\n", source="setting")
+    if config.settings is None or not config.settings.model_fields_set:
+        fail(f'"{key}" is not a setting')
+    with writing(ctx) as session:
+        changed = write_settings(session, config.settings)
+    typer.echo(f"{key} = {value}" + ("" if changed else " (unchanged)"))
 
 
 def main() -> None:

@@ -288,7 +288,10 @@ def import_orders(
     clock: Clock,
     source: str,
     progress: Callable[[int, int], None] | None = None,
+    audit: dict[str, Any] | None = None,
 ) -> ImportResult:
+    """`audit` names who did it in the audit rows (default: the import itself)."""
+    audit = audit or {"rule": "import", "action": "order.imported"}
     lookups = _Lookups(session)
     existing = _existing_numbers(session, [r.order.number for r in rows])
     fresh = [r for r in rows if r.order.number not in existing]
@@ -299,7 +302,7 @@ def import_orders(
     customers = _CustomerBook(session, now)
     for start in range(0, len(fresh), BATCH):
         batch = fresh[start : start + BATCH]
-        _write_batch(session, batch, lookups, customers, now, result)
+        _write_batch(session, batch, lookups, customers, now, result, audit)
         if progress:
             progress(start + len(batch), len(fresh))
     customers.save_bindings()
@@ -458,7 +461,13 @@ def _returning_ids(table: Any) -> Any:
 
 
 def _write_batch(
-    session: Session, batch: list[OrderRow], lookups: _Lookups, customers: _CustomerBook, now: Any, result: ImportResult
+    session: Session,
+    batch: list[OrderRow],
+    lookups: _Lookups,
+    customers: _CustomerBook,
+    now: Any,
+    result: ImportResult,
+    audit: dict[str, Any],
 ) -> None:
     order_rows, items_per_order, audits = [], [], []
     customer_ids = customers.resolve_all([entry.order.customer for entry in batch], lookups.logins)
@@ -513,7 +522,7 @@ def _write_batch(
     connection.execute(
         insert(AuditEvent.__table__),  # type: ignore[attr-defined]
         [
-            {"at": now, "rule": "import", "order_id": order_id, "action": "order.imported", "after": after}
+            {"at": now, "rule": None, "actor_id": None, **audit, "order_id": order_id, "after": after}
             for order_id, after in zip(ids, audits)
         ],
     )

@@ -205,3 +205,83 @@ def open_orders_per_manager(session: Session) -> list[Any]:
         .order_by(Employee.login)
     )
     return list(session.execute(query).all())
+
+
+# ----------------------------------------------------------------------------------- distribution
+
+
+def pending_orders(
+    session: Session,
+    *,
+    created_after: datetime,
+    newest_first: bool = False,
+    limit: int | None = None,
+    order_ids: Sequence[int] | None = None,
+) -> list[Any]:
+    """Open orders with no manager, newer than `created_after`, in distribution order. On PostgreSQL
+    the rows are locked, skipping those another desk is distributing at this moment."""
+    query = (
+        select(
+            Order.id, Order.number, Order.store_id, Order.channel_id, Order.type_id, Order.created_at,
+            Order.status, Order.customer_id, Customer.manager_id.label("responsible_id"),
+        )  # fmt: skip
+        .join(Customer, Customer.id == Order.customer_id)
+        .where(Order.manager_id.is_(None), Order.is_open, Order.created_at >= created_after)
+    )
+    if order_ids is not None:
+        query = query.where(Order.id.in_(list(order_ids)))
+    created = Order.created_at.desc() if newest_first else Order.created_at.asc()
+    query = query.order_by(created, Order.id.desc() if newest_first else Order.id.asc())
+    if limit:
+        query = query.limit(limit)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True, of=Order)
+    return list(session.execute(query).all())
+
+
+def employees_for_distribution(session: Session) -> list[Any]:
+    return list(
+        session.execute(
+            select(Employee.id, Employee.login, Employee.active, Employee.roles, Employee.presence,
+                   Employee.last_assigned_at)  # fmt: skip
+        ).all()
+    )
+
+
+def processing_groups(session: Session) -> dict[int, dict[str, Any]]:
+    """Order-processing groups: {group id: {code, members, stores, channels, types}}."""
+    from storage.models import EmployeeGroup, GroupChannel, GroupOrderType, GroupStore, UserGroup
+
+    groups: dict[int, dict[str, Any]] = {
+        gid: {"code": code, "members": set(), "stores": set(), "channels": set(), "types": set()}
+        for gid, code in session.execute(select(UserGroup.id, UserGroup.code).where(UserGroup.process_orders))
+    }
+    for link, column, key in (
+        (GroupStore, GroupStore.store_id, "stores"),
+        (GroupChannel, GroupChannel.channel_id, "channels"),
+        (GroupOrderType, GroupOrderType.order_type_id, "types"),
+        (EmployeeGroup, EmployeeGroup.employee_id, "members"),
+    ):
+        for gid, value in session.execute(select(link.group_id, column)):
+            if gid in groups:
+                groups[gid][key].add(value)
+    return groups
+
+
+def logged_in_employees(session: Session, *, since: datetime) -> set[int]:
+    from storage.models import LoginSession
+
+    rows = session.execute(select(LoginSession.employee_id).where(LoginSession.heartbeat_at >= since).distinct())
+    return set(rows.scalars())
+
+
+def open_load(session: Session, statuses: Sequence[str]) -> dict[int, int]:
+    """Each manager's open orders in these statuses (the workload limit, D1)."""
+    if not statuses:
+        return {}
+    rows = session.execute(
+        select(Order.manager_id, func.count())
+        .where(Order.is_open, Order.manager_id.is_not(None), Order.status.in_(list(statuses)))
+        .group_by(Order.manager_id)
+    )
+    return {manager_id: count for manager_id, count in rows}

@@ -1,0 +1,359 @@
+"""Use cases that give orders managers: the distribution pass (D4), claim, assign, save (B1),
+and the explanation of a decision (D6).
+
+Each runs in the caller's transaction (one per command); writes are set-based so that a backlog of
+100,000 orders is one pass: the decisions are made in memory by `orderdesk.distribution`, then
+written with a few executemany statements.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import insert, update
+from sqlmodel import Session, select
+
+from orderdesk.binding import customer_manager_after_assignment
+from orderdesk.clock import Clock
+from orderdesk.config import Settings
+from orderdesk.distribution import Carousel, Decision, GroupScope, Manager, OrderFacts, Policy, distribute
+from orderdesk.errors import Conflict, NotAllowed, NotFound
+from orderdesk.settings import read_settings
+from storage import queries
+from storage.models import AssignmentTrace, AuditEvent, Customer, Employee, Order
+
+FULL_TRACE_UP_TO = 1000  # a larger backlog records only the managers up to each winner
+
+
+def policy_of(settings: Settings) -> Policy:
+    d = settings.distribution
+    limit = d.workload_limit
+    return Policy(
+        enabled=d.enabled,
+        mode=d.mode,
+        check_responsible_online=d.check_responsible_online,
+        newest_first=d.priority == "newest_first",
+        max_age=timedelta(seconds=d.max_age),
+        limit_statuses=frozenset(limit.statuses) if limit else frozenset(),
+        limit_max=limit.max if limit else None,
+    )
+
+
+def load_carousel(session: Session, *, now: datetime, settings: Settings, policy: Policy) -> Carousel:
+    """Every employee as the distribution sees him now: groups, login, presence, load."""
+    online = queries.logged_in_employees(session, since=now - timedelta(seconds=settings.session_timeout))
+    load = queries.open_load(session, sorted(policy.limit_statuses))
+    scopes: dict[int, list[GroupScope]] = {}
+    for group in queries.processing_groups(session).values():
+        scope = GroupScope(
+            code=group["code"],
+            stores=frozenset(group["stores"]),
+            channels=frozenset(group["channels"]),
+            types=frozenset(group["types"]),
+        )
+        for member in group["members"]:
+            scopes.setdefault(member, []).append(scope)
+    return Carousel(
+        Manager(
+            id=e.id,
+            login=e.login,
+            active=e.active,
+            groups=tuple(sorted(scopes.get(e.id, ()), key=lambda g: g.code)),
+            logged_in=e.id in online,
+            presence=e.presence,
+            last_assigned_at=e.last_assigned_at,
+            load=load.get(e.id, 0),
+            in_carousel="manager" in e.roles and e.active and e.id in scopes,
+        )
+        for e in queries.employees_for_distribution(session)
+    )
+
+
+@dataclass
+class PassResult:
+    assigned: list[tuple[str, str]] = field(default_factory=list)  # (order number, manager login)
+    left: int = 0  # pending orders no one could take
+    skipped_old: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "assigned": [{"order": n, "manager": m} for n, m in self.assigned],
+            "left": self.left,
+        }
+
+
+def distribute_pending(
+    *, session: Session, clock: Clock, order_ids: list[int] | None = None, limit: int | None = None
+) -> PassResult:
+    """One distribution pass over the pending orders in the configured priority (D4). Orders older
+    than `max_age` are never taken (seed 000)."""
+    now = clock.now()
+    settings = read_settings(session)
+    policy = policy_of(settings)
+    result = PassResult()
+    if not policy.enabled:
+        return result
+    rows = queries.pending_orders(
+        session, created_after=now - policy.max_age, newest_first=policy.newest_first, limit=limit, order_ids=order_ids
+    )
+    if not rows:
+        return result
+    carousel = load_carousel(session, now=now, settings=settings, policy=policy)
+    facts = [
+        OrderFacts(
+            id=r.id, number=r.number, store_id=r.store_id, channel_id=r.channel_id, type_id=r.type_id,
+            created_at=r.created_at, status=r.status, responsible_id=r.responsible_id,
+        )  # fmt: skip
+        for r in rows
+    ]
+    customers = {r.id: r.customer_id for r in rows}
+    decisions = distribute(facts, carousel, policy, now, full_trace=len(facts) <= FULL_TRACE_UP_TO)
+    chosen = [d for d in decisions if d.manager_id is not None]
+    write_assignments(session, chosen, carousel, customers=customers, now=now, rule="distribution")
+    result.assigned = [(d.order.number, carousel.people[d.manager_id].login) for d in chosen]  # type: ignore[index]
+    result.left = len(decisions) - len(chosen)
+    return result
+
+
+def write_assignments(
+    session: Session,
+    decisions: list[Decision],
+    carousel: Carousel,
+    *,
+    customers: dict[int, int],
+    now: datetime,
+    rule: str | None = None,
+    actor_id: int | None = None,
+) -> None:
+    """Give each decided order its manager (only if it still has none), move the managers in the
+    carousel, bind customers (B1), and write the audit and trace rows, as a few statements."""
+    if not decisions:
+        return
+    connection = session.connection()
+    taken = connection.execute(
+        update(Order.__table__)  # type: ignore[attr-defined]
+        .where(Order.__table__.c.id == _param("order_id"), Order.__table__.c.manager_id.is_(None))  # type: ignore[attr-defined]
+        .values(manager_id=_param("manager_id")),
+        [{"order_id": d.order.id, "manager_id": d.manager_id} for d in decisions],
+    )
+    if taken.rowcount != len(decisions):
+        raise Conflict("another desk assigned some of these orders at the same moment; run the pass again")
+    last = {d.manager_id: now for d in decisions}
+    connection.execute(
+        update(Employee.__table__).where(Employee.__table__.c.id == _param("employee_id")).values(last_assigned_at=_param("at")),  # type: ignore[attr-defined]
+        [{"employee_id": m, "at": at} for m, at in last.items()],
+    )
+    bindings: dict[int, int] = {}
+    for d in decisions:
+        customer_id = customers[d.order.id]
+        current = bindings.get(customer_id, d.order.responsible_id)
+        person = carousel.people.get(current) if current else None
+        new = customer_manager_after_assignment(current, d.manager_id, current_active=person.active if person else True)
+        if new != current:
+            bindings[customer_id] = new  # type: ignore[assignment]
+    if bindings:
+        connection.execute(
+            update(Customer.__table__).where(Customer.__table__.c.id == _param("customer_id")).values(manager_id=_param("manager_id")),  # type: ignore[attr-defined]
+            [{"customer_id": c, "manager_id": m} for c, m in bindings.items()],
+        )
+    login = {m.id: m.login for m in carousel.people.values()}
+    connection.execute(
+        insert(AuditEvent.__table__),  # type: ignore[attr-defined]
+        [
+            {"at": now, "actor_id": actor_id, "rule": rule, "order_id": d.order.id, "action": "order.assigned",
+             "before": {"manager": None}, "after": {"manager": login[d.manager_id], "via": d.via}}  # type: ignore[index]
+            for d in decisions
+        ],
+    )  # fmt: skip
+    connection.execute(
+        insert(AssignmentTrace.__table__),  # type: ignore[attr-defined]
+        [
+            {"order_id": d.order.id, "at": now, "manager_id": d.manager_id, "via": d.via, "trace": d.as_json()}
+            for d in decisions
+        ],
+    )
+
+
+def _param(name: str) -> Any:
+    from sqlalchemy import bindparam
+
+    return bindparam(name)
+
+
+# ----------------------------------------------------------------------------------- by hand
+
+
+def _order(session: Session, number: str) -> Order:
+    order = session.exec(select(Order).where(Order.number == number)).first()
+    if order is None:
+        raise NotFound(f"order {number} not found")
+    return order
+
+
+def _employee(session: Session, login: str) -> Employee:
+    employee = session.exec(select(Employee).where(Employee.login == login)).first()
+    if employee is None:
+        raise NotFound(f'no employee with login "{login}"')
+    if not employee.active:
+        raise NotAllowed(f"{login} is deactivated")
+    return employee
+
+
+def _give(
+    session: Session, *, order: Order, manager: Employee, actor: Employee, now: datetime, via: str, before: str | None
+) -> None:
+    """Hand an order to a manager by hand: audited, the manager moves to the back of the carousel,
+    and the customer is bound to him if he has no responsible manager (B1)."""
+    customer = session.get(Customer, order.customer_id)
+    assert customer is not None
+    responsible = session.get(Employee, customer.manager_id) if customer.manager_id else None
+    bound = customer_manager_after_assignment(
+        customer.manager_id, manager.id, current_active=responsible.active if responsible else True
+    )
+    if bound != customer.manager_id:
+        customer.manager_id = bound
+        session.add(customer)
+    manager.last_assigned_at = now
+    session.add(manager)
+    session.add(
+        AuditEvent(
+            at=now, actor_id=actor.id, order_id=order.id, action="order.assigned",
+            before={"manager": before}, after={"manager": manager.login, "via": via},
+        )
+    )  # fmt: skip
+    session.add(
+        AssignmentTrace(
+            order_id=order.id, at=now, manager_id=manager.id, via=via,
+            trace={"via": via, "candidates": [], "more": {}, "note": f"{via} by {actor.login}"},
+        )
+    )  # fmt: skip
+
+
+def claim(*, session: Session, clock: Clock, login: str, number: str) -> Order:
+    """A manager takes an unassigned order. Exactly one of two desks claiming at once wins: the
+    UPDATE only changes a row whose manager is still empty."""
+    now = clock.now()
+    actor = _employee(session, login)
+    if "manager" not in actor.roles:
+        raise NotAllowed(f"{login} is not a manager")
+    order = _order(session, number)
+    if order.manager_id is not None:
+        owner = session.get(Employee, order.manager_id)
+        raise Conflict(f"order {number} already has a manager ({owner.login if owner else order.manager_id})")
+    if not order.is_open:
+        raise NotAllowed(f"order {number} is closed ({order.status})")
+    _may_see(session, actor, order)
+    policy = policy_of(read_settings(session))
+    if policy.limit_max is not None and order.status in policy.limit_statuses:
+        load = queries.open_load(session, sorted(policy.limit_statuses)).get(actor.id, 0)  # type: ignore[arg-type]
+        if load >= policy.limit_max:
+            statuses = ", ".join(sorted(policy.limit_statuses))
+            raise NotAllowed(f"{login} is at the limit: {load}/{policy.limit_max} orders in {statuses}")
+    taken = session.connection().execute(
+        update(Order.__table__)  # type: ignore[attr-defined]
+        .where(Order.__table__.c.id == order.id, Order.__table__.c.manager_id.is_(None))  # type: ignore[attr-defined]
+        .values(manager_id=actor.id)
+    )
+    if taken.rowcount != 1:
+        raise Conflict(f"order {number} was taken by someone else a moment ago")
+    _give(session, order=order, manager=actor, actor=actor, now=now, via="claim", before=None)
+    session.refresh(order)
+    return order
+
+
+def assign(*, session: Session, clock: Clock, login: str, number: str, to: str) -> Order:
+    """A supervisor or admin gives an order to a manager, or moves it to another (reassign)."""
+    now = clock.now()
+    actor = _employee(session, login)
+    if not {"supervisor", "admin"} & set(actor.roles):
+        raise NotAllowed(f"{login} may not assign orders (supervisors and admins may)")
+    order = _order(session, number)
+    manager = _employee(session, to)
+    if order.manager_id == manager.id:
+        raise Conflict(f"order {number} is already {to}'s")
+    before = session.get(Employee, order.manager_id).login if order.manager_id else None  # type: ignore[union-attr]
+    order.manager_id = manager.id
+    session.add(order)
+    _give(session, order=order, manager=manager, actor=actor, now=now, via="assign", before=before)
+    return order
+
+
+def save_order(*, session: Session, clock: Clock, login: str, number: str) -> Order:
+    """Seed 002's rules when an employee saves an order: an order without a manager gets the
+    customer's responsible manager (1); a customer without one gets the order's manager (2); when
+    neither has one, the employee who saves becomes both (3)."""
+    now = clock.now()
+    actor = _employee(session, login)
+    order = _order(session, number)
+    _may_see(session, actor, order)
+    if order.manager_id is not None:
+        manager = session.get(Employee, order.manager_id)
+        assert manager is not None
+        customer = session.get(Customer, order.customer_id)
+        assert customer is not None
+        if customer.manager_id is None:
+            customer.manager_id = manager.id
+            session.add(customer)
+            session.add(AuditEvent(at=now, actor_id=actor.id, order_id=order.id, action="customer.bound",
+                                   before={"manager": None}, after={"manager": manager.login}))  # fmt: skip
+        return order
+    customer = session.get(Customer, order.customer_id)
+    assert customer is not None
+    responsible = session.get(Employee, customer.manager_id) if customer.manager_id else None
+    manager = responsible if responsible is not None and responsible.active else actor
+    order.manager_id = manager.id
+    session.add(order)
+    _give(session, order=order, manager=manager, actor=actor, now=now, via="saved", before=None)
+    return order
+
+
+def _may_see(session: Session, actor: Employee, order: Order) -> None:
+    from orderdesk.orders import employee_store_ids
+
+    if {"admin", "supervisor"} & set(actor.roles):
+        return
+    stores = employee_store_ids(session, actor)
+    if stores is not None and order.store_id not in stores:
+        raise NotAllowed(f"order {order.number} is not in {actor.login}'s stores")
+
+
+# ----------------------------------------------------------------------------------- explain
+
+
+def explain(*, session: Session, clock: Clock, number: str) -> dict[str, Any]:
+    """The recorded decision for an order, or for one still waiting, the decision it would get now."""
+    order = _order(session, number)
+    trace = session.exec(
+        select(AssignmentTrace).where(AssignmentTrace.order_id == order.id).order_by(AssignmentTrace.id.desc())  # type: ignore[union-attr]
+    ).first()
+    logins = dict(session.exec(select(Employee.id, Employee.login)).all())
+    if trace is not None:
+        return {
+            "order": number, "at": trace.at.isoformat().replace("+00:00", "Z"),
+            "manager": logins.get(trace.manager_id), "recorded": True, **trace.trace,
+        }  # fmt: skip
+    now = clock.now()
+    settings = read_settings(session)
+    policy = policy_of(settings)
+    customer = session.get(Customer, order.customer_id)
+    facts = OrderFacts(
+        id=order.id, number=order.number, store_id=order.store_id, channel_id=order.channel_id,
+        type_id=order.type_id, created_at=order.created_at, status=order.status,
+        responsible_id=customer.manager_id if customer else None,
+    )  # fmt: skip
+    carousel = load_carousel(session, now=now, settings=settings, policy=policy)
+    from orderdesk.distribution import decide
+
+    decision = decide(facts, carousel, policy, now)
+    note = decision.note
+    if order.manager_id is not None:
+        note = f"assigned to {logins.get(order.manager_id)} without a recorded decision (imported or older)"
+    elif not order.is_open:
+        note = f"closed ({order.status}); never distributed"
+    return {
+        "order": number, "at": None, "manager": logins.get(order.manager_id) if order.manager_id else None,
+        "recorded": False, "would_go_to": logins.get(decision.manager_id) if decision.manager_id else None,
+        **decision.as_json(), "note": note,
+    }  # fmt: skip

@@ -1,0 +1,207 @@
+"""Who gets a new order (seed 000, seed 002; DESIGN D1–D6). Pure: plain data and `now` in,
+decisions and their traces out; no database, no clock.
+
+The customer's responsible manager is tried first (D2). Then, in mode "equal", the carousel (D3):
+among active managers of order-processing groups that cover the order's store, channel and type,
+who are logged in, `free` and under the workload limit, the one given an order longest ago (never
+= first; ties by id) gets it and goes to the back of the queue.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+MAX_TRACE = 40  # verdicts kept per decision; the rest are counted by reason
+
+
+@dataclass(frozen=True)
+class Policy:
+    enabled: bool = True
+    mode: str = "equal"  # none | equal
+    check_responsible_online: bool = True
+    newest_first: bool = False
+    max_age: timedelta = timedelta(days=90)
+    limit_statuses: frozenset[str] = frozenset()
+    limit_max: int | None = None
+
+    def too_old(self, created_at: datetime, now: datetime) -> bool:
+        return created_at < now - self.max_age
+
+
+@dataclass(frozen=True)
+class GroupScope:
+    """What an order-processing group covers; an empty set means any."""
+
+    code: str
+    stores: frozenset[int] = frozenset()
+    channels: frozenset[int] = frozenset()
+    types: frozenset[int] = frozenset()
+
+    def mismatch(self, order: OrderFacts) -> str | None:
+        if self.stores and order.store_id not in self.stores:
+            return "store"
+        if self.channels and order.channel_id not in self.channels:
+            return "channel"
+        if self.types and order.type_id not in self.types:
+            return "type"
+        return None
+
+
+@dataclass
+class Manager:
+    id: int
+    login: str
+    active: bool = True
+    groups: tuple[GroupScope, ...] = ()  # his order-processing groups
+    logged_in: bool = False
+    presence: str = "offline"  # free | busy | break | offline
+    last_assigned_at: datetime | None = None
+    load: int = 0  # his open orders in the limited statuses
+    in_carousel: bool = True  # a manager by role; a responsible manager need not be
+
+    def unavailable(self, policy: Policy, *, online_needed: bool = True) -> str | None:
+        """Why he cannot take an order now, or None."""
+        if not self.active:
+            return "deactivated"
+        if online_needed:
+            if not self.logged_in:
+                return "not logged in"
+            if self.presence != "free":
+                return {"busy": "busy", "break": "on a break"}.get(self.presence, self.presence)
+        if policy.limit_max is not None and self.load >= policy.limit_max:
+            statuses = ", ".join(sorted(policy.limit_statuses))
+            return f"limit {self.load}/{policy.limit_max} in {statuses}"
+        return None
+
+    def group_mismatch(self, order: OrderFacts) -> str | None:
+        if not self.groups:
+            return "not in an order-processing group"
+        misses = [g.mismatch(order) for g in self.groups]
+        if any(m is None for m in misses):
+            return None
+        return f"{misses[0]} not in group {self.groups[0].code}" if len(self.groups) == 1 else (
+            f"{misses[0]} not in his groups"
+        )
+
+
+@dataclass(frozen=True)
+class OrderFacts:
+    id: int
+    number: str
+    store_id: int
+    channel_id: int
+    type_id: int
+    created_at: datetime
+    status: str
+    responsible_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Verdict:
+    login: str
+    chosen: bool
+    reason: str
+
+
+@dataclass
+class Decision:
+    order: OrderFacts
+    manager_id: int | None
+    via: str | None  # "responsible" | "carousel" | None
+    trace: list[Verdict] = field(default_factory=list)
+    skipped: Counter[str] = field(default_factory=Counter)  # reasons of verdicts not kept
+    note: str = ""
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "via": self.via,
+            "candidates": [{"login": v.login, "chosen": v.chosen, "reason": v.reason} for v in self.trace],
+            "more": dict(self.skipped),
+            "note": self.note,
+        }
+
+
+class Carousel:
+    """The managers in carousel order (longest since an order first), kept up to date as orders are
+    handed out, so a backlog of any size is distributed in one pass over it."""
+
+    def __init__(self, managers: Iterable[Manager]) -> None:
+        self.people: dict[int, Manager] = {m.id: m for m in managers}
+        never = datetime.min.replace(tzinfo=None)
+        ordered = sorted(
+            (m for m in self.people.values() if m.in_carousel),
+            key=lambda m: (m.last_assigned_at.replace(tzinfo=None) if m.last_assigned_at else never, m.id),
+        )
+        self.queue: OrderedDict[int, Manager] = OrderedDict((m.id, m) for m in ordered)
+
+    def given(self, manager_id: int, order: OrderFacts, now: datetime, policy: Policy) -> None:
+        manager = self.people[manager_id]
+        manager.last_assigned_at = now
+        if order.status in policy.limit_statuses:
+            manager.load += 1
+        if manager_id in self.queue:
+            self.queue.move_to_end(manager_id)
+
+
+def decide(
+    order: OrderFacts, carousel: Carousel, policy: Policy, now: datetime, *, stop_at_winner: bool = False
+) -> Decision:
+    """The manager for `order`, or none, with the reasons for every manager considered.
+
+    `stop_at_winner` (large backlogs) leaves the managers after the winner unexamined, which keeps a
+    pass linear in orders rather than in orders × managers."""
+    decision = Decision(order=order, manager_id=None, via=None)
+    if not policy.enabled:
+        decision.note = "distribution is switched off"
+        return decision
+    if policy.too_old(order.created_at, now):
+        decision.note = f"older than {policy.max_age.days} days: never distributed automatically"
+        return decision
+    responsible = carousel.people.get(order.responsible_id) if order.responsible_id else None
+    if responsible is not None:
+        why = responsible.unavailable(policy, online_needed=policy.check_responsible_online)
+        decision.trace.append(Verdict(responsible.login, why is None, why or "the customer's manager"))
+        if why is None:
+            decision.manager_id, decision.via = responsible.id, "responsible"
+            return decision
+    if policy.mode != "equal":
+        decision.note = "mode none: only the customer's manager is tried"
+        return decision
+    for manager in carousel.queue.values():
+        if responsible is not None and manager.id == responsible.id:
+            continue
+        why = manager.group_mismatch(order) or manager.unavailable(policy)
+        if decision.manager_id is None and why is None:
+            decision.manager_id, decision.via = manager.id, "carousel"
+            _note(decision, Verdict(manager.login, True, "longest without an order"))
+            if stop_at_winner:
+                decision.note = "the managers after him in the carousel were not examined"
+                return decision
+            continue
+        _note(decision, Verdict(manager.login, False, why or "given an order more recently"))
+    if decision.manager_id is None:
+        decision.note = "no manager can take it now"
+    return decision
+
+
+def _note(decision: Decision, verdict: Verdict) -> None:
+    if len(decision.trace) < MAX_TRACE or verdict.chosen:
+        decision.trace.append(verdict)
+    else:
+        decision.skipped[verdict.reason] += 1
+
+
+def distribute(
+    orders: Iterable[OrderFacts], carousel: Carousel, policy: Policy, now: datetime, *, full_trace: bool = True
+) -> list[Decision]:
+    """Decide every order in the order given, each decision seeing the ones before it."""
+    decisions = []
+    for order in orders:
+        decision = decide(order, carousel, policy, now, stop_at_winner=not full_trace)
+        if decision.manager_id is not None:
+            carousel.given(decision.manager_id, order, now, policy)
+        decisions.append(decision)
+    return decisions

@@ -1,0 +1,50 @@
+"""Use case `create_order`: an order taken by phone or typed in at the desk (D4 trigger, B1)."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from orderdesk.assignment import distribute_pending
+from orderdesk.clock import Clock
+from orderdesk.errors import Conflict, NotAllowed, NotFound
+from orderdesk.importing import OrderIn, OrderRow, import_orders
+from storage.models import AssignmentTrace, Employee, Order
+
+
+def create_order(*, session: Session, clock: Clock, order: OrderIn, login: str | None = None) -> Order:
+    """Create the order; a manager who creates it by hand becomes its manager (B1), otherwise it is
+    distributed at once (D4)."""
+    actor = None
+    if login is not None:
+        actor = session.exec(select(Employee).where(Employee.login == login)).first()
+        if actor is None:
+            raise NotFound(f'no employee with login "{login}"')
+        if not actor.active:
+            raise NotAllowed(f"{login} is deactivated")
+        if "manager" in actor.roles and order.manager is None:
+            order = order.model_copy(update={"manager": actor.login})
+    audit = {"actor_id": actor.id, "action": "order.created"} if actor else {"rule": "api", "action": "order.created"}
+    result = import_orders(
+        session=session, rows=[OrderRow(order=order, row=1)], clock=clock, source="order", audit=audit
+    )
+    if result.skipped:
+        raise Conflict(f"order {order.number} already exists")
+    created = session.exec(select(Order).where(Order.number == order.number)).one()
+    if created.manager_id is not None and actor is not None and created.manager_id == actor.id:
+        actor.last_assigned_at = clock.now()
+        session.add(actor)
+        session.add(AssignmentTrace(order_id=created.id, at=clock.now(), manager_id=actor.id, via="created",
+                                    trace={"via": "created", "candidates": [], "more": {},
+                                           "note": f"created by hand by {actor.login}, who becomes its manager"}))  # fmt: skip
+    elif created.manager_id is None:
+        distribute_pending(session=session, clock=clock, order_ids=[created.id])  # type: ignore[list-item]
+        session.refresh(created)
+    return created
+
+
+def next_number(session: Session, store: str) -> str:
+    """The next free number of the store's series: its code's initial and a counter ("H-1121")."""
+    prefix = f"{store[:1].upper()}-"
+    numbers = session.exec(select(Order.number).where(Order.number.startswith(prefix))).all()  # type: ignore[attr-defined]
+    used = [int(n[len(prefix):]) for n in numbers if n[len(prefix):].isdigit()]
+    return f"{prefix}{max(used, default=1000) + 1}"
