@@ -8,7 +8,7 @@ written with a few executemany statements.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,7 +22,7 @@ from orderdesk.distribution import Carousel, Decision, GroupScope, Manager, Orde
 from orderdesk.errors import Conflict, NotAllowed, NotFound
 from orderdesk.settings import read_settings
 from storage import queries
-from storage.models import AssignmentTrace, AuditEvent, Customer, Employee, Order
+from storage.models import AuditEvent, Customer, Employee, Order
 
 FULL_TRACE_UP_TO = 1000  # a larger backlog records only the managers up to each winner
 
@@ -109,12 +109,42 @@ def distribute_pending(
         for r in rows
     ]
     customers = {r.id: r.customer_id for r in rows}
-    decisions = distribute(facts, carousel, policy, now, full_trace=len(facts) <= FULL_TRACE_UP_TO)
+    decisions = _distribute_binding(facts, customers, carousel, policy, now, full_trace=len(facts) <= FULL_TRACE_UP_TO)
     chosen = [d for d in decisions if d.manager_id is not None]
     write_assignments(session, chosen, carousel, customers=customers, now=now, rule="distribution")
     result.assigned = [(d.order.number, carousel.people[d.manager_id].login) for d in chosen]  # type: ignore[index]
     result.left = len(decisions) - len(chosen)
     return result
+
+
+def _distribute_binding(
+    facts: list[OrderFacts],
+    customers: dict[int, int],
+    carousel: Carousel,
+    policy: Policy,
+    now: datetime,
+    *,
+    full_trace: bool,
+) -> list[Decision]:
+    """`distribute`, with each order seeing its customer's responsible manager as the decisions
+    before it in the same pass left him (B1, seed 002 feature 1): a customer's first waiting order
+    binds him to its manager, so his later orders in the backlog go to that manager first, as they
+    would have had they arrived one at a time."""
+    bound: dict[int, int | None] = {}
+    decisions = []
+    for fact in facts:
+        customer_id = customers[fact.id]
+        if customer_id in bound and bound[customer_id] != fact.responsible_id:
+            fact = replace(fact, responsible_id=bound[customer_id])
+        decision = distribute([fact], carousel, policy, now, full_trace=full_trace)[0]
+        if decision.manager_id is not None:
+            current = fact.responsible_id
+            person = carousel.people.get(current) if current else None
+            bound[customer_id] = customer_manager_after_assignment(
+                current, decision.manager_id, current_active=person.active if person else True
+            )
+        decisions.append(decision)
+    return decisions
 
 
 def write_assignments(
@@ -163,17 +193,11 @@ def write_assignments(
         insert(AuditEvent.__table__),  # type: ignore[attr-defined]
         [
             {"at": now, "actor_id": actor_id, "rule": rule, "order_id": d.order.id, "action": "order.assigned",
-             "before": {"manager": None}, "after": {"manager": login[d.manager_id], "via": d.via}}  # type: ignore[index]
+             "before": {"manager": None},
+             "after": {"manager": login[d.manager_id], "via": d.via, "trace": d.as_json()}}  # type: ignore[index]
             for d in decisions
         ],
     )  # fmt: skip
-    connection.execute(
-        insert(AssignmentTrace.__table__),  # type: ignore[attr-defined]
-        [
-            {"order_id": d.order.id, "at": now, "manager_id": d.manager_id, "via": d.via, "trace": d.as_json()}
-            for d in decisions
-        ],
-    )
 
 
 def _param(name: str) -> Any:
@@ -217,16 +241,11 @@ def _give(
         session.add(customer)
     manager.last_assigned_at = now
     session.add(manager)
+    trace = {"via": via, "candidates": [], "more": {}, "note": f"{via} by {actor.login}"}
     session.add(
         AuditEvent(
             at=now, actor_id=actor.id, order_id=order.id, action="order.assigned",
-            before={"manager": before}, after={"manager": manager.login, "via": via},
-        )
-    )  # fmt: skip
-    session.add(
-        AssignmentTrace(
-            order_id=order.id, at=now, manager_id=manager.id, via=via,
-            trace={"via": via, "candidates": [], "more": {}, "note": f"{via} by {actor.login}"},
+            before={"manager": before}, after={"manager": manager.login, "via": via, "trace": trace},
         )
     )  # fmt: skip
 
@@ -325,14 +344,18 @@ def _may_see(session: Session, actor: Employee, order: Order) -> None:
 def explain(*, session: Session, clock: Clock, number: str) -> dict[str, Any]:
     """The recorded decision for an order, or for one still waiting, the decision it would get now."""
     order = _order(session, number)
-    trace = session.exec(
-        select(AssignmentTrace).where(AssignmentTrace.order_id == order.id).order_by(AssignmentTrace.id.desc())  # type: ignore[union-attr]
+    event = session.exec(
+        select(AuditEvent)
+        .where(AuditEvent.order_id == order.id, AuditEvent.action == "order.assigned")
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())  # type: ignore[union-attr]
     ).first()
     logins = dict(session.exec(select(Employee.id, Employee.login)).all())
-    if trace is not None:
+    if event is not None:
+        after = event.after or {}
+        trace = after.get("trace") or {"via": after.get("via"), "candidates": [], "more": {}, "note": ""}
         return {
-            "order": number, "at": trace.at.isoformat().replace("+00:00", "Z"),
-            "manager": logins.get(trace.manager_id), "recorded": True, **trace.trace,
+            "order": number, "at": event.at.isoformat().replace("+00:00", "Z"),
+            "manager": after.get("manager"), "recorded": True, **trace,
         }  # fmt: skip
     now = clock.now()
     settings = read_settings(session)

@@ -8,7 +8,7 @@ from orderdesk.assignment import distribute_pending
 from orderdesk.clock import Clock
 from orderdesk.errors import Conflict, NotAllowed, NotFound
 from orderdesk.importing import OrderIn, OrderRow, import_orders
-from storage.models import AssignmentTrace, Employee, Order
+from storage.models import AuditEvent, Customer, Employee, Order
 
 
 def create_order(*, session: Session, clock: Clock, order: OrderIn, login: str | None = None) -> Order:
@@ -33,9 +33,17 @@ def create_order(*, session: Session, clock: Clock, order: OrderIn, login: str |
     if created.manager_id is not None and actor is not None and created.manager_id == actor.id:
         actor.last_assigned_at = clock.now()
         session.add(actor)
-        session.add(AssignmentTrace(order_id=created.id, at=clock.now(), manager_id=actor.id, via="created",
-                                    trace={"via": "created", "candidates": [], "more": {},
-                                           "note": f"created by hand by {actor.login}, who becomes its manager"}))  # fmt: skip
+        trace = {"via": "created", "candidates": [], "more": {},
+                 "note": f"created by hand by {actor.login}, who becomes its manager"}  # fmt: skip
+        session.add(AuditEvent(at=clock.now(), actor_id=actor.id, order_id=created.id, action="order.assigned",
+                               before={"manager": None}, after={"manager": actor.login, "via": "created",
+                                                                "trace": trace}))  # fmt: skip
+        customer = session.get(Customer, created.customer_id)
+        responsible = session.get(Employee, customer.manager_id) if customer and customer.manager_id else None
+        if customer is not None and responsible is not None and not responsible.active:
+            # B1: the import binds only a customer with no manager; a deactivated one is replaced too
+            customer.manager_id = actor.id
+            session.add(customer)
     elif created.manager_id is None:
         distribute_pending(session=session, clock=clock, order_ids=[created.id])  # type: ignore[list-item]
         session.refresh(created)

@@ -280,14 +280,3 @@ class AuditEvent(_Table, table=True):
     before: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     after: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
 
-
-class AssignmentTrace(_Table, table=True):
-    """Why an order went to whom (D6): the candidates considered and the reason for each."""
-
-    __tablename__ = "assignment_trace"
-    id: int | None = Field(default=None, primary_key=True)
-    order_id: int = Field(foreign_key="orders.id", index=True, ondelete="CASCADE")
-    at: datetime = utc_column(nullable=False)
-    manager_id: int | None = Field(default=None, foreign_key="employee.id")
-    via: str | None = None  # responsible | carousel | claim | assign | created | saved
-    trace: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

@@ -1,0 +1,173 @@
+"""Distribution benchmark (run by hand; prints a table). Targets in DESIGN.md §4.
+
+    .venv/bin/python bench/distribution.py [--pending 100000] [--stored 1000000] [--skip-latency]
+
+(a) A backlog of `--pending` orders across 200 managers in 20 order-processing groups (3 stores,
+    5 channels), everyone logged in and free, no workload limit: the time of one full
+    `distribute_pending` pass (decisions + writes + commit), and in the same run the time of a
+    bare sqlite3 executemany doing the same row writes (the order UPDATEs, the managers' and
+    customers' UPDATEs, the audit INSERTs carrying the traces) on a copy of the same file; the ratio of rates.
+(b) With `--stored` orders in the database, p50/p99 latency of `create_order` for one arriving
+    order, including its distribution and the commit.
+(c) Peak memory (max RSS) of this process after (a).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+NOW = datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)
+GROUPS = 20
+
+
+def build(path: Path, *, orders: int, pending_share: float, open_share: float) -> None:
+    subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "build_db.py"), str(path), "--orders", str(orders),
+         "--pending", str(pending_share), "--open", str(open_share), "--managers", "200"],
+        check=True, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    con = sqlite3.connect(path)
+    stores = [r[0] for r in con.execute("SELECT id FROM store ORDER BY id")]
+    channels = [r[0] for r in con.execute("SELECT id FROM channel ORDER BY id")]
+    managers = [r[0] for r in con.execute("SELECT id FROM employee WHERE login LIKE 'm____' ORDER BY id")]
+    con.execute("DELETE FROM employee_group WHERE employee_id IN (SELECT id FROM employee WHERE login LIKE 'm____')")
+    for g in range(GROUPS):
+        cur = con.execute("INSERT INTO user_group (code, name, process_orders) VALUES (?, ?, 1)", (f"b{g}", f"Bench {g}"))
+        gid = cur.lastrowid
+        con.execute("INSERT INTO group_store (group_id, store_id) VALUES (?, ?)", (gid, stores[g % len(stores)]))
+        for c in channels[g % 2 :: 2] if g >= len(stores) * 2 else []:
+            con.execute("INSERT INTO group_channel (group_id, channel_id) VALUES (?, ?)", (gid, c))
+        con.executemany(
+            "INSERT INTO employee_group (employee_id, group_id) VALUES (?, ?)",
+            [(m, gid) for m in managers[g::GROUPS]],
+        )
+    now = NOW.replace(tzinfo=None).isoformat(sep=" ")
+    con.executemany(
+        "INSERT INTO login_session (employee_id, started_at, heartbeat_at, host) VALUES (?, ?, ?, 'bench')",
+        [(m, now, now) for m in managers],
+    )
+    con.execute("UPDATE employee SET presence = 'free' WHERE id IN (%s)" % ",".join(map(str, managers)))
+    con.execute("DELETE FROM setting WHERE key = 'distribution.workload_limit'")
+    con.execute("INSERT INTO setting (key, value) VALUES ('distribution.workload_limit', 'null')")
+    con.commit()
+    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    con.close()
+
+
+def run_pass(path: Path) -> tuple[float, int, int]:
+    from orderdesk.assignment import distribute_pending
+    from orderdesk.clock import FixedClock
+    from storage.db import make_engine, write_session
+
+    engine = make_engine(str(path))
+    started = time.perf_counter()
+    with write_session(engine) as session:
+        result = distribute_pending(session=session, clock=FixedClock(NOW))
+    elapsed = time.perf_counter() - started
+    engine.dispose()
+    return elapsed, len(result.assigned), result.left
+
+
+def bare_writes(done: Path, copy: Path) -> tuple[float, int]:
+    """The same row writes the pass made, replayed with bare sqlite3 executemany on the copy."""
+    src = sqlite3.connect(done)
+    orders = src.execute("SELECT id, manager_id FROM orders WHERE manager_id IS NOT NULL AND is_open = 1").fetchall()
+    employees = src.execute("SELECT id, last_assigned_at FROM employee WHERE last_assigned_at IS NOT NULL").fetchall()
+    dst_customers = dict(sqlite3.connect(copy).execute("SELECT id, manager_id FROM customer").fetchall())
+    customers = [
+        (m, c) for c, m in src.execute("SELECT id, manager_id FROM customer").fetchall() if dst_customers.get(c) != m
+    ]
+    audits = src.execute(
+        "SELECT at, actor_id, rule, order_id, action, before, after FROM audit_event WHERE action = 'order.assigned'"
+    ).fetchall()
+    src.close()
+    con = sqlite3.connect(copy, isolation_level=None)
+    con.execute("PRAGMA journal_mode=WAL")
+    con.execute("PRAGMA synchronous=NORMAL")
+    started = time.perf_counter()
+    con.execute("BEGIN IMMEDIATE")
+    con.executemany("UPDATE orders SET manager_id = ? WHERE id = ? AND manager_id IS NULL", [(m, o) for o, m in orders])
+    con.executemany("UPDATE employee SET last_assigned_at = ? WHERE id = ?", [(at, e) for e, at in employees])
+    con.executemany("UPDATE customer SET manager_id = ? WHERE id = ?", customers)
+    con.executemany(
+        "INSERT INTO audit_event (at, actor_id, rule, order_id, action, before, after) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        audits,
+    )
+    con.execute("COMMIT")
+    elapsed = time.perf_counter() - started
+    con.close()
+    return elapsed, len(orders) + len(employees) + len(customers) + len(audits)
+
+
+def create_latency(path: Path, runs: int) -> tuple[float, float, float]:
+    from orderdesk.clock import FixedClock
+    from orderdesk.importing import OrderIn
+    from orderdesk.ordering import create_order
+    from storage.db import make_engine, write_session
+
+    engine = make_engine(str(path))
+    clock = FixedClock(NOW)
+    times = []
+    for n in range(runs):
+        order = OrderIn.model_validate({
+            "number": f"LAT-{n:05d}", "store": "home", "channel": "site", "type": "regular",
+            "created_at": NOW.isoformat(), "payment_method": "card", "delivery": {"method": "courier"},
+            "customer": {"name": f"Latency {n}", "phone": f"+44 7000 {n:06d}"},
+            "items": [{"sku": "RK-2", "name": "Rake", "qty": 1, "price": "12.50"}],
+        })  # fmt: skip
+        clock.advance(timedelta(seconds=1))
+        started = time.perf_counter()
+        with write_session(engine) as session:
+            create_order(session=session, clock=clock, order=order)
+        times.append(time.perf_counter() - started)
+    engine.dispose()
+    times.sort()
+    return statistics.median(times), times[int(len(times) * 0.99) - 1], times[-1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--pending", type=int, default=100_000)
+    parser.add_argument("--stored", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=300)
+    parser.add_argument("--skip-latency", action="store_true")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        base, done, copy = Path(tmp) / "base.db", Path(tmp) / "pass.db", Path(tmp) / "bare.db"
+        build(base, orders=args.pending, pending_share=1.0, open_share=0.0)
+        shutil.copyfile(base, done)
+        shutil.copyfile(base, copy)
+        elapsed, assigned, left = run_pass(done)
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        bare, rows = bare_writes(done, copy)
+        print(f"(a) backlog pass: {args.pending:,} pending, 200 managers in {GROUPS} groups")
+        print(f"    distribute_pending     {elapsed:7.2f} s   {assigned:,} assigned, {left:,} left   "
+              f"{assigned / elapsed:,.0f} orders/s")  # fmt: skip
+        print(f"    bare sqlite3 writes    {bare:7.2f} s   {rows:,} rows   {assigned / bare:,.0f} orders/s")
+        print(f"    ratio of rates         {bare / elapsed:7.2f}   (target ≥ 0.5; pass target < 3 s)")
+        print(f"(c) peak memory after (a): {peak:.0f} MB (target < 200 MB)")
+        if not args.skip_latency:
+            big = Path(tmp) / "big.db"
+            build(big, orders=args.stored, pending_share=0.02, open_share=0.05)
+            p50, p99, worst = create_latency(big, args.runs)
+            print(f"(b) create_order with {args.stored:,} stored, {args.runs} orders: "
+                  f"p50 {p50 * 1000:.2f} ms, p99 {p99 * 1000:.2f} ms, max {worst * 1000:.2f} ms (target p99 < 5 ms)")  # fmt: skip
+    print(json.dumps({"machine": "python (2 cores)", "date": NOW.date().isoformat()}))
+
+
+if __name__ == "__main__":
+    main()
