@@ -671,6 +671,9 @@ def settings_set(
     if config.settings is None or not config.settings.model_fields_set:
         fail(f'"{key}" is not a setting')
     with writing(ctx) as session:
+        from orderdesk.setup import _References
+
+        _References(session, config).check("setting")  # the workload limit's statuses exist, as `load` checks
         changed = write_settings(session, config.settings)
     typer.echo(f"{key} = {value}" + ("" if changed else " (unchanged)"))
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter, OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 MAX_TRACE = 40  # verdicts kept per decision; the rest are counted by reason
 
@@ -62,8 +62,9 @@ class Manager:
     load: int = 0  # his open orders in the limited statuses
     in_carousel: bool = True  # a manager by role; a responsible manager need not be
 
-    def unavailable(self, policy: Policy, *, online_needed: bool = True) -> str | None:
-        """Why he cannot take an order now, or None."""
+    def unavailable(self, policy: Policy, *, online_needed: bool = True, status: str | None = None) -> str | None:
+        """Why he cannot take an order (in `status`) now, or None. The workload limit counts only
+        orders in the limited statuses, so it only stands in the way of an order in one of them."""
         if not self.active:
             return "deactivated"
         if online_needed:
@@ -71,7 +72,8 @@ class Manager:
                 return "not logged in"
             if self.presence != "free":
                 return {"busy": "busy", "break": "on a break"}.get(self.presence, self.presence)
-        if policy.limit_max is not None and self.load >= policy.limit_max:
+        limited = status is None or status in policy.limit_statuses
+        if limited and policy.limit_max is not None and self.load >= policy.limit_max:
             statuses = ", ".join(sorted(policy.limit_statuses))
             return f"limit {self.load}/{policy.limit_max} in {statuses}"
         return None
@@ -130,12 +132,50 @@ class Carousel:
 
     def __init__(self, managers: Iterable[Manager]) -> None:
         self.people: dict[int, Manager] = {m.id: m for m in managers}
-        never = datetime.min.replace(tzinfo=None)
+        never = datetime.min
         ordered = sorted(
             (m for m in self.people.values() if m.in_carousel),
-            key=lambda m: (m.last_assigned_at.replace(tzinfo=None) if m.last_assigned_at else never, m.id),
+            key=lambda m: (_naive_utc(m.last_assigned_at) if m.last_assigned_at else never, m.id),
         )
         self.queue: OrderedDict[int, Manager] = OrderedDict((m.id, m) for m in ordered)
+        # Lines for large backlogs: per (store, channel, type, limited status?), the managers whose
+        # groups cover such an order, in the same carousel order. A manager who cannot take orders
+        # for the rest of a pass (not logged in, not free, deactivated; at his limit, for orders in
+        # limited statuses, since loads only grow during a pass) is dropped from the lines, and the
+        # reasons are counted per line.
+        self._lines: dict[tuple[int, int, int, bool], OrderedDict[int, Manager]] = {}
+        self._lines_of: dict[int, list[tuple[int, int, int, bool]]] = {}
+        self.dropped: dict[tuple[int, int, int, bool], Counter[str]] = {}
+        self._out: dict[int, str] = {}
+
+    def line(self, order: OrderFacts, policy: Policy) -> tuple[tuple[int, int, int, bool], OrderedDict[int, Manager]]:
+        """The managers who may take orders like this one, in carousel order."""
+        key = (order.store_id, order.channel_id, order.type_id, order.status in policy.limit_statuses)
+        line = self._lines.get(key)
+        if line is None:
+            line = OrderedDict()
+            dropped: Counter[str] = Counter()
+            for m in self.queue.values():
+                if m.group_mismatch(order) is not None:
+                    continue
+                if m.id in self._out and (key[3] or not self._out[m.id].startswith("limit")):
+                    dropped[self._out[m.id]] += 1
+                    continue
+                line[m.id] = m
+                self._lines_of.setdefault(m.id, []).append(key)
+            self._lines[key] = line
+            self.dropped[key] = dropped
+        return key, line
+
+    def drop(self, manager: Manager, reason: str) -> None:
+        """He cannot take orders for the rest of this pass (or, at his limit, orders in limited
+        statuses): take him out of the lines."""
+        at_limit = reason.startswith("limit")
+        self._out[manager.id] = reason
+        for key in self._lines_of.get(manager.id, ()):
+            if key[3] or not at_limit:
+                if self._lines[key].pop(manager.id, None) is not None:
+                    self.dropped[key][reason] += 1
 
     def given(self, manager_id: int, order: OrderFacts, now: datetime, policy: Policy) -> None:
         manager = self.people[manager_id]
@@ -144,6 +184,19 @@ class Carousel:
             manager.load += 1
         if manager_id in self.queue:
             self.queue.move_to_end(manager_id)
+            for key in self._lines_of.get(manager_id, ()):
+                line = self._lines[key]
+                if manager_id in line:
+                    line.move_to_end(manager_id)
+
+
+def _naive_utc(at: datetime) -> datetime:
+    """`at` as a naive UTC time, so aware times in different zones (and naive UTC ones) compare."""
+    return at.astimezone(timezone.utc).replace(tzinfo=None) if at.tzinfo is not None else at
+
+
+def _age(max_age: timedelta) -> str:
+    return f"{max_age.days} days" if max_age % timedelta(days=1) == timedelta(0) else str(max_age)
 
 
 def decide(
@@ -158,11 +211,11 @@ def decide(
         decision.note = "distribution is switched off"
         return decision
     if policy.too_old(order.created_at, now):
-        decision.note = f"older than {policy.max_age.days} days: never distributed automatically"
+        decision.note = f"older than {_age(policy.max_age)}: never distributed automatically"
         return decision
-    responsible = carousel.people.get(order.responsible_id) if order.responsible_id else None
+    responsible = carousel.people.get(order.responsible_id) if order.responsible_id is not None else None
     if responsible is not None:
-        why = responsible.unavailable(policy, online_needed=policy.check_responsible_online)
+        why = responsible.unavailable(policy, online_needed=policy.check_responsible_online, status=order.status)
         decision.trace.append(Verdict(responsible.login, why is None, why or "the customer's manager"))
         if why is None:
             decision.manager_id, decision.via = responsible.id, "responsible"
@@ -170,16 +223,15 @@ def decide(
     if policy.mode != "equal":
         decision.note = "mode none: only the customer's manager is tried"
         return decision
+    if stop_at_winner:
+        return _first_in_line(decision, carousel, policy, responsible)
     for manager in carousel.queue.values():
         if responsible is not None and manager.id == responsible.id:
             continue
-        why = manager.group_mismatch(order) or manager.unavailable(policy)
+        why = manager.group_mismatch(order) or manager.unavailable(policy, status=order.status)
         if decision.manager_id is None and why is None:
             decision.manager_id, decision.via = manager.id, "carousel"
             _note(decision, Verdict(manager.login, True, "longest without an order"))
-            if stop_at_winner:
-                decision.note = "the managers after him in the carousel were not examined"
-                return decision
             continue
         _note(decision, Verdict(manager.login, False, why or "given an order more recently"))
     if decision.manager_id is None:
@@ -187,8 +239,46 @@ def decide(
     return decision
 
 
+def _first_in_line(decision: Decision, carousel: Carousel, policy: Policy, responsible: Manager | None) -> Decision:
+    """The carousel for large backlogs: only the managers whose groups cover the order are walked,
+    up to the first who can take it; those who cannot are dropped from the line as they are met
+    and counted by reason, so each order costs about one step whatever the number of managers."""
+    key, line = carousel.line(decision.order, policy)
+    decision.skipped.update(carousel.dropped[key])  # met by earlier orders of the pass
+    unable = []
+    for manager in line.values():
+        if responsible is not None and manager.id == responsible.id:
+            continue
+        why = manager.unavailable(policy, status=decision.order.status)
+        if why is None:
+            decision.manager_id, decision.via = manager.id, "carousel"
+            break
+        unable.append((manager, why))
+    for manager, why in unable:
+        _note(decision, Verdict(manager.login, False, why))
+        carousel.drop(manager, why)
+    if decision.manager_id is not None:
+        _note(decision, Verdict(carousel.people[decision.manager_id].login, True, "longest without an order"))
+    outside = len(carousel.queue) - len(line) - sum(carousel.dropped[key].values())
+    if outside > 0:
+        decision.skipped["not in a group for this store, channel and type"] += outside
+    if decision.manager_id is None:
+        decision.note = "no manager can take it now"
+    else:
+        decision.note = "the managers after him in the carousel were not examined"
+    return decision
+
+
 def _note(decision: Decision, verdict: Verdict) -> None:
-    if len(decision.trace) < MAX_TRACE or verdict.chosen:
+    """Keep at most MAX_TRACE verdicts, the winner always among them: a late winner takes the place
+    of the last loser kept, whose reason is then counted in `skipped`."""
+    if len(decision.trace) < MAX_TRACE:
+        decision.trace.append(verdict)
+    elif verdict.chosen:
+        for i in range(len(decision.trace) - 1, -1, -1):
+            if not decision.trace[i].chosen:
+                decision.skipped[decision.trace.pop(i).reason] += 1
+                break
         decision.trace.append(verdict)
     else:
         decision.skipped[verdict.reason] += 1
