@@ -283,12 +283,12 @@ def claim(*, session: Session, clock: Clock, login: str, number: str) -> Order:
     if "manager" not in actor.roles:
         raise NotAllowed(f"{login} is not a manager")
     order = _order(session, number)
+    _may_see(session, actor, order)  # before saying anything about it
     if order.manager_id is not None:
         owner = session.get(Employee, order.manager_id)
         raise Conflict(f"order {number} already has a manager ({owner.login if owner else order.manager_id})")
     if not order.is_open:
         raise NotAllowed(f"order {number} is closed ({order.status})")
-    _may_see(session, actor, order)
     policy = policy_of(read_settings(session))
     if policy.limit_max is not None and order.status in policy.limit_statuses:
         load = queries.open_load(session, sorted(policy.limit_statuses)).get(actor.id, 0)  # type: ignore[arg-type]
@@ -315,6 +315,8 @@ def assign(*, session: Session, clock: Clock, login: str, number: str, to: str) 
         raise NotAllowed(f"{login} may not assign orders (supervisors and admins may)")
     order = _order(session, number)
     manager = _employee(session, to)
+    if "manager" not in manager.roles:
+        raise NotAllowed(f"{to} is not a manager; orders go to managers")
     if order.manager_id == manager.id:
         raise Conflict(f"order {number} is already {to}'s")
     before = session.get(Employee, order.manager_id).login if order.manager_id else None  # type: ignore[union-attr]
@@ -346,7 +348,12 @@ def save_order(*, session: Session, clock: Clock, login: str, number: str) -> Or
     customer = session.get(Customer, order.customer_id)
     assert customer is not None
     responsible = session.get(Employee, customer.manager_id) if customer.manager_id else None
-    manager = responsible if responsible is not None and responsible.active else actor
+    if responsible is not None and responsible.active:
+        manager = responsible
+    elif "manager" in actor.roles:
+        manager = actor
+    else:
+        return order  # a supervisor or admin saving does not make himself the manager
     order.manager_id = manager.id
     session.add(order)
     _give(session, order=order, manager=manager, actor=actor, now=now, via="saved", before=None)

@@ -526,11 +526,13 @@ def orders_assign(
 def orders_save(ctx: typer.Context, number: Annotated[str, typer.Argument(show_default=False)], login: AsOption) -> None:
     """Save an order as an employee: seed 002's rules pick its manager if it has none."""
     from orderdesk.assignment import save_order
+    from orderdesk.orders import show_order
 
+    clock = state(ctx).clock
     with writing(ctx) as session:
-        order = save_order(session=session, clock=state(ctx).clock, login=login, number=number)
-        manager = session.get(__import__("storage.models", fromlist=["Employee"]).Employee, order.manager_id)
-    typer.echo(f"{number} saved; its manager is {manager.login if manager else '—'}")
+        save_order(session=session, clock=clock, login=login, number=number)
+        manager = show_order(session=session, number=number, now=clock.now())["manager"]
+    typer.echo(f"{number} saved; its manager is {manager or '— (none yet)'}")
 
 
 @orders_app.command("create")
@@ -588,11 +590,23 @@ def orders_create(
 @users_app.command("login")
 def users_login(ctx: typer.Context, login: Annotated[str, typer.Argument(show_default=False)]) -> None:
     """Log an employee in (as a desk does); the login lasts while heartbeats come (session_timeout)."""
+    from orderdesk.assignment import distribute_pending
     from orderdesk.presence import log_in
 
+    clock = state(ctx).clock
     with writing(ctx) as session:
-        log_in(session=session, clock=state(ctx).clock, login=login, host="cli")
-    typer.echo(f"{login} logged in")
+        log_in(session=session, clock=clock, login=login, host="cli")
+        free = get_presence(session, login) == "free"
+    typer.echo(f"{login} logged in" + (" (free)" if free else ""))
+    if free:  # back at the desk and free: waiting orders can go to him now (D4)
+        with writing(ctx) as session:
+            print_pass(distribute_pending(session=session, clock=clock), as_json=False)
+
+
+def get_presence(session: Session, login: str) -> str:
+    from orderdesk.accounts import get_employee
+
+    return get_employee(session, login).presence
 
 
 @users_app.command("logout")

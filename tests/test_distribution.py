@@ -522,8 +522,8 @@ def test_a_login_without_heartbeat_for_session_timeout_counts_as_logged_out(desk
     import_orders(cli, desk, tmp_path, [order("H-2", age=timedelta(0))])
     assert distribute(cli, desk) == {"assigned": [], "left": 1}
     assert "not logged in" in candidate_line(explain(cli, desk, "H-2"), "anna")
-    ok(cli("users", "login", "anna", db=desk))  # a new login brings her back
-    assert distribute(cli, desk)["assigned"] == [{"order": "H-2", "manager": "anna"}]
+    back = ok(cli("users", "login", "anna", db=desk))  # a new login brings her back, still free
+    assert "H-2 → anna" in back.stdout
 
 
 def test_set_status_with_a_bad_status_is_one_line_and_changes_nothing(desk, cli):
@@ -821,3 +821,28 @@ def test_distribution_switched_off_distributes_nothing(desk, cli, tmp_path):
     import_orders(cli, desk, tmp_path, [order("H-1", customer=ALICE), order("H-2")])
     assert distribute(cli, desk) == {"assigned": [], "left": 0}
     assert "distribution is switched off" in explain(cli, desk, "H-2")
+
+
+def test_assign_refuses_a_target_who_is_not_a_manager(demo_db, cli):
+    number = json.loads(cli("orders", "list", "--unassigned", "--json", "--limit", "1", db=demo_db).stdout)[0]["number"]
+    before = snapshot_of(demo_db)
+    result = cli("orders", "assign", number, "--to", "mike", "--as", "helen", db=demo_db)
+    assert result.exit_code == 1 and "not a manager" in result.stderr
+    assert snapshot_of(demo_db) == before
+
+
+def test_a_supervisor_saving_an_order_does_not_become_its_manager(demo_db, cli):
+    orders = json.loads(cli("orders", "list", "--unassigned", "--json", "--limit", "0", db=demo_db).stdout)
+    order = next(o for o in orders if o["customer"]["manager"] is None and o["store"] == "home")
+    result = cli("orders", "save", order["number"], "--as", "helen", db=demo_db)
+    assert result.exit_code == 0
+    shown = json.loads(cli("orders", "show", order["number"], "--json", db=demo_db).stdout)
+    assert shown["manager"] is None
+
+
+def test_a_claim_on_another_stores_order_does_not_reveal_its_owner(demo_db, cli):
+    orders = json.loads(cli("orders", "list", "--json", "--limit", "0", "--store", "dom", db=demo_db).stdout)
+    owned = next(o for o in orders if o["manager"])
+    result = cli("orders", "claim", owned["number"], "--as", "anna", db=demo_db)
+    assert result.exit_code == 1
+    assert owned["manager"] not in result.stderr and "not in anna's stores" in result.stderr
