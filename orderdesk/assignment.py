@@ -26,6 +26,7 @@ from storage import queries
 from storage.models import AuditEvent, Customer, Employee, Order
 
 FULL_TRACE_UP_TO = 1000  # a larger backlog records only the managers up to each winner
+CHUNK = 10_000  # pending orders decided and written at a time
 
 
 def policy_of(settings: Settings) -> Policy:
@@ -96,25 +97,42 @@ def distribute_pending(
     result = PassResult()
     if not policy.enabled:
         return result
-    rows = queries.pending_orders(
-        session, created_after=now - policy.max_age, newest_first=policy.newest_first, limit=limit, order_ids=order_ids
-    )
-    if not rows:
-        return result
-    carousel = load_carousel(session, now=now, settings=settings, policy=policy)
-    facts = [
-        OrderFacts(
-            id=r.id, number=r.number, store_id=r.store_id, channel_id=r.channel_id, type_id=r.type_id,
-            created_at=r.created_at, status=r.status, responsible_id=r.responsible_id,
+    carousel: Carousel | None = None
+    bound: dict[int, int | None] = {}
+    full_trace = True
+    after: tuple[datetime, int] | None = None
+    orders_later: list[tuple[int, int]] = []
+    while limit is None or len(result.assigned) + result.left < limit:
+        # a chunk at a time: memory stays flat however long the backlog, the carousel carries over
+        size = CHUNK if limit is None else min(CHUNK, limit - len(result.assigned) - result.left)
+        rows = queries.pending_orders(
+            session, created_after=now - policy.max_age, newest_first=policy.newest_first, limit=size,
+            order_ids=order_ids, after=after,
         )  # fmt: skip
-        for r in rows
-    ]
-    customers = {r.id: r.customer_id for r in rows}
-    decisions = _distribute_binding(facts, customers, carousel, policy, now, full_trace=len(facts) <= FULL_TRACE_UP_TO)
-    chosen = [d for d in decisions if d.manager_id is not None]
-    write_assignments(session, chosen, carousel, customers=customers, now=now, rule="distribution")
-    result.assigned = [(d.order.number, carousel.people[d.manager_id].login) for d in chosen]  # type: ignore[index]
-    result.left = len(decisions) - len(chosen)
+        if not rows:
+            break
+        if carousel is None:
+            carousel = load_carousel(session, now=now, settings=settings, policy=policy)
+            full_trace = len(rows) <= FULL_TRACE_UP_TO
+        facts = [
+            OrderFacts(
+                id=r.id, number=r.number, store_id=r.store_id, channel_id=r.channel_id, type_id=r.type_id,
+                created_at=r.created_at, status=r.status, responsible_id=r.responsible_id,
+            )  # fmt: skip
+            for r in rows
+        ]
+        customers = {r.id: r.customer_id for r in rows}
+        decisions = _distribute_binding(facts, customers, carousel, policy, now, full_trace=full_trace, bound=bound)
+        chosen = [d for d in decisions if d.manager_id is not None]
+        write_assignments(
+            session, chosen, carousel, customers=customers, now=now, rule="distribution", orders_later=orders_later
+        )
+        result.assigned += [(d.order.number, carousel.people[d.manager_id].login) for d in chosen]  # type: ignore[index]
+        result.left += len(decisions) - len(chosen)
+        after = (rows[-1].created_at, rows[-1].id)
+        if len(rows) < size:
+            break
+    give_orders(session, orders_later)
     return result
 
 
@@ -126,12 +144,12 @@ def _distribute_binding(
     now: datetime,
     *,
     full_trace: bool,
+    bound: dict[int, int | None],
 ) -> list[Decision]:
     """`distribute`, with each order seeing its customer's responsible manager as the decisions
     before it in the same pass left him (B1, seed 002 feature 1): a customer's first waiting order
     binds him to its manager, so his later orders in the backlog go to that manager first, as they
     would have had they arrived one at a time."""
-    bound: dict[int, int | None] = {}
     decisions = []
     for fact in facts:
         customer_id = customers[fact.id]
@@ -157,20 +175,23 @@ def write_assignments(
     now: datetime,
     rule: str | None = None,
     actor_id: int | None = None,
+    orders_later: list[tuple[int, int]] | None = None,
 ) -> None:
     """Give each decided order its manager (only if it still has none), move the managers in the
     carousel, bind customers (B1), and write each assignment's audit row with its trace (D6), as a
-    few executemany statements straight to the driver: a backlog pass writes 100,000 rows."""
+    few executemany statements straight to the driver: a backlog pass writes 100,000 rows.
+
+    With `orders_later`, the orders' own UPDATEs are collected there for `give_orders` to make at
+    the end of a pass, in one sweep of the table in page order."""
     if not decisions:
         return
     bulk = BulkWriter(session)
     at = bulk.time(now)
-    taken = bulk.many(
-        "UPDATE orders SET manager_id = {} WHERE id = {} AND manager_id IS NULL",
-        sorted(((d.manager_id, d.order.id) for d in decisions), key=lambda row: row[1]),  # in page order
-    )
-    if taken != len(decisions):
-        raise Conflict("another desk assigned some of these orders at the same moment; run the pass again")
+    pairs = [(d.manager_id, d.order.id) for d in decisions]
+    if orders_later is None:
+        give_orders(session, pairs)  # type: ignore[arg-type]
+    else:
+        orders_later.extend(pairs)  # type: ignore[arg-type]
     bulk.many(
         "UPDATE employee SET last_assigned_at = {} WHERE id = {}",
         [(at, m) for m in sorted({d.manager_id for d in decisions})],  # type: ignore[type-var]
@@ -195,6 +216,16 @@ def write_assignments(
             for d in decisions
         ],
     )  # fmt: skip
+
+
+def give_orders(session: Session, pairs: list[tuple[int, int]]) -> None:
+    """Set each order's manager, only where it has none yet: a desk that got there first wins."""
+    taken = BulkWriter(session).many(
+        "UPDATE orders SET manager_id = {} WHERE id = {} AND manager_id IS NULL",
+        sorted(pairs, key=lambda pair: pair[1]),  # in page order
+    )
+    if taken != len(pairs):
+        raise Conflict("another desk assigned some of these orders at the same moment; run the pass again")
 
 
 class BulkWriter:

@@ -391,7 +391,8 @@ class _Lookups:
 
 
 class _CustomerBook:
-    """Customers by phone and e-mail, loaded once; new ones are created as the file names them."""
+    """Customers by phone and e-mail, looked up a batch at a time through their indexes (one order
+    must not read the whole customer book); new ones are created as the file names them."""
 
     def __init__(self, session: Session, now: Any) -> None:
         self.session = session
@@ -399,16 +400,26 @@ class _CustomerBook:
         self.by_phone: dict[str, int] = {}
         self.by_email: dict[str, int] = {}
         self.manager: dict[int, int | None] = {}
-        for id_, key, email, manager in session.exec(
-            select(Customer.id, Customer.phone_key, Customer.email, Customer.manager_id).order_by(Customer.id.desc())  # type: ignore[union-attr]
-        ):
-            if key:
-                self.by_phone[key] = id_
-            if email:
-                self.by_email[email] = id_
-            self.manager[id_] = manager
         self.bound: dict[int, int] = {}
         self.created = 0
+
+    def _look_up(self, wanted: list[CustomerIn]) -> None:
+        """Bring the batch's customers that already exist into the maps (the oldest card wins)."""
+        keys = {k for c in wanted if (k := phone_key(c.phone)) and k not in self.by_phone}
+        emails = {e for c in wanted if (e := normalise_email(c.email)) and e not in self.by_email}
+        for column, values in ((Customer.phone_key, sorted(keys)), (Customer.email, sorted(emails))):
+            for start in range(0, len(values), 500):
+                rows = self.session.exec(
+                    select(Customer.id, Customer.phone_key, Customer.email, Customer.manager_id)
+                    .where(column.in_(values[start : start + 500]))  # type: ignore[union-attr]
+                    .order_by(Customer.id.desc())  # type: ignore[union-attr]
+                )
+                for id_, key, email, manager in rows:
+                    if key:
+                        self.by_phone[key] = id_
+                    if email:
+                        self.by_email[email] = id_
+                    self.manager[id_] = manager
 
     def find(self, c: CustomerIn) -> int | None:
         key, email = phone_key(c.phone), normalise_email(c.email)
@@ -416,6 +427,7 @@ class _CustomerBook:
 
     def resolve_all(self, wanted: list[CustomerIn], logins: dict[str, int]) -> list[int]:
         """The customer id of each, creating the new ones with one multi-row INSERT."""
+        self._look_up(wanted)
         rows: list[dict[str, Any]] = []
         pending_phone: dict[str, int] = {}
         pending_email: dict[str, int] = {}

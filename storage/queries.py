@@ -217,9 +217,11 @@ def pending_orders(
     newest_first: bool = False,
     limit: int | None = None,
     order_ids: Sequence[int] | None = None,
+    after: tuple[datetime, int] | None = None,
 ) -> list[Any]:
-    """Open orders with no manager, newer than `created_after`, in distribution order. On PostgreSQL
-    the rows are locked, skipping those another desk is distributing at this moment."""
+    """Open orders with no manager, newer than `created_after`, in distribution order, a page at a
+    time (`after` = the last row's created_at and id). On PostgreSQL the rows are locked, skipping
+    those another desk is distributing at this moment."""
     query = (
         select(
             Order.id, Order.number, Order.store_id, Order.channel_id, Order.type_id, Order.created_at,
@@ -230,6 +232,12 @@ def pending_orders(
     )
     if order_ids is not None:
         query = query.where(Order.id.in_(list(order_ids)))
+    if after is not None:
+        at, id_ = after
+        if newest_first:
+            query = query.where(or_(Order.created_at < at, and_(Order.created_at == at, Order.id < id_)))
+        else:
+            query = query.where(or_(Order.created_at > at, and_(Order.created_at == at, Order.id > id_)))
     created = Order.created_at.desc() if newest_first else Order.created_at.asc()
     query = query.order_by(created, Order.id.desc() if newest_first else Order.id.asc())
     if limit:
