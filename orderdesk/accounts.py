@@ -20,10 +20,13 @@ def authenticate(*, session: Session, login: str, password: str) -> Employee:
     return employee
 
 
-def get_employee(session: Session, login: str) -> Employee:
+def get_employee(session: Session, login: str, *, active: bool = False) -> Employee:
+    """The employee with this login; with `active`, refused if he is deactivated."""
     employee = session.exec(select(Employee).where(Employee.login == login)).first()
     if employee is None:
         raise NotFound(f'no employee with login "{login}"')
+    if active and not employee.active:
+        raise NotAllowed(f"{login} is deactivated")
     return employee
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session, select
 
+from orderdesk.accounts import get_employee
 from orderdesk.binding import customer_manager_after_assignment
 from orderdesk.clock import Clock
 from orderdesk.config import Settings
@@ -273,12 +274,7 @@ def _order(session: Session, number: str) -> Order:
 
 
 def _employee(session: Session, login: str) -> Employee:
-    employee = session.exec(select(Employee).where(Employee.login == login)).first()
-    if employee is None:
-        raise NotFound(f'no employee with login "{login}"')
-    if not employee.active:
-        raise NotAllowed(f"{login} is deactivated")
-    return employee
+    return get_employee(session, login, active=True)
 
 
 def _give(

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
+from orderdesk.accounts import get_employee
 from orderdesk.assignment import distribute_pending
 from orderdesk.clock import Clock
-from orderdesk.errors import Conflict, NotAllowed, NotFound
+from orderdesk.errors import Conflict
 from orderdesk.importing import OrderIn, OrderRow, import_orders
 from storage.models import AuditEvent, Customer, Employee, Order
 
@@ -16,11 +17,7 @@ def create_order(*, session: Session, clock: Clock, order: OrderIn, login: str |
     distributed at once (D4)."""
     actor = None
     if login is not None:
-        actor = session.exec(select(Employee).where(Employee.login == login)).first()
-        if actor is None:
-            raise NotFound(f'no employee with login "{login}"')
-        if not actor.active:
-            raise NotAllowed(f"{login} is deactivated")
+        actor = get_employee(session, login, active=True)
         if "manager" in actor.roles and order.manager is None:
             order = order.model_copy(update={"manager": actor.login})
     audit = {"actor_id": actor.id, "action": "order.created"} if actor else {"rule": "api", "action": "order.created"}

@@ -7,8 +7,9 @@ from datetime import timedelta
 
 from sqlmodel import Session, delete, select
 
+from orderdesk.accounts import get_employee
 from orderdesk.clock import Clock
-from orderdesk.errors import InvalidInput, NotAllowed, NotFound
+from orderdesk.errors import InvalidInput, NotAllowed
 from orderdesk.settings import read_settings
 from storage.models import AuditEvent, Employee, LoginSession
 
@@ -16,10 +17,7 @@ PRESENCES = ("free", "busy", "break", "offline")
 
 
 def _employee(session: Session, login: str) -> Employee:
-    employee = session.exec(select(Employee).where(Employee.login == login)).first()
-    if employee is None:
-        raise NotFound(f'no employee with login "{login}"')
-    return employee
+    return get_employee(session, login)
 
 
 def log_in(*, session: Session, clock: Clock, login: str, host: str | None = None) -> int:

@@ -15,7 +15,6 @@ import pytest
 
 import orderdesk.cli as cli_module
 from orderdesk.importing import BATCH
-from storage.db import make_engine
 from tests.conftest import query, snapshot_of
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
