@@ -44,11 +44,21 @@ def policy_of(settings: Settings) -> Policy:
     )
 
 
-def load_carousel(session: Session, *, now: datetime, settings: Settings, policy: Policy) -> Carousel:
-    """Every employee as the distribution sees him now: groups, login, presence, load."""
-    online = queries.logged_in_employees(session, since=now - timedelta(seconds=settings.session_timeout))
-    load = queries.open_load(session, sorted(policy.limit_statuses))
+def load_carousel(
+    session: Session,
+    *,
+    now: datetime,
+    settings: Settings,
+    policy: Policy,
+    only_for: list[OrderFacts] | None = None,
+) -> Carousel:
+    """The employees as the distribution sees them now: groups, login, presence, load.
+
+    `only_for` (a few arriving orders) loads just the members of the groups that cover them and
+    their customers' responsible managers; the others are only counted, which keeps one order's
+    distribution independent of the size of the staff."""
     scopes: dict[int, list[GroupScope]] = {}
+    members: set[int] = set()
     for group in queries.processing_groups(session).values():
         scope = GroupScope(
             code=group["code"],
@@ -56,9 +66,17 @@ def load_carousel(session: Session, *, now: datetime, settings: Settings, policy
             channels=frozenset(group["channels"]),
             types=frozenset(group["types"]),
         )
+        members |= group["members"]
+        if only_for is not None and all(scope.mismatch(o) is not None for o in only_for):
+            continue
         for member in group["members"]:
             scopes.setdefault(member, []).append(scope)
-    return Carousel(
+    ids = None
+    if only_for is not None:
+        ids = set(scopes) | {o.responsible_id for o in only_for if o.responsible_id is not None}
+    online = queries.logged_in_employees(session, since=now - timedelta(seconds=settings.session_timeout))
+    load = queries.open_load(session, sorted(policy.limit_statuses), manager_ids=ids)
+    carousel = Carousel(
         Manager(
             id=e.id,
             login=e.login,
@@ -70,8 +88,10 @@ def load_carousel(session: Session, *, now: datetime, settings: Settings, policy
             load=load.get(e.id, 0),
             in_carousel="manager" in e.roles and e.active and e.id in scopes,
         )
-        for e in queries.employees_for_distribution(session)
+        for e in queries.employees_for_distribution(session, ids=ids)
     )
+    carousel.unlisted = len(members - set(scopes))
+    return carousel
 
 
 @dataclass
@@ -112,9 +132,6 @@ def distribute_pending(
         )  # fmt: skip
         if not rows:
             break
-        if carousel is None:
-            carousel = load_carousel(session, now=now, settings=settings, policy=policy)
-            full_trace = len(rows) <= FULL_TRACE_UP_TO
         facts = [
             OrderFacts(
                 id=r.id, number=r.number, store_id=r.store_id, channel_id=r.channel_id, type_id=r.type_id,
@@ -122,6 +139,10 @@ def distribute_pending(
             )  # fmt: skip
             for r in rows
         ]
+        if carousel is None:
+            few = order_ids is not None and len(rows) <= FULL_TRACE_UP_TO
+            carousel = load_carousel(session, now=now, settings=settings, policy=policy, only_for=facts if few else None)
+            full_trace = len(rows) <= FULL_TRACE_UP_TO
         customers = {r.id: r.customer_id for r in rows}
         decisions = _distribute_binding(facts, customers, carousel, policy, now, full_trace=full_trace, bound=bound)
         chosen = [d for d in decisions if d.manager_id is not None]

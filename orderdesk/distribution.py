@@ -138,6 +138,7 @@ class Carousel:
             key=lambda m: (_naive_utc(m.last_assigned_at) if m.last_assigned_at else never, m.id),
         )
         self.queue: OrderedDict[int, Manager] = OrderedDict((m.id, m) for m in ordered)
+        self.unlisted = 0  # managers of groups that cannot cover the orders at hand, not loaded
         # Lines for large backlogs: per (store, channel, type, limited status?), the managers whose
         # groups cover such an order, in the same carousel order. A manager who cannot take orders
         # for the rest of a pass (not logged in, not free, deactivated; at his limit, for orders in
@@ -234,6 +235,8 @@ def decide(
             _note(decision, Verdict(manager.login, True, "longest without an order"))
             continue
         _note(decision, Verdict(manager.login, False, why or "given an order more recently"))
+    if carousel.unlisted:
+        decision.skipped["not in a group for this store, channel and type"] += carousel.unlisted
     if decision.manager_id is None:
         decision.note = "no manager can take it now"
     return decision

@@ -292,7 +292,8 @@ def import_orders(
 ) -> ImportResult:
     """`audit` names who did it in the audit rows (default: the import itself)."""
     audit = audit or {"rule": "import", "action": "order.imported"}
-    lookups = _Lookups(session)
+    named = {name for r in rows for name in (r.order.manager, r.order.contractor, r.order.customer.manager) if name}
+    lookups = _Lookups(session, named)
     existing = _existing_numbers(session, [r.order.number for r in rows])
     fresh = [r for r in rows if r.order.number not in existing]
     for entry in fresh:
@@ -319,7 +320,7 @@ def _existing_numbers(session: Session, numbers: list[str]) -> set[str]:
 
 
 class _Lookups:
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, logins: set[str]) -> None:
         def ids(table: Any) -> dict[str, int]:
             return {code: id_ for id_, code in session.exec(select(table.id, table.code))}
 
@@ -329,7 +330,12 @@ class _Lookups:
         self.payment = ids(PaymentMethod)
         self.delivery = ids(DeliveryMethod)
         self.delivery_price = dict(session.exec(select(DeliveryMethod.code, DeliveryMethod.price)).all())
-        self.logins = {login: id_ for id_, login in session.exec(select(Employee.id, Employee.login))}
+        self.logins: dict[str, int] = {}  # only the logins the orders name
+        names = sorted(logins)
+        for start in range(0, len(names), 500):
+            chunk = names[start : start + 500]
+            rows = session.exec(select(Employee.id, Employee.login).where(Employee.login.in_(chunk)))  # type: ignore[attr-defined]
+            self.logins.update({login: id_ for id_, login in rows})
         self.pipelines = load_pipelines(session)
 
     def check(self, entry: OrderRow, source: str) -> None:

@@ -247,13 +247,13 @@ def pending_orders(
     return list(session.execute(query).all())
 
 
-def employees_for_distribution(session: Session) -> list[Any]:
-    return list(
-        session.execute(
-            select(Employee.id, Employee.login, Employee.active, Employee.roles, Employee.presence,
-                   Employee.last_assigned_at)  # fmt: skip
-        ).all()
+def employees_for_distribution(session: Session, *, ids: set[int] | None = None) -> list[Any]:
+    query = select(
+        Employee.id, Employee.login, Employee.active, Employee.roles, Employee.presence, Employee.last_assigned_at
     )
+    if ids is not None:
+        query = query.where(Employee.id.in_(sorted(ids)))
+    return list(session.execute(query).all())
 
 
 def processing_groups(session: Session) -> dict[int, dict[str, Any]]:
@@ -283,13 +283,14 @@ def logged_in_employees(session: Session, *, since: datetime) -> set[int]:
     return set(rows.scalars())
 
 
-def open_load(session: Session, statuses: Sequence[str]) -> dict[int, int]:
+def open_load(session: Session, statuses: Sequence[str], *, manager_ids: set[int] | None = None) -> dict[int, int]:
     """Each manager's open orders in these statuses (the workload limit, D1)."""
-    if not statuses:
+    if not statuses or manager_ids == set():
         return {}
-    rows = session.execute(
-        select(Order.manager_id, func.count())
-        .where(Order.is_open, Order.manager_id.is_not(None), Order.status.in_(list(statuses)))
-        .group_by(Order.manager_id)
+    query = select(Order.manager_id, func.count()).where(
+        Order.is_open, Order.manager_id.is_not(None), Order.status.in_(list(statuses))
     )
+    if manager_ids is not None:
+        query = query.where(Order.manager_id.in_(sorted(manager_ids)))
+    rows = session.execute(query.group_by(Order.manager_id))
     return {manager_id: count for manager_id, count in rows}
