@@ -132,13 +132,18 @@ def distribute_pending(
         )  # fmt: skip
         if not rows:
             break
+        # seed 004: with manager_from_registrar, the employee who registered a customer who has no
+        # responsible manager is tried as if he were one
+        from_registrar = settings.manager_from_registrar
         facts = [
             OrderFacts(
                 id=r.id, number=r.number, store_id=r.store_id, channel_id=r.channel_id, type_id=r.type_id,
-                created_at=r.created_at, status=r.status, responsible_id=r.responsible_id,
+                created_at=r.created_at, status=r.status,
+                responsible_id=r.responsible_id if r.responsible_id is not None or not from_registrar else r.registrar_id,
             )  # fmt: skip
             for r in rows
         ]
+        customer_managers = {r.customer_id: r.responsible_id for r in rows}
         if carousel is None:
             few = order_ids is not None and len(rows) <= FULL_TRACE_UP_TO
             carousel = load_carousel(session, now=now, settings=settings, policy=policy, only_for=facts if few else None)
@@ -147,8 +152,9 @@ def distribute_pending(
         decisions = _distribute_binding(facts, customers, carousel, policy, now, full_trace=full_trace, bound=bound)
         chosen = [d for d in decisions if d.manager_id is not None]
         write_assignments(
-            session, chosen, carousel, customers=customers, now=now, rule="distribution", orders_later=orders_later
-        )
+            session, chosen, carousel, customers=customers, now=now, rule="distribution", orders_later=orders_later,
+            customer_managers=customer_managers,
+        )  # fmt: skip
         result.assigned += [(d.order.number, carousel.people[d.manager_id].login) for d in chosen]  # type: ignore[index]
         result.left += len(decisions) - len(chosen)
         after = (rows[-1].created_at, rows[-1].id)
@@ -198,6 +204,7 @@ def write_assignments(
     rule: str | None = None,
     actor_id: int | None = None,
     orders_later: list[tuple[int, int]] | None = None,
+    customer_managers: dict[int, int | None] | None = None,
 ) -> None:
     """Give each decided order its manager (only if it still has none), move the managers in the
     carousel, bind customers (B1), and write each assignment's audit row with its trace (D6), as a
@@ -221,7 +228,8 @@ def write_assignments(
     bindings: dict[int, int | None] = {}
     for d in decisions:
         customer_id = customers[d.order.id]
-        current = bindings.get(customer_id, d.order.responsible_id)
+        known = customer_managers[customer_id] if customer_managers is not None else d.order.responsible_id
+        current = bindings.get(customer_id, known)
         person = carousel.people.get(current) if current else None
         new = customer_manager_after_assignment(current, d.manager_id, current_active=person.active if person else True)
         if new != current:

@@ -226,6 +226,7 @@ def pending_orders(
         select(
             Order.id, Order.number, Order.store_id, Order.channel_id, Order.type_id, Order.created_at,
             Order.status, Order.customer_id, Customer.manager_id.label("responsible_id"),
+            Customer.registered_by_id.label("registrar_id"),
         )  # fmt: skip
         .join(Customer, Customer.id == Order.customer_id)
         .where(Order.manager_id.is_(None), Order.is_open, Order.created_at >= created_after)

@@ -846,3 +846,22 @@ def test_a_claim_on_another_stores_order_does_not_reveal_its_owner(demo_db, cli)
     result = cli("orders", "claim", owned["number"], "--as", "anna", db=demo_db)
     assert result.exit_code == 1
     assert owned["manager"] not in result.stderr and "not in anna's stores" in result.stderr
+
+
+@pytest.mark.parametrize("from_registrar, expected", [(True, "boris"), (False, "anna")])
+def test_manager_from_registrar_tries_the_employee_who_registered_the_customer(
+    desk, cli, tmp_path, from_registrar, expected
+):
+    """Seed 004: "the employee who registered the customer may be assigned as the manager"."""
+    load_more(cli, desk, tmp_path, """
+        [[customers]]
+        name = "Rita Registered"
+        phone = "+44 20 0000 0009"
+        registered_by = "boris"
+    """)
+    ok(cli("settings", "set", "manager_from_registrar", str(from_registrar).lower(), db=desk))
+    free(cli, desk, "anna", "boris")  # anna is first in the carousel
+    rita = {"name": "Rita Registered", "phone": "+44 20 0000 0009"}
+    import_orders(cli, desk, tmp_path, [order("H-1", customer=rita)])
+    assert distribute(cli, desk)["assigned"] == [{"order": "H-1", "manager": expected}]
+    assert customer_manager(desk, "442000000009") == expected  # bound either way (B1)
