@@ -11,10 +11,11 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from orderdesk import accounts, orders
+from orderdesk import accounts, orders, presence
+from orderdesk.assignment import distribute_pending
 from orderdesk.clock import Clock
 from orderdesk.settings import read_settings
-from storage.db import read_session
+from storage.db import read_session, write_session
 from storage.models import Employee
 
 
@@ -26,6 +27,7 @@ class Viewer:
     login: str
     name: str
     roles: tuple[str, ...]
+    session_id: int | None = None  # the login session this desk keeps alive with heartbeats
 
 
 class Desk:
@@ -33,10 +35,37 @@ class Desk:
         self.engine = engine
         self.clock = clock
 
-    def sign_in(self, login: str, password: str) -> Viewer:
+    def sign_in(self, login: str, password: str, *, host: str | None = None) -> Viewer:
+        """Check the password, then log in (U1): from now on the heartbeat keeps him logged in."""
         with read_session(self.engine) as session:
             employee = accounts.authenticate(session=session, login=login, password=password)
-            return _viewer(employee)
+        with write_session(self.engine) as session:
+            session_id = presence.log_in(session=session, clock=self.clock, login=employee.login, host=host)
+        return _viewer(employee, session_id)
+
+    def heartbeat(self, viewer: Viewer) -> bool:
+        """Keep the login alive; False if it had expired (the desk was asleep too long)."""
+        assert viewer.session_id is not None
+        with write_session(self.engine) as session:
+            return presence.heartbeat(session=session, clock=self.clock, session_id=viewer.session_id)
+
+    def sign_out(self, viewer: Viewer) -> None:
+        with write_session(self.engine) as session:
+            presence.log_out(session=session, clock=self.clock, login=viewer.login)
+
+    def presence(self, viewer: Viewer) -> str:
+        with read_session(self.engine) as session:
+            return accounts.get_employee(session, viewer.login).presence
+
+    def set_presence(self, viewer: Viewer, status: str) -> int:
+        """Free, busy, break or offline; turning free hands out waiting orders at once (D4).
+        Returns how many orders the pass handed out."""
+        with write_session(self.engine) as session:
+            presence.set_presence(session=session, clock=self.clock, login=viewer.login, presence=status)
+        if status != "free":
+            return 0
+        with write_session(self.engine) as session:
+            return len(distribute_pending(session=session, clock=self.clock).assigned)
 
     def orders_page(
         self, viewer: Viewer, *, before: tuple[datetime, int] | None = None, limit: int = 200
@@ -60,6 +89,8 @@ class Desk:
             return [s for s in orders.undistributed(session=session) if stores is None or s["store_id"] in stores]
 
 
-def _viewer(employee: Employee) -> Viewer:
+def _viewer(employee: Employee, session_id: int | None = None) -> Viewer:
     assert employee.id is not None
-    return Viewer(id=employee.id, login=employee.login, name=employee.name, roles=tuple(employee.roles))
+    return Viewer(
+        id=employee.id, login=employee.login, name=employee.name, roles=tuple(employee.roles), session_id=session_id
+    )

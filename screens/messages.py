@@ -25,8 +25,23 @@ class SignInRefused(Message):
 class OrdersLoaded(Message):
     """A page of orders arrived; `first` says whether it replaces the list or extends it."""
 
-    def __init__(self, page: OrderPage, *, first: bool, undistributed: list[dict[str, Any]] | None) -> None:
+    def __init__(
+        self,
+        page: OrderPage,
+        *,
+        first: bool,
+        undistributed: list[dict[str, Any]] | None,
+        presence: str | None = None,
+    ) -> None:
         super().__init__()
         self.page = page
         self.first = first
         self.undistributed = undistributed
+        self.presence = presence
+
+
+class PresenceChanged(Message):
+    def __init__(self, presence: str, given: int) -> None:
+        super().__init__()
+        self.presence = presence
+        self.given = given

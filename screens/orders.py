@@ -15,7 +15,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from textual.worker import Worker, WorkerState
 
 from orderdesk.desk import Viewer
-from screens.messages import OrdersLoaded
+from screens.messages import OrdersLoaded, PresenceChanged
 
 PAGE = 200
 LOADING = "Loading orders…"
@@ -32,6 +32,9 @@ def local_time(iso: str | None, zone: str) -> str:
 class OrdersScreen(Screen[None]):
     BINDINGS = [
         Binding("r", "refresh", "Refresh", id="orders.refresh"),
+        Binding("f", "presence('free')", "Free", id="orders.free"),
+        Binding("b", "presence('busy')", "Busy", id="orders.busy"),
+        Binding("p", "presence('break')", "Break", id="orders.break"),
         Binding("ctrl+o", "sign_out", "Sign out", id="orders.sign_out"),
     ]
 
@@ -40,6 +43,7 @@ class OrdersScreen(Screen[None]):
         self.viewer = viewer
         self.next_key: tuple[datetime, int] | None = None
         self.loading_more = False
+        self.presence = "offline"
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -65,17 +69,34 @@ class OrdersScreen(Screen[None]):
     def action_sign_out(self) -> None:
         self.app.action_sign_out()  # type: ignore[attr-defined]
 
+    def action_presence(self, status: str) -> None:
+        self.change_presence(status)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="presence")
+    def change_presence(self, status: str) -> None:
+        """Free, busy or on a break (U1); turning free hands him waiting orders at once (D4)."""
+        given = self.app.desk.set_presence(self.viewer, status)  # type: ignore[attr-defined]
+        self.post_message(PresenceChanged(status, given))
+
+    def on_presence_changed(self, message: PresenceChanged) -> None:
+        self.presence = message.presence
+        if message.given:
+            self.notify(f"{message.given} waiting orders were handed out", timeout=5)
+        self.load_page(first=True)
+
     @work(thread=True, exclusive=True, exit_on_error=False, group="orders")
     def load_page(self, *, first: bool) -> None:
         desk = self.app.desk  # type: ignore[attr-defined]
         page = desk.orders_page(self.viewer, before=None if first else self.next_key, limit=PAGE)
         undistributed = desk.undistributed(self.viewer) if first else None
-        self.post_message(OrdersLoaded(page, first=first, undistributed=undistributed))
+        presence = desk.presence(self.viewer) if first else None
+        self.post_message(OrdersLoaded(page, first=first, undistributed=undistributed, presence=presence))
 
     def on_orders_loaded(self, message: OrdersLoaded) -> None:
         table = self.query_one("#orders", DataTable)
         if message.first:
             table.clear()
+            self.presence = message.presence or self.presence
             self.total = message.page.total
             self.undistributed = message.undistributed
         table.add_rows([self.cells(order) for order in message.page.rows])
@@ -92,7 +113,7 @@ class OrdersScreen(Screen[None]):
                 summary.update("Orders could not be loaded; press r to try again.")
 
     def summary(self, shown: int) -> str:
-        line = f"{self.total} orders" + (f" (showing {shown})" if shown < self.total else "")
+        line = f"you are {self.presence}   ·   {self.total} orders" + (f" (showing {shown})" if shown < self.total else "")
         if self.undistributed:
             waiting = ", ".join(f"{s['store']} {s['count']} ({s['sum']})" for s in self.undistributed)
             line += f"   ·   undistributed: {waiting}"

@@ -178,7 +178,7 @@ def test_a_manager_sees_only_her_stores_orders(app: OrderDeskApp, desk: Desk) ->
         assert [r[NUMBER] for r in rows] == [o["number"] for o in expected.rows]
         assert {r[STORE] for r in rows} == {"home"}
         assert {r[MANAGER] for r in rows} == {"anna", "—"}  # managers_see_all = false: hers and the pool
-        assert summary_line(pilot) == f"{len(rows)} orders   ·   undistributed: home {home[0]['count']} ({home[0]['sum']})"
+        assert summary_line(pilot) == f"you are offline   ·   {len(rows)} orders   ·   undistributed: home {home[0]['count']} ({home[0]['sum']})"
         assert [s["store"] for s in home] == ["home"]
 
     drive(app, scenario)
@@ -210,7 +210,7 @@ def test_an_admin_sees_the_orders_of_every_store(app: OrderDeskApp) -> None:
         await sign_in(pilot, "james")
         assert {r[STORE] for r in table_rows(pilot)} == {"home", "dom", "print"}
         summary = summary_line(pilot)
-        assert summary.startswith(f"300 orders (showing {PAGE})")
+        assert summary.startswith(f"you are offline   ·   300 orders (showing {PAGE})")
         for store in ("home", "dom", "print"):
             assert f" {store} " in summary
 
@@ -228,7 +228,7 @@ def test_the_cursor_at_the_end_of_a_page_loads_the_next(app: OrderDeskApp, desk:
         await pilot.press(*keys)
         await until(pilot, lambda: row_count(pilot) == 300, "the second page")
         assert [r[NUMBER] for r in table_rows(pilot)] == everything
-        assert summary_line(pilot).startswith("300 orders   ·   ")
+        assert summary_line(pilot).startswith("you are offline   ·   300 orders   ·   ")
 
     drive(app, scenario)
 
@@ -241,7 +241,7 @@ def test_refresh_shows_the_first_page_again(app: OrderDeskApp) -> None:
         await pilot.press("r")
         await until(pilot, lambda: row_count(pilot) == PAGE, "the first page alone")
         assert len(table_rows(pilot)) == PAGE
-        assert summary_line(pilot).startswith(f"300 orders (showing {PAGE})")
+        assert summary_line(pilot).startswith(f"you are offline   ·   300 orders (showing {PAGE})")
 
     drive(app, scenario)
 
@@ -306,7 +306,7 @@ def test_orders_that_fail_to_load_are_told_and_r_tries_again(app: OrderDeskApp, 
             assert summary_line(pilot) == LOADING_FAILED
         await pilot.press("r")
         await until(pilot, lambda: summary_line(pilot) != LOADING_FAILED, "the orders after all")
-        assert summary_line(pilot).startswith("94 orders")
+        assert summary_line(pilot).startswith("you are offline   ·   94 orders")
 
     drive(app, scenario)
 
@@ -346,3 +346,24 @@ def test_snapshot_of_a_managers_orders(app: OrderDeskApp, snap_compare) -> None:
         stop_blinking(pilot)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_signing_in_logs_in_and_f_makes_her_free_and_hands_her_waiting_orders(app: OrderDeskApp, demo_db) -> None:
+    from tests.conftest import query
+
+    async def scenario(pilot: Pilot) -> None:
+        await sign_in(pilot, "anna")
+        assert query(demo_db, "SELECT count(*) FROM login_session s JOIN employee e ON e.id = s.employee_id "
+                              "WHERE e.login = 'anna'") == [(1,)]  # fmt: skip
+        mine_before = sum(r[MANAGER] == "anna" for r in table_rows(pilot))
+        await pilot.press("f")
+        await until(pilot, lambda: summary_line(pilot).startswith("you are free"), "anna free")
+        assert sum(r[MANAGER] == "anna" for r in table_rows(pilot)) > mine_before  # the pool came to her
+        await pilot.press("b")
+        await until(pilot, lambda: summary_line(pilot).startswith("you are busy"), "anna busy")
+        await pilot.press("ctrl+o")
+        await until(pilot, lambda: isinstance(pilot.app.screen, LoginScreen), "the login screen")
+        await pilot.app.workers.wait_for_complete()
+        assert query(demo_db, "SELECT presence FROM employee WHERE login = 'anna'") == [("offline",)]
+
+    drive(app, scenario)
