@@ -22,6 +22,7 @@ from orderdesk.clock import Clock
 from orderdesk.config import Settings
 from orderdesk.distribution import Carousel, Decision, GroupScope, Manager, OrderFacts, Policy, distribute
 from orderdesk.errors import Conflict, NotAllowed, NotFound
+from orderdesk.orders import SEE_ALL_ROLES
 from orderdesk.settings import read_settings
 from storage import queries
 from storage.models import AuditEvent, Customer, Employee, Order
@@ -286,12 +287,6 @@ class BulkWriter:
             cursor.close()
 
 
-def _param(name: str) -> Any:
-    from sqlalchemy import bindparam
-
-    return bindparam(name)
-
-
 # ----------------------------------------------------------------------------------- by hand
 
 
@@ -367,7 +362,7 @@ def assign(*, session: Session, clock: Clock, login: str, number: str, to: str) 
     """A supervisor or admin gives an order to a manager, or moves it to another (reassign)."""
     now = clock.now()
     actor = _employee(session, login)
-    if not {"supervisor", "admin"} & set(actor.roles):
+    if not set(SEE_ALL_ROLES) & set(actor.roles):
         raise NotAllowed(f"{login} may not assign orders (supervisors and admins may)")
     order = _order(session, number)
     manager = _employee(session, to)
@@ -419,7 +414,7 @@ def save_order(*, session: Session, clock: Clock, login: str, number: str) -> Or
 def _may_see(session: Session, actor: Employee, order: Order) -> None:
     from orderdesk.orders import employee_store_ids
 
-    if {"admin", "supervisor"} & set(actor.roles):
+    if set(SEE_ALL_ROLES) & set(actor.roles):
         return
     stores = employee_store_ids(session, actor)
     if stores is not None and order.store_id not in stores:

@@ -18,8 +18,6 @@ from orderdesk.errors import InvalidInput
 from orderdesk.validation import Code, Duration, Money, Strict, first_error, read_text
 from orderdesk.workflow import STAGE_KINDS
 
-ROLES_KNOWN = ("admin", "supervisor", "manager", "contractor")
-PRESENCES = ("free", "busy", "break", "offline")
 
 
 class WorkloadLimit(Strict):
