@@ -12,7 +12,6 @@ import random
 import subprocess
 import sys
 import textwrap
-import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -709,7 +708,7 @@ from orderdesk.clock import SystemClock
 from orderdesk.errors import DeskError
 from storage.db import make_engine, write_session
 
-db, login, start, numbers = sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4].split(",")
+db, login, numbers = sys.argv[1], sys.argv[2], sys.argv[3].split(",")
 engine = make_engine(db)
 clock = SystemClock()
 import orderdesk.orders, orderdesk.settings  # what a claim imports on first use, before the start line
@@ -717,8 +716,8 @@ from storage.db import read_session
 with read_session(engine) as session:  # connected, so both start claiming at the same moment
     pass
 won, lost = [], []
-while time.time() < start:
-    time.sleep(0.005)
+print("ready", flush=True)
+sys.stdin.readline()  # the start line: both desks go when the test says so
 for number in numbers:
     try:
         with write_session(engine) as session:
@@ -740,12 +739,16 @@ def test_two_desks_claiming_the_same_200_orders_never_both_win(empty_db, cli, tm
     import_orders(cli, empty_db, tmp_path, [order(n) for n in numbers])
     script = tmp_path / "race.py"
     script.write_text(RACE)
-    start = time.time() + 2.0
     procs = [
-        subprocess.Popen([sys.executable, str(script), empty_db, login, str(start), ",".join(sequence)],
-                         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+        subprocess.Popen([sys.executable, str(script), empty_db, login, ",".join(sequence)], cwd=ROOT,
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
         for login, sequence in (("anna", numbers), ("emma", random.Random(7).sample(numbers, len(numbers))))
     ]
+    for proc in procs:
+        assert proc.stdout.readline().strip() == "ready", proc.stderr.read()
+    for proc in procs:
+        proc.stdin.write("go\n")
+        proc.stdin.flush()
     results = {}
     for login, proc in zip(("anna", "emma"), procs):
         out, err = proc.communicate(timeout=60)
