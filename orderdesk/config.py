@@ -34,12 +34,40 @@ class DistributionSettings(Strict):
     workload_limit: WorkloadLimit | None = None
 
 
+class NotificationSettings(Strict):
+    # seed 004: staff hear of a new order 5–20 minutes after it is placed (its files are prepared first)
+    order_placed_delay: Duration = 10 * 60
+    order_placed: StrictBool = True
+
+
+class SmtpSettings(Strict):
+    """E-mail for notifications; no host = the TUI inbox only."""
+
+    host: str = ""
+    port: StrictInt = Field(default=25, ge=1, le=65535)
+    sender: str = "orderdesk@localhost"
+    starttls: StrictBool = False
+    username: str = ""
+    password: str = ""
+    timeout: Duration = 10
+    retry_after: Duration = 60  # the first retry; each next one waits twice as long (at most 1h)
+    max_attempts: StrictInt = Field(default=8, ge=1)
+
+
+class SchedulerSettings(Strict):
+    interval: Duration = 15  # how often the jobs run
+    lease: Duration = 60  # a scheduler that has not renewed its lease this long is taken over
+
+
 class Settings(Strict):
     managers_see_all: StrictBool = False
     manager_from_registrar: StrictBool = False
     show_undistributed: StrictBool = True
     session_timeout: Duration = 120
     distribution: DistributionSettings = DistributionSettings()
+    notifications: NotificationSettings = NotificationSettings()
+    smtp: SmtpSettings = SmtpSettings()
+    scheduler: SchedulerSettings = SchedulerSettings()
 
 
 class Named(Strict):

@@ -27,9 +27,9 @@ from orderdesk.config import CustomerIn
 from orderdesk.customers import normalise_email, phone_key
 from orderdesk.errors import InvalidInput
 from orderdesk.money import format_money
-from orderdesk.pipelines import load_pipelines
+from orderdesk.pipelines import load_move_rules, load_pipelines
 from orderdesk.validation import MAX_MONEY, AwareDatetime, Code, Money, Strict, describe, location, read_text
-from orderdesk.workflow import CLOSED_KINDS, first_stage, stage_due_at
+from orderdesk.workflow import enter, first_stage
 from storage.models import (
     AuditEvent,
     Channel,
@@ -337,6 +337,7 @@ class _Lookups:
             rows = session.exec(select(Employee.id, Employee.login).where(Employee.login.in_(chunk)))  # type: ignore[attr-defined]
             self.logins.update({login: id_ for id_, login in rows})
         self.pipelines = load_pipelines(session)
+        self.move_rules = load_move_rules(session)
 
     def check(self, entry: OrderRow, source: str) -> None:
         o = entry.order
@@ -494,6 +495,8 @@ def _write_batch(
         stages = {s.code: s for s in lookups.pipelines.get(o.store, [])}
         stage = stages[o.status] if o.status else lookups.first_stage(o)
         entered = (o.status_entered_at or o.created_at) if o.status else o.created_at
+        store_id = lookups.stores[o.store]
+        entering = enter(stage, entered.astimezone(timezone.utc), lookups.move_rules.get(store_id, ()))
         manager_id = lookups.logins[o.manager] if o.manager else None
         if manager_id is not None:
             customers.order_assigned(customer_id, manager_id)
@@ -502,14 +505,13 @@ def _write_batch(
             {
                 "number": o.number,
                 "extra_number": o.extra_number or o.number,
-                "store_id": lookups.stores[o.store],
+                "store_id": store_id,
                 "channel_id": lookups.channels[o.channel],
                 "type_id": lookups.types[o.type],
                 "customer_id": customer_id,
                 "manager_id": manager_id,
                 "contractor_id": lookups.logins[o.contractor] if o.contractor else None,
-                "status": stage.code,
-                "is_open": stage.kind not in CLOSED_KINDS,
+                **entering.columns(),
                 "payment_status": o.payment_status,
                 "payment_method_id": lookups.payment[o.payment_method] if o.payment_method else None,
                 "delivery_method_id": lookups.delivery[o.delivery.method] if o.delivery else None,
@@ -517,9 +519,6 @@ def _write_batch(
                 "discount": o.discount,
                 "total": total,
                 "created_at": o.created_at.astimezone(timezone.utc),
-                "status_entered_at": entered.astimezone(timezone.utc),
-                "stage_due_at": stage_due_at(stage, entered),
-                "overdue": False,
             }
         )
         items_per_order.append(o.items)

@@ -13,6 +13,16 @@ from sqlmodel import Session, select
 from orderdesk.config import Settings
 from storage.models import Setting
 
+DURATION_KEYS = (
+    "session_timeout",
+    "distribution.max_age",
+    "notifications.order_placed_delay",
+    "smtp.timeout",
+    "smtp.retry_after",
+    "scheduler.interval",
+    "scheduler.lease",
+)
+
 
 def flatten(values: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     flat: dict[str, Any] = {}
@@ -40,7 +50,9 @@ def read_settings(session: Session) -> Settings:
     stored = {row.key: row.value for row in session.exec(select(Setting))}
     merged = flatten(Settings().model_dump())
     merged.update({k: v for k, v in stored.items() if k in merged})
-    return Settings.model_validate(_as_file_form(unflatten(merged)))
+    for key in DURATION_KEYS:  # kept as seconds; the model reads them as the strings a person writes
+        merged[key] = f"{merged[key]}s"
+    return Settings.model_validate(unflatten(merged))
 
 
 def write_settings(session: Session, given: Settings) -> dict[str, tuple[Any, Any]]:
@@ -60,10 +72,3 @@ def write_settings(session: Session, given: Settings) -> dict[str, tuple[Any, An
             row.value = value
             session.add(row)
     return changed
-
-
-def _as_file_form(values: dict[str, Any]) -> dict[str, Any]:
-    """Durations are kept as seconds; the model reads them as the strings a person writes."""
-    values["session_timeout"] = f"{values['session_timeout']}s"
-    values["distribution"]["max_age"] = f"{values['distribution']['max_age']}s"
-    return values

@@ -9,8 +9,33 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from orderdesk.durations import format_duration
+
 STAGE_KINDS = ("open", "side", "final", "cancelled")
 CLOSED_KINDS = ("final", "cancelled")
+
+
+@dataclass(frozen=True)
+class Owner:
+    """Whose queue an order in a stage appears in (S2)."""
+
+    kind: str = "manager"  # manager | role | employees
+    role: str | None = None
+    logins: tuple[str, ...] = ()
+
+    def includes(self, *, login: str, roles: Sequence[str], order_manager: str | None) -> bool:
+        if self.kind == "role":
+            return self.role in roles
+        if self.kind == "employees":
+            return login in self.logins
+        return order_manager == login
+
+    def describe(self) -> str:
+        if self.kind == "role":
+            return f"role {self.role}"
+        if self.kind == "employees":
+            return ", ".join(self.logins)
+        return "the order's manager"
 
 
 @dataclass(frozen=True)
@@ -23,6 +48,7 @@ class StageSpec:
     payment_methods: tuple[str, ...] = field(default_factory=tuple)
     delivery_methods: tuple[str, ...] = field(default_factory=tuple)
     active: bool = True
+    owner: Owner = Owner()
 
 
 def applies(stage: StageSpec, *, payment_method: str | None, delivery_method: str | None) -> bool:
@@ -51,3 +77,99 @@ def stage_due_at(stage: StageSpec, entered_at: datetime) -> datetime | None:
     if stage.time_limit is None or stage.kind in CLOSED_KINDS:
         return None
     return entered_at + timedelta(seconds=stage.time_limit)
+
+
+# ------------------------------------------------------------------ moving along the pipeline
+
+ADVANCE_KINDS = ("open", "final")  # "advance" never lands in a side or cancelled stage
+
+
+def next_stage(
+    stages: Sequence[StageSpec], current: str, *, payment_method: str | None, delivery_method: str | None
+) -> StageSpec | None:
+    """The stage "advance" takes an order to: the next active, applicable open or final stage after
+    the current one (S1: pickup skips the courier and post stages, cash skips "awaiting payment").
+    None from a final, cancelled or side stage (those are left by an explicit move), or at the end.
+    An order in a deactivated stage still advances out of it."""
+    ordered = sorted(stages, key=lambda s: s.position)
+    here = next((s for s in ordered if s.code == current), None)
+    if here is None or here.kind != "open":
+        return None
+    for stage in ordered:
+        if stage.position <= here.position or not stage.active or stage.kind not in ADVANCE_KINDS:
+            continue
+        if applies(stage, payment_method=payment_method, delivery_method=delivery_method):
+            return stage
+    return None
+
+
+def may_set(allowed: Sequence[str], status: str) -> bool:
+    """S5: an employee may move orders only into the statuses his profile lists (empty = all)."""
+    return not allowed or status in allowed
+
+
+# ------------------------------------------------------------------ timed moves (seed 004, S4)
+
+
+@dataclass(frozen=True)
+class MoveRule:
+    """From these statuses, `after` seconds after entering, go to `to`; tell `notice_role` `notice_before`
+    seconds before."""
+
+    from_statuses: tuple[str, ...]
+    after: int
+    to: str
+    notice_role: str | None = None
+    notice_before: int | None = None
+    ident: int | None = None
+
+    def describe(self) -> str:
+        return f"automove {'/'.join(self.from_statuses)} → {self.to} after {format_duration(self.after)}"
+
+
+def rule_for(rules: Sequence[MoveRule], status: str) -> MoveRule | None:
+    """The rule that moves an order out of `status`: the first listed that names it."""
+    return next((r for r in rules if status in r.from_statuses), None)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What entering a stage at a time sets on an order: due times, open or closed."""
+
+    status: str
+    is_open: bool
+    status_entered_at: datetime
+    stage_due_at: datetime | None
+    move_due_at: datetime | None
+    notice_due_at: datetime | None
+
+    def columns(self) -> dict[str, object]:
+        return {
+            "status": self.status,
+            "is_open": self.is_open,
+            "status_entered_at": self.status_entered_at,
+            "stage_due_at": self.stage_due_at,
+            "overdue": False,
+            "move_due_at": self.move_due_at,
+            "notice_due_at": self.notice_due_at,
+        }
+
+
+def enter(stage: StageSpec, at: datetime, rules: Sequence[MoveRule]) -> Entry:
+    """An order entering `stage` at `at`: its stage limit (S2/S3) and its next timed move and notice (S4)
+    are counted from then; a closed stage has neither."""
+    closed = stage.kind in CLOSED_KINDS
+    rule = None if closed else rule_for(rules, stage.code)
+    move_at = at + timedelta(seconds=rule.after) if rule else None
+    notice_at = None
+    if rule and rule.notice_role and rule.notice_before and move_at is not None:
+        notice_at = move_at - timedelta(seconds=rule.notice_before)
+    return Entry(
+        status=stage.code,
+        is_open=not closed,
+        status_entered_at=at,
+        stage_due_at=stage_due_at(stage, at),
+        move_due_at=move_at,
+        notice_due_at=notice_at,
+    )
+

@@ -199,6 +199,18 @@ class Order(_Table, table=True):
         Index("ix_orders_manager_status", "manager_id", "status"),
         Index("ix_orders_store_created", "store_id", "created_at"),
         Index("ix_orders_stage_due", "stage_due_at"),
+        # what the scheduler looks for, so a sweep costs the due orders, not the stored ones:
+        # open orders past their stage's limit and not flagged yet, and the next timed move/notice
+        Index(
+            "ix_orders_due_unflagged",
+            "stage_due_at",
+            sqlite_where=text("overdue = 0 AND is_open = 1"),
+            postgresql_where=text("NOT overdue AND is_open"),
+        ),
+        Index("ix_orders_move_due", "move_due_at", sqlite_where=text("move_due_at IS NOT NULL"),
+              postgresql_where=text("move_due_at IS NOT NULL")),
+        Index("ix_orders_notice_due", "notice_due_at", sqlite_where=text("notice_due_at IS NOT NULL"),
+              postgresql_where=text("notice_due_at IS NOT NULL")),
         Index("ix_orders_status_store", "status", "store_id"),
         # the open part of the book, which is what the desk works on all day: the pending pool
         # in arrival order, and each manager's open orders by status
@@ -242,6 +254,8 @@ class Order(_Table, table=True):
     stage_due_at: datetime | None = utc_column()
     overdue: bool = False
     issued_at: datetime | None = utc_column()
+    move_due_at: datetime | None = utc_column()  # when a timed move (seed 004) takes it on
+    notice_due_at: datetime | None = utc_column()  # when that move's notice goes out
 
 
 class OrderItem(_Table, table=True):
@@ -280,3 +294,42 @@ class AuditEvent(_Table, table=True):
     before: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     after: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
 
+
+
+class Notification(_Table, table=True):
+    """The outbox (A2): a message to an employee's TUI inbox, and by e-mail where configured.
+
+    `key` names the event ("overdue:ORDER:ENTERED"); with the recipient it is unique, so a job that
+    runs twice, or two schedulers racing, never tells anybody the same thing twice."""
+
+    __table_args__ = (
+        UniqueConstraint("key", "employee_id"),
+        Index("ix_notification_inbox", "employee_id", "send_after"),
+        Index("ix_notification_mail_due", "next_attempt_at", sqlite_where=text("email_state = 'pending'"),
+              postgresql_where=text("email_state = 'pending'")),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    employee_id: int = Field(foreign_key="employee.id", ondelete="CASCADE")
+    order_id: int | None = Field(default=None, foreign_key="orders.id", index=True, ondelete="CASCADE")
+    key: str
+    kind: str  # overdue | automove_notice | order_placed | …
+    subject: str
+    text: str = ""
+    created_at: datetime = utc_column(nullable=False)
+    send_after: datetime = utc_column(nullable=False)  # shown and sent not before this (seed 004: delayed)
+    read_at: datetime | None = utc_column()
+    email_state: str = "none"  # none (no address or no SMTP) | pending | sent | failed
+    attempts: int = 0
+    next_attempt_at: datetime | None = utc_column()
+    delivered_at: datetime | None = utc_column()
+    last_error: str | None = None
+
+
+class SchedulerLease(_Table, table=True):
+    """Which process acts as the scheduler: held while renewed, taken over once it expires."""
+
+    __tablename__ = "scheduler_lease"
+    name: str = Field(primary_key=True)
+    holder: str
+    acquired_at: datetime = utc_column(nullable=False)
+    expires_at: datetime = utc_column(nullable=False)
