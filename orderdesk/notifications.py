@@ -74,16 +74,21 @@ def notify(
                 "next_attempt_at": send_after if mail else None,
             }
         )
+    queue(session, rows)
+    return len(rows)
+
+
+def queue(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Insert outbox rows as they are; one whose (key, employee) is already there is skipped, so a
+    sweep that runs twice, or a second scheduler that slipped past the lease, tells nobody twice."""
     if not rows:
-        return 0
+        return
     connection = session.connection()
     if connection.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    # a second scheduler that slipped past the lease meets the unique key, not a duplicate
     statement = insert(Notification.__table__).on_conflict_do_nothing(  # type: ignore[attr-defined]
         index_elements=["key", "employee_id"]
     )
     connection.execute(statement, rows)
-    return len(rows)

@@ -295,3 +295,42 @@ def open_load(session: Session, statuses: Sequence[str], *, manager_ids: set[int
         query = query.where(Order.manager_id.in_(sorted(manager_ids)))
     rows = session.execute(query.group_by(Order.manager_id))
     return {manager_id: count for manager_id, count in rows}
+
+
+# ----------------------------------------------------------------------------------- scheduler sweeps
+
+
+def overdue_candidates(session: Session, *, now: datetime, limit: int) -> list[Any]:
+    """Open orders past their stage's limit and not flagged yet, earliest due first; read through the
+    partial index `ix_orders_due_unflagged`, so the cost follows the due orders only."""
+    query = (
+        select(
+            Order.id, Order.number, Order.store_id, Order.status, Order.status_entered_at, Order.stage_due_at,
+            Order.manager_id,
+        )  # fmt: skip
+        .where(Order.stage_due_at <= now, Order.overdue == False, Order.is_open == True)  # noqa: E712
+        .order_by(Order.stage_due_at, Order.id)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True, of=Order)
+    return list(session.execute(query).all())
+
+
+def timed_move_candidates(session: Session, *, now: datetime, limit: int) -> list[Any]:
+    """Orders whose timed move or its notice has come (`ix_orders_move_due`, `ix_orders_notice_due`),
+    earliest first."""
+    columns = (
+        Order.id, Order.number, Order.store_id, Order.status, Order.status_entered_at, Order.move_due_at,
+        Order.notice_due_at, Order.issued_at, Order.manager_id,
+    )  # fmt: skip
+    moves = select(*columns).where(Order.move_due_at <= now).order_by(Order.move_due_at, Order.id).limit(limit)
+    notices = (
+        select(*columns).where(Order.notice_due_at <= now).order_by(Order.notice_due_at, Order.id).limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        moves = moves.with_for_update(skip_locked=True, of=Order)
+        notices = notices.with_for_update(skip_locked=True, of=Order)
+    rows = {row.id: row for row in session.execute(notices)}
+    rows.update({row.id: row for row in session.execute(moves)})
+    return sorted(rows.values(), key=lambda r: (min(d for d in (r.notice_due_at, r.move_due_at) if d), r.id))

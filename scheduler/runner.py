@@ -1,0 +1,118 @@
+"""The scheduler thread: APScheduler 3 runs `orderdesk.jobs` on timers while this process holds the
+lease.
+
+Every desk may run one; the lease (renewed every third of its length) makes exactly one of them act.
+The jobs read the time from the `Clock` and what is due from the database, so a job that runs late,
+twice, or after a takeover does the same thing once.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import Any
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from orderdesk import jobs
+from orderdesk.clock import Clock
+
+log = logging.getLogger("orderdesk.scheduler")
+
+
+def default_holder() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class DeskScheduler:
+    """The jobs on timers, acting only while the lease is ours."""
+
+    def __init__(
+        self,
+        engine: Any,
+        clock: Clock,
+        *,
+        holder: str | None = None,
+        interval: int | None = None,
+        lease: int | None = None,
+        on_round: Callable[[str, dict[str, Any]], None] | None = None,
+    ) -> None:
+        settings = jobs.scheduler_settings(engine)
+        self.engine = engine
+        self.clock = clock
+        self.holder = holder or default_holder()
+        self.interval = interval or settings.interval
+        self.lease = lease or settings.lease
+        self.on_round = on_round
+        self.leader = False
+        self._lock = threading.Lock()
+        self._scheduler = BackgroundScheduler(
+            timezone=timezone.utc,
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+        )
+
+    # ------------------------------------------------------------------ timers
+
+    def start(self) -> None:
+        """Take the lease if free and start the timers in a background thread."""
+        self.renew()
+        self._scheduler.add_job(self.renew, "interval", seconds=max(1, self.lease // 3), id="lease")
+        for name in jobs.JOBS:
+            # the first round at once, then every interval (APScheduler's timers are wall-clock;
+            # what the jobs do is decided by `self.clock`)
+            self._scheduler.add_job(self.run, "interval", args=[name], seconds=self.interval, id=name,
+                                    next_run_time=datetime.now(timezone.utc))  # fmt: skip
+        self._scheduler.start()
+        log.info("scheduler %s started (%s)", self.holder, "acting" if self.leader else "standing by")
+
+    def shutdown(self) -> None:
+        """Stop the timers, wait for a running job, and give the lease up."""
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=True)
+        if self.leader:
+            jobs.release(self.engine, holder=self.holder)
+            self.leader = False
+        log.info("scheduler %s stopped", self.holder)
+
+    def job_ids(self) -> list[str]:
+        return [job.id for job in self._scheduler.get_jobs()]
+
+    def job_defaults(self) -> dict[str, Any]:
+        return {job.id: {"coalesce": job.coalesce, "max_instances": job.max_instances}
+                for job in self._scheduler.get_jobs()}  # fmt: skip
+
+    # ------------------------------------------------------------------ what the timers call
+
+    def renew(self) -> bool:
+        """Take or keep the lease; a scheduler that lost it stops acting at once."""
+        try:
+            leader = jobs.hold(self.engine, self.clock, holder=self.holder, ttl=self.lease)
+        except Exception:  # noqa: BLE001  the database may be busy or away for a moment
+            log.exception("scheduler %s could not renew its lease", self.holder)
+            leader = False
+        if leader != self.leader:
+            log.info("scheduler %s %s", self.holder, "takes over" if leader else "stands by")
+        self.leader = leader
+        return leader
+
+    def run(self, name: str) -> dict[str, Any] | None:
+        """One job, if this process is the acting scheduler."""
+        if not self.leader:
+            return None
+        with self._lock:  # the jobs of one process never overlap (SQLite has one writer anyway)
+            result = jobs.run_job(self.engine, self.clock, name)
+        if self.on_round is not None:
+            self.on_round(name, result)
+        return result
+
+    def step(self) -> dict[str, Any]:
+        """One round as of the clock's time: renew the lease, then every job if it is ours
+        (`orderdesk scheduler run --steps`, where a test or a script says what time it is)."""
+        leader = self.renew()
+        results = {name: self.run(name) for name in jobs.JOBS} if leader else {}
+        return {"at": self.clock.now().isoformat().replace("+00:00", "Z"), "holder": self.holder,
+                "leader": leader, "jobs": results}  # fmt: skip
