@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
 
 from orderdesk.accounts import get_employee
 from orderdesk.assignment import distribute_pending
 from orderdesk.clock import Clock
 from orderdesk.errors import Conflict
 from orderdesk.importing import OrderIn, OrderRow, import_orders
-from storage.models import AuditEvent, Customer, Employee, Order
+from orderdesk.money import format_money
+from orderdesk.notifications import notify, staff_of_store
+from orderdesk.settings import read_settings
+from storage.models import AuditEvent, Customer, Employee, Order, OrderItem, Store
 
 
 def create_order(*, session: Session, clock: Clock, order: OrderIn, login: str | None = None) -> Order:
@@ -44,7 +50,41 @@ def create_order(*, session: Session, clock: Clock, order: OrderIn, login: str |
     elif created.manager_id is None:
         distribute_pending(session=session, clock=clock, order_ids=[created.id])  # type: ignore[list-item]
         session.refresh(created)
+    tell_staff_order_placed(session=session, clock=clock, order=created)
     return created
+
+
+def tell_staff_order_placed(*, session: Session, clock: Clock, order: Order) -> int:
+    """Seed 004: the staff hear of a new order some minutes after it is placed (its files are
+    prepared first): its manager, or while it has none the store's supervisors and admins."""
+    settings = read_settings(session)
+    if not settings.notifications.order_placed:
+        return 0
+    manager = session.get(Employee, order.manager_id) if order.manager_id is not None else None
+    recipients = [manager] if manager is not None else staff_of_store(session, order.store_id, ["supervisor", "admin"])
+    customer = session.get(Customer, order.customer_id)
+    store = session.get(Store, order.store_id)
+    items = session.exec(select(OrderItem).where(OrderItem.order_id == order.id).order_by(col(OrderItem.id))).all()
+    zone = ZoneInfo(store.timezone if store else "UTC")
+    name = customer.name if customer else "?"
+    reach = [x for x in (customer.phone, customer.email) if x] if customer else []
+    lines = [
+        f"Order {order.number} was placed {order.created_at.astimezone(zone):%Y-%m-%d %H:%M %Z}"
+        + (f" in {store.name}." if store else "."),
+        f"Customer: {', '.join([name, *reach])}",
+        "Items:",
+        *(f"  {item.sku} {item.name} × {item.qty} at {format_money(item.price)}" for item in items),
+        f"Total: {format_money(order.total)}",
+        f"Manager: {manager.name if manager else '— (waiting)'}",
+        "",
+        f"orderdesk orders show {order.number}",
+    ]
+    return notify(
+        session, recipients=recipients, key=f"placed:{order.id}", kind="order_placed",
+        subject=f"New order {order.number} — {format_money(order.total)}, {name}", text="\n".join(lines),
+        order_id=order.id, send_after=order.created_at + timedelta(seconds=settings.notifications.order_placed_delay),
+        now=clock.now(), email=bool(settings.smtp.host),
+    )  # fmt: skip
 
 
 def next_number(session: Session, store: str) -> str:
