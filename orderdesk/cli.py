@@ -56,11 +56,40 @@ def main_callback(
 
 
 def run_tui(ctx: typer.Context) -> None:
+    """The terminal desk, with the scheduler thread beside it (setting scheduler.in_desk): whichever
+    desk holds the lease does the timed work for all of them."""
     engine = ready_engine(ctx)
+    import logging
+
     from orderdesk.desk import Desk
+    from orderdesk.jobs import scheduler_settings
     from screens.app import OrderDeskApp
 
-    OrderDeskApp(desk=Desk(engine, state(ctx).clock)).run()
+    clock = state(ctx).clock
+    desk_app = OrderDeskApp(desk=Desk(engine, clock))
+    runner = None
+    with user_errors():
+        in_desk = scheduler_settings(engine).in_desk
+    if in_desk:
+        from scheduler.runner import DeskScheduler
+
+        # no log lines over the screen: a failed job is told as a notification instead
+        for name in ("orderdesk.scheduler", "apscheduler"):
+            logging.getLogger(name).addHandler(logging.NullHandler())
+            logging.getLogger(name).propagate = False
+
+        def told(job: str, result: dict[str, Any]) -> None:
+            if not result.get("ok") and desk_app.is_running:
+                message = f"scheduler job {job} failed: {result['error']}"
+                desk_app.call_from_thread(desk_app.notify, message, severity="error", timeout=10)
+
+        runner = DeskScheduler(engine, clock, on_round=told)
+        runner.start()
+    try:
+        desk_app.run()
+    finally:
+        if runner is not None:
+            runner.shutdown()
 
 
 # ----------------------------------------------------------------------------------- set-up

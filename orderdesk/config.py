@@ -55,6 +55,7 @@ class SmtpSettings(Strict):
 
 
 class SchedulerSettings(Strict):
+    in_desk: StrictBool = True  # each terminal desk runs the scheduler thread too (one acts: the lease)
     interval: Duration = 15  # how often the jobs run
     lease: Duration = 60  # a scheduler that has not renewed its lease this long is taken over
 

@@ -115,3 +115,20 @@ def test_times_are_stored_as_utc_and_come_back_aware(tmp_path):
         event = session.exec(AuditEvent.__table__.select()).first()  # type: ignore[attr-defined]
     assert event.at == NOW and event.at.tzinfo is not None
     engine.dispose()
+
+
+def test_the_migrations_build_exactly_the_tables_the_models_describe(empty_db: str) -> None:
+    """A model changed without a migration (or the reverse) would leave real databases behind."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+    from sqlmodel import SQLModel
+
+    import storage.models  # noqa: F401  (registers the tables)
+
+    engine = make_engine(empty_db)
+    try:
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": False})
+            assert compare_metadata(context, SQLModel.metadata) == []
+    finally:
+        engine.dispose()
