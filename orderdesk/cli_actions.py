@@ -1,3 +1,302 @@
-"""`orderdesk` commands: actions (registered on the apps of `orderdesk.cli_core` when `orderdesk.cli` loads this)."""
+"""`orderdesk` commands: actions (registered on the apps of `orderdesk.cli_core` when `orderdesk.cli` loads this).
+
+`orders advance|move|pay|item-add|item-set|item-remove|delivery|discount|link|unlink|contractor`:
+each calls one use case of `orderdesk.actions` and prints one line saying what happened, or with
+`--json` the order as it is now.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated, Any, Optional
+
+import typer
+
+from orderdesk.cli_core import AsOption, JsonOption, fail, orders_app, print_json, state, writing
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from orderdesk.actions import Done
+    from orderdesk.clock import Clock
+
+Number = Annotated[str, typer.Argument(help="Order number.", show_default=False)]
+
+
+def _act(ctx: typer.Context, as_json: bool, run: Callable[[Session, Clock], Done]) -> None:
+    """Run one action in one transaction; print what it did once it is committed."""
+    from orderdesk.orders import show_order
+
+    clock = state(ctx).clock
+    with writing(ctx) as session:
+        done = run(session, clock)
+        shown = show_order(session=session, number=done.order.number, now=clock.now()) if as_json else None
+        line = _describe(session, done)
+    if as_json:
+        print_json(shown)
+    else:
+        typer.echo(line)
+
+
+def _money(value: str | None, option: str) -> int | None:
+    if value is None:
+        return None
+    from orderdesk.money import parse_money
+
+    try:
+        return parse_money(value)
+    except ValueError as exc:
+        fail(f"{option}: {exc}")
+
+
+# ----------------------------------------------------------------------------------- status
+
+
+@orders_app.command("advance")
+def orders_advance(ctx: typer.Context, number: Number, login: AsOption, as_json: JsonOption = False) -> None:
+    """Move an order to the next stage that applies to its payment and delivery methods (S2)."""
+    from orderdesk.actions import advance
+
+    _act(ctx, as_json, lambda s, c: advance(session=s, clock=c, login=login, number=number))
+
+
+@orders_app.command("move")
+def orders_move(
+    ctx: typer.Context,
+    number: Number,
+    status: Annotated[str, typer.Argument(help="The status (stage code) to move it to.", show_default=False)],
+    login: AsOption,
+    as_json: JsonOption = False,
+) -> None:
+    """Move an order to any status of its store, side and closed ones included."""
+    from orderdesk.actions import move_to
+
+    _act(ctx, as_json, lambda s, c: move_to(session=s, clock=c, login=login, number=number, status=status))
+
+
+@orders_app.command("pay")
+def orders_pay(
+    ctx: typer.Context,
+    number: Number,
+    login: AsOption,
+    status: Annotated[str, typer.Option(help="paid, unpaid or refunded.")] = "paid",
+    as_json: JsonOption = False,
+) -> None:
+    """Mark an order paid (or unpaid, or refunded): its payment status, apart from its stage."""
+    from orderdesk.actions import set_payment
+
+    _act(ctx, as_json, lambda s, c: set_payment(session=s, clock=c, login=login, number=number, status=status))
+
+
+# ----------------------------------------------------------------------------------- items
+
+
+@orders_app.command("item-add")
+def orders_item_add(
+    ctx: typer.Context,
+    number: Number,
+    login: AsOption,
+    sku: Annotated[str, typer.Option(help="Article code.", show_default=False)],
+    name: Annotated[str, typer.Option(help="Item name.", show_default=False)],
+    qty: Annotated[int, typer.Option(help="Quantity.", show_default=False)],
+    price: Annotated[str, typer.Option(help='Unit price, e.g. "12.50".', show_default=False)],
+    discount: Annotated[str, typer.Option(help="Discount on the line.")] = "0",
+    as_json: JsonOption = False,
+) -> None:
+    """Add an item to an open order; the total is recalculated."""
+    from orderdesk.actions import add_item
+
+    minor_price, minor_discount = _money(price, "--price"), _money(discount, "--discount")
+    _act(ctx, as_json, lambda s, c: add_item(
+        session=s, clock=c, login=login, number=number, sku=sku, name=name, qty=qty,
+        price=minor_price, discount=minor_discount,  # type: ignore[arg-type]
+    ))  # fmt: skip
+
+
+@orders_app.command("item-set")
+def orders_item_set(
+    ctx: typer.Context,
+    number: Number,
+    sku: Annotated[str, typer.Argument(help="The item's article code.", show_default=False)],
+    login: AsOption,
+    qty: Annotated[Optional[int], typer.Option(help="New quantity.")] = None,
+    price: Annotated[Optional[str], typer.Option(help="New unit price.")] = None,
+    discount: Annotated[Optional[str], typer.Option(help="New discount on the line.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Change an item's quantity, price or discount; the total is recalculated."""
+    from orderdesk.actions import change_item
+
+    minor_price, minor_discount = _money(price, "--price"), _money(discount, "--discount")
+    _act(ctx, as_json, lambda s, c: change_item(
+        session=s, clock=c, login=login, number=number, sku=sku, qty=qty, price=minor_price, discount=minor_discount,
+    ))  # fmt: skip
+
+
+@orders_app.command("item-remove")
+def orders_item_remove(
+    ctx: typer.Context,
+    number: Number,
+    sku: Annotated[str, typer.Argument(help="The item's article code.", show_default=False)],
+    login: AsOption,
+    as_json: JsonOption = False,
+) -> None:
+    """Remove an item (not the last one); the total is recalculated."""
+    from orderdesk.actions import remove_item
+
+    _act(ctx, as_json, lambda s, c: remove_item(session=s, clock=c, login=login, number=number, sku=sku))
+
+
+# ----------------------------------------------------------------------------------- delivery, discount
+
+
+@orders_app.command("delivery")
+def orders_delivery(
+    ctx: typer.Context,
+    number: Number,
+    method: Annotated[str, typer.Argument(help="Delivery method code.", show_default=False)],
+    login: AsOption,
+    cost: Annotated[Optional[str], typer.Option(help="Delivery cost (default: the method's price).")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Change the delivery method (and cost); the total is recalculated."""
+    from orderdesk.actions import set_delivery
+
+    minor_cost = _money(cost, "--cost")
+    _act(ctx, as_json, lambda s, c: set_delivery(
+        session=s, clock=c, login=login, number=number, method=method, cost=minor_cost,
+    ))  # fmt: skip
+
+
+@orders_app.command("discount")
+def orders_discount(
+    ctx: typer.Context,
+    number: Number,
+    amount: Annotated[str, typer.Argument(help='The discount, e.g. "5.00" (0 removes it).', show_default=False)],
+    login: AsOption,
+    item: Annotated[Optional[str], typer.Option("--item", help="On this item (article code), not the order.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Set the discount on an order or on one of its items; the total is recalculated."""
+    from orderdesk.actions import set_discount
+
+    minor = _money(amount, "AMOUNT")
+    _act(ctx, as_json, lambda s, c: set_discount(
+        session=s, clock=c, login=login, number=number, amount=minor, sku=item,  # type: ignore[arg-type]
+    ))  # fmt: skip
+
+
+# ----------------------------------------------------------------------------------- links, contractor
+
+
+@orders_app.command("link")
+def orders_link(
+    ctx: typer.Context,
+    number: Number,
+    other: Annotated[str, typer.Argument(help="The order to link it to.", show_default=False)],
+    login: AsOption,
+    as_json: JsonOption = False,
+) -> None:
+    """Link two orders (the link reads both ways)."""
+    from orderdesk.actions import link
+
+    _act(ctx, as_json, lambda s, c: link(session=s, clock=c, login=login, number=number, other=other))
+
+
+@orders_app.command("unlink")
+def orders_unlink(
+    ctx: typer.Context,
+    number: Number,
+    other: Annotated[str, typer.Argument(help="The linked order.", show_default=False)],
+    login: AsOption,
+    as_json: JsonOption = False,
+) -> None:
+    """Remove the link between two orders."""
+    from orderdesk.actions import unlink
+
+    _act(ctx, as_json, lambda s, c: unlink(session=s, clock=c, login=login, number=number, other=other))
+
+
+@orders_app.command("contractor")
+def orders_contractor(
+    ctx: typer.Context,
+    number: Number,
+    login: AsOption,
+    contractor: Annotated[Optional[str], typer.Argument(help="The contractor (login).", show_default=False)] = None,
+    none: Annotated[bool, typer.Option("--none", help="Take the order away from its contractor.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Give an order to a contractor, who then sees it (A1), or with --none to no one."""
+    from orderdesk.actions import set_contractor
+
+    if contractor is not None and none:
+        raise typer.BadParameter("give the contractor's LOGIN or --none, not both")
+    if contractor is None and not none:
+        raise typer.BadParameter("give the contractor's LOGIN or --none")
+    _act(ctx, as_json, lambda s, c: set_contractor(
+        session=s, clock=c, login=login, number=number, contractor=contractor,
+    ))  # fmt: skip
+
+
+# ----------------------------------------------------------------------------------- what happened
+
+
+def _describe(session: Session, done: Done) -> str:
+    number, before, after = done.order.number, done.before, done.after
+    if done.action == "order.status":
+        assert done.stage is not None
+        return f"{number}: {before.get('status')} → {after.get('status')} ({_stage_note(session, done)})"
+    if done.action == "order.paid":
+        return f"{number}: payment {before['payment_status']} → {after['payment_status']}"
+    total = f"total {before['total']} → {after['total']}" if "total" in before else ""
+    if done.action == "order.items":
+        if before["item"] is None:
+            i = after["item"]
+            discount = f" less {i['discount']}" if i["discount"] != "0.00" else ""
+            return f"{number}: added {i['sku']} {i['name']} × {i['qty']} at {i['price']}{discount}; {total}"
+        if after["item"] is None:
+            return f"{number}: removed {before['item']['sku']}; {total}"
+        changes = ", ".join(f"{k} {before['item'][k]} → {after['item'][k]}" for k in after["item"] if k != "sku")
+        return f"{number}: {after['item']['sku']} {changes}; {total}"
+    if done.action == "order.delivery":
+        b, a = before["delivery"], after["delivery"]
+        return f"{number}: delivery {b['method'] or '—'} {b['cost']} → {a['method']} {a['cost']}; {total}"
+    if done.action == "order.discount":
+        if "item" in after:
+            sku = after["item"]["sku"]
+            return f"{number}: discount on {sku} {before['item']['discount']} → {after['item']['discount']}; {total}"
+        return f"{number}: discount {before['discount']} → {after['discount']}; {total}"
+    if done.action == "order.link":
+        return f"{number} and {after['linked']} are linked"
+    if done.action == "order.unlink":
+        return f"{number} and {before['linked']} are no longer linked"
+    if done.action == "order.contractor":
+        return f"{number}: contractor {before['contractor'] or '—'} → {after['contractor'] or '—'}"
+    return f"{number}: {done.action}"
+
+
+def _stage_note(session: Session, done: Done) -> str:
+    from zoneinfo import ZoneInfo
+
+    from sqlmodel import select
+
+    from storage.models import Store
+
+    stage, order = done.stage, done.order
+    assert stage is not None
+    if not order.is_open:
+        return f"{stage.name}; closed"
+    parts = [f"owner: {stage.owner.describe()}"]
+    if order.stage_due_at is not None:
+        zone = session.exec(select(Store.timezone).where(Store.id == order.store_id)).one()
+        parts.append(f"due {_local(order.stage_due_at, ZoneInfo(zone))}")
+    else:
+        parts.append("no time limit")
+    if order.move_due_at is not None:
+        zone = session.exec(select(Store.timezone).where(Store.id == order.store_id)).one()
+        parts.append(f"moves on {_local(order.move_due_at, ZoneInfo(zone))}")
+    return ", ".join(parts)
+
+
+def _local(at: Any, zone: Any) -> str:
+    return at.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")

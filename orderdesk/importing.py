@@ -26,7 +26,7 @@ from orderdesk.clock import Clock
 from orderdesk.config import CustomerIn
 from orderdesk.customers import normalise_email, phone_key
 from orderdesk.errors import InvalidInput
-from orderdesk.money import format_money
+from orderdesk.money import format_money, order_total
 from orderdesk.pipelines import load_move_rules, load_pipelines
 from orderdesk.validation import MAX_MONEY, AwareDatetime, Code, Money, Strict, describe, location, read_text
 from orderdesk.workflow import enter, first_stage
@@ -79,9 +79,6 @@ class OrderIn(Strict):
     total: Money | None = None
     manager: Code | None = None
     contractor: Code | None = None
-
-    def items_total(self) -> int:
-        return sum(item.qty * item.price - item.discount for item in self.items)
 
 
 @dataclass
@@ -394,7 +391,7 @@ class _Lookups:
         return o.delivery.cost if o.delivery.cost is not None else self.delivery_price[o.delivery.method]
 
     def total(self, o: OrderIn) -> int:
-        return o.items_total() - o.discount + self.delivery_cost(o)
+        return order_total(o.items, discount=o.discount, delivery_cost=self.delivery_cost(o))
 
 
 class _CustomerBook:

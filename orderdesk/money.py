@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
+from typing import Protocol
 
 
 def parse_money(value: object) -> int:
@@ -26,3 +28,17 @@ def format_money(minor: int) -> str:
     sign = "-" if minor < 0 else ""
     whole, cents = divmod(abs(minor), 100)
     return f"{sign}{whole}.{cents:02d}"
+
+
+class Line(Protocol):
+    """An order's item as the total sees it (an imported item, a stored one)."""
+
+    qty: int
+    price: int
+    discount: int
+
+
+def order_total(items: Iterable[Line], *, discount: int, delivery_cost: int) -> int:
+    """What the customer pays, in minor units: each item's quantity × price less its discount,
+    less the order's discount, plus delivery. The import and every change of an order use this."""
+    return sum(item.qty * item.price - item.discount for item in items) - discount + delivery_cost

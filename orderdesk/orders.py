@@ -6,12 +6,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from orderdesk.errors import NotAllowed, NotFound
 from orderdesk.money import format_money
 from storage import queries
-from storage.models import Employee, EmployeeGroup, GroupStore
+from storage.models import Employee, EmployeeGroup, GroupStore, Order, OrderLink
 from storage.queries import OrderFilter, OrderScope
 
 SEE_ALL_ROLES = ("admin", "supervisor")
@@ -55,8 +56,9 @@ class OrderPage:
     next_key: tuple[datetime, int] | None  # pass as `before` for the next page
 
 
-def order_json(row: Any, items: list[Any] | None, *, now: datetime) -> dict[str, Any]:
+def order_json(row: Any, items: list[Any] | None, *, now: datetime, extra: OrderExtra | None = None) -> dict[str, Any]:
     """An order in the JSON shape of DESIGN.md §3."""
+    extra = extra or OrderExtra()
     data: dict[str, Any] = {
         "number": row.number,
         "extra_number": row.extra_number,
@@ -84,6 +86,9 @@ def order_json(row: Any, items: list[Any] | None, *, now: datetime) -> dict[str,
         "status_entered_at": _iso(row.status_entered_at),
         "stage_due_at": _iso(row.stage_due_at),
         "overdue": is_overdue(row, now),
+        "issued_at": _iso(row.issued_at),
+        "move_due_at": _iso(extra.move_due_at),
+        "links": list(extra.links),
     }
     if items is not None:
         data["items"] = [
@@ -97,6 +102,34 @@ def order_json(row: Any, items: list[Any] | None, *, now: datetime) -> dict[str,
             for i in items
         ]
     return data
+
+
+@dataclass(frozen=True)
+class OrderExtra:
+    """What an order's JSON shows beyond the listing's row: its next timed move and linked orders."""
+
+    move_due_at: datetime | None = None
+    links: tuple[str, ...] = ()
+
+
+def order_extras(session: Session, order_ids: list[int]) -> dict[int, OrderExtra]:
+    """The next timed move and the linked orders (read both ways, A1) of each order, by id."""
+    due: dict[int, datetime | None] = {}
+    links: dict[int, set[str]] = {}
+    linked = aliased(Order)
+    for start in range(0, len(order_ids), 500):
+        chunk = order_ids[start : start + 500]
+        due.update(session.exec(select(Order.id, Order.move_due_at).where(Order.id.in_(chunk))).all())  # type: ignore[union-attr]
+        for mine, theirs in ((OrderLink.order_id, OrderLink.linked_id), (OrderLink.linked_id, OrderLink.order_id)):
+            rows = session.exec(
+                select(mine, linked.number).join(linked, linked.id == theirs).where(mine.in_(chunk))  # type: ignore[attr-defined]
+            )
+            for order_id, number in rows:
+                links.setdefault(order_id, set()).add(number)
+    return {
+        order_id: OrderExtra(move_due_at=due.get(order_id), links=tuple(sorted(links.get(order_id, ()))))
+        for order_id in order_ids
+    }
 
 
 def is_overdue(row: Any, now: datetime) -> bool:
@@ -122,11 +155,12 @@ def list_orders(
     scope = scope_for(session, viewer) if viewer else OrderScope()
     rows = queries.list_orders(session, scope=scope, flt=flt, limit=limit, before=before)
     items = queries.items_of(session, [r.id for r in rows]) if with_items else {}
+    extras = order_extras(session, [r.id for r in rows])
     page_is_full = bool(limit) and len(rows) == limit
     total = queries.count_orders(session, scope=scope, flt=flt) if page_is_full or before else len(rows)
     next_key = (rows[-1].created_at, rows[-1].id) if page_is_full else None
     return OrderPage(
-        rows=[order_json(r, items.get(r.id) if with_items else None, now=now) for r in rows],
+        rows=[order_json(r, items.get(r.id) if with_items else None, now=now, extra=extras[r.id]) for r in rows],
         total=total,
         next_key=next_key,
     )
@@ -136,11 +170,15 @@ def show_order(*, session: Session, number: str, now: datetime, viewer: Employee
     row = queries.order_by_number(session, number)
     if row is None:
         raise NotFound(f"order {number} not found")
-    if viewer is not None:
-        visible = queries.count_orders(session, scope=scope_for(session, viewer), flt=OrderFilter(number=number))
-        if not visible:
-            raise NotAllowed(f"order {number} is not yours to see")
-    return order_json(row, queries.items_of(session, [row.id])[row.id], now=now)
+    if viewer is not None and not is_visible(session, viewer, number):
+        raise NotAllowed(f"order {number} is not yours to see")
+    extra = order_extras(session, [row.id])[row.id]
+    return order_json(row, queries.items_of(session, [row.id])[row.id], now=now, extra=extra)
+
+
+def is_visible(session: Session, viewer: Employee, number: str) -> bool:
+    """Whether the order is in what this employee sees (A1)."""
+    return bool(queries.count_orders(session, scope=scope_for(session, viewer), flt=OrderFilter(number=number)))
 
 
 def undistributed(*, session: Session) -> list[dict[str, Any]]:
