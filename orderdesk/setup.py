@@ -17,6 +17,7 @@ from orderdesk.config import DeskConfig
 from orderdesk.customers import find_customer, normalise_email, phone_key
 from orderdesk.errors import InvalidInput
 from orderdesk.passwords import hash_password, verify_password
+from orderdesk.pipeline_admin import recompute_due
 from orderdesk.settings import write_settings
 from storage.models import (
     AuditEvent,
@@ -57,8 +58,17 @@ def apply_config(*, session: Session, config: DeskConfig, clock: Clock, source: 
     summary["employees"] = _apply_employees(session, config)
     session.flush()
     summary["customers"] = _apply_customers(session, config, clock)
-    summary["stages"] = _apply_stages(session, config)
-    summary["automoves"] = _apply_automoves(session, config)
+    due: dict[int, set[str]] = {}  # per store, the statuses whose due times the load changed
+    summary["stages"] = _apply_stages(session, config, due)
+    summary["automoves"] = _apply_automoves(session, config, due)
+    if due:
+        session.flush()
+        recomputed = sum(
+            recompute_due(session, store_id=store_id, statuses=statuses, now=clock.now())
+            for store_id, statuses in sorted(due.items())
+        )
+        if recomputed:
+            summary["orders"] = Counter(updated=recomputed)  # due times of orders already waiting
     if config.settings is not None:
         changed = write_settings(session, config.settings)
         summary["settings"] = Counter(updated=len(changed))
@@ -248,7 +258,7 @@ def _apply_customers(session: Session, config: DeskConfig, clock: Clock) -> Coun
     return counts
 
 
-def _apply_stages(session: Session, config: DeskConfig) -> Counter[str]:
+def _apply_stages(session: Session, config: DeskConfig, due: dict[int, set[str]]) -> Counter[str]:
     counts: Counter[str] = Counter()
     stores = _ids(session, Store)
     by_store: dict[str, list[Any]] = {}
@@ -272,7 +282,10 @@ def _apply_stages(session: Session, config: DeskConfig) -> Counter[str]:
                 "active": entry.active,
             }
             make = lambda **v: Stage(store_id=store_id, code=entry.code, **v)  # noqa: E731
-            counts[_upsert(session, existing.pop(entry.code, None), values, make)] += 1
+            row = existing.pop(entry.code, None)
+            if row is not None and (row.time_limit, row.kind) != (entry.time_limit, entry.kind):
+                due.setdefault(store_id, set()).add(entry.code)
+            counts[_upsert(session, row, values, make)] += 1
         # Stages the file no longer lists leave the pipeline but stay for the orders still in them.
         for offset, row in enumerate(sorted(existing.values(), key=lambda s: s.position), start=1):
             if _set_fields(row, {"active": False, "position": len(entries) + offset}):
@@ -281,7 +294,7 @@ def _apply_stages(session: Session, config: DeskConfig) -> Counter[str]:
     return counts
 
 
-def _apply_automoves(session: Session, config: DeskConfig) -> Counter[str]:
+def _apply_automoves(session: Session, config: DeskConfig, due: dict[int, set[str]]) -> Counter[str]:
     """A store's timed moves are replaced as a set (they have no code of their own)."""
     counts: Counter[str] = Counter()
     stores = _ids(session, Store)
@@ -301,6 +314,9 @@ def _apply_automoves(session: Session, config: DeskConfig) -> Counter[str]:
         if current == moves:
             counts["unchanged"] += len(moves)
             continue
+        # the orders waiting in a status that an old or a new rule names get their move counted again
+        due.setdefault(store_id, set()).update(s for r in rows for s in r.from_statuses)
+        due[store_id].update(s for m in moves for s in m[0])
         for row in rows:
             session.delete(row)
         for from_, after, to, role, before in moves:
