@@ -50,18 +50,22 @@ def create_order(*, session: Session, clock: Clock, order: OrderIn, login: str |
     elif created.manager_id is None:
         distribute_pending(session=session, clock=clock, order_ids=[created.id])  # type: ignore[list-item]
         session.refresh(created)
-    tell_staff_order_placed(session=session, clock=clock, order=created)
+    tell_staff_order_placed(session=session, clock=clock, order=created, creator_id=actor.id if actor else None)
     return created
 
 
-def tell_staff_order_placed(*, session: Session, clock: Clock, order: Order) -> int:
+def tell_staff_order_placed(*, session: Session, clock: Clock, order: Order, creator_id: int | None = None) -> int:
     """Seed 004: the staff hear of a new order some minutes after it is placed (its files are
-    prepared first): its manager, or while it has none the store's supervisors and admins."""
+    prepared first): its manager, or while it has none the store's supervisors and admins; not the
+    employee who typed it in (he knows)."""
     settings = read_settings(session)
     if not settings.notifications.order_placed:
         return 0
     manager = session.get(Employee, order.manager_id) if order.manager_id is not None else None
     recipients = [manager] if manager is not None else staff_of_store(session, order.store_id, ["supervisor", "admin"])
+    recipients = [r for r in recipients if r.id != creator_id]
+    if not recipients:
+        return 0
     customer = session.get(Customer, order.customer_id)
     store = session.get(Store, order.store_id)
     items = session.exec(select(OrderItem).where(OrderItem.order_id == order.id).order_by(col(OrderItem.id))).all()
