@@ -68,7 +68,10 @@ def check_may_act(session: Session, actor: Employee, order: Order, stages: list[
     if stage is not None and stage.owner.includes(login=actor.login, roles=actor.roles, order_manager=manager):
         return
     whose = f"{manager}'s order" if manager else "an unassigned order"
-    owner = f'the stage "{order.status}" belongs to {stage.owner.describe()}' if stage else f'its status "{order.status}" has no stage'
+    if stage is not None:
+        owner = f'the stage "{order.status}" belongs to {stage.owner.describe()}'
+    else:
+        owner = f'its status "{order.status}" is no stage of its store'
     raise NotAllowed(f"{actor.login} may not change order {order.number}: it is {whose} and {owner}")
 
 
@@ -173,7 +176,8 @@ def change_item(
     changes = {key: value for key, value in new.items() if value != getattr(item, key)}
     if not changes:
         raise Conflict(f"item {sku} of order {order.number} already is that")
-    before = {"item": {"sku": sku, **_line_money({k: getattr(item, k) for k in changes})}, "total": format_money(order.total)}
+    was = _line_money({key: getattr(item, key) for key in changes})
+    before = {"item": {"sku": sku, **was}, "total": format_money(order.total)}
     for key, value in changes.items():
         setattr(item, key, value)
     _retotal(order, items)
@@ -217,7 +221,10 @@ def set_delivery(
     old_method = _code_of(session, DeliveryMethod, order.delivery_method_id)
     if row.id == order.delivery_method_id and cost == order.delivery_cost:
         raise Conflict(f"order {order.number} already goes by {method} for {format_money(cost)}")
-    before = {"delivery": {"method": old_method, "cost": format_money(order.delivery_cost)}, "total": format_money(order.total)}
+    before = {
+        "delivery": {"method": old_method, "cost": format_money(order.delivery_cost)},
+        "total": format_money(order.total),
+    }
     order.delivery_method_id = row.id
     order.delivery_cost = cost
     _retotal(order, _items(session, order))
@@ -238,7 +245,8 @@ def set_discount(
         item = _item(order, items, sku)
         if amount > item.qty * item.price:
             raise InvalidInput(
-                f"a discount of {format_money(amount)} is more than item {sku}'s value {format_money(item.qty * item.price)}"
+                f"a discount of {format_money(amount)} is more than item {sku}'s value "
+                f"{format_money(item.qty * item.price)}"
             )
         if amount == item.discount:
             raise Conflict(f"item {sku} of order {order.number} already has a discount of {format_money(amount)}")
@@ -250,7 +258,9 @@ def set_discount(
     else:
         value = order_total(items, discount=0, delivery_cost=order.delivery_cost)
         if amount > value:
-            raise InvalidInput(f"a discount of {format_money(amount)} is more than order {order.number}'s value {format_money(value)}")
+            raise InvalidInput(
+                f"a discount of {format_money(amount)} is more than order {order.number}'s value {format_money(value)}"
+            )
         if amount == order.discount:
             raise Conflict(f"order {order.number} already has a discount of {format_money(amount)}")
         before = {"discount": format_money(order.discount), "total": format_money(order.total)}
@@ -296,7 +306,8 @@ def set_contractor(*, session: Session, clock: Clock, login: str, number: str, c
         new_id = person.id
     current = _login_of(session, order.contractor_id)
     if new_id == order.contractor_id:
-        raise Conflict(f"order {order.number} already has {'no contractor' if contractor is None else f'the contractor {contractor}'}")
+        has = "no contractor" if contractor is None else f"the contractor {contractor}"
+        raise Conflict(f"order {order.number} already has {has}")
     order.contractor_id = new_id
     session.add(order)
     return _audit(session, clock, actor, order, "order.contractor", {"contractor": current}, {"contractor": contractor})
@@ -308,7 +319,9 @@ def set_contractor(*, session: Session, clock: Clock, login: str, number: str, c
 def _acting(session: Session, login: str, number: str) -> tuple[Employee, Order, list[StageSpec]]:
     """The actor, the order and its store's pipeline, once the actor may change it."""
     actor = get_employee(session, login, active=True)
-    order = session.exec(select(Order).where(Order.number == number)).first()
+    # locked for the transaction where the database can (PostgreSQL): two desks changing one order
+    # at once take turns, as they do on SQLite, whose write transactions begin IMMEDIATE
+    order = session.exec(select(Order).where(Order.number == number).with_for_update()).first()
     if order is None:
         raise NotFound(f"order {number} not found")
     stages = pipeline_of(session, order.store_id)
@@ -376,7 +389,8 @@ def _check_line(qty: int, price: int, discount: int) -> None:
 
 
 def _items(session: Session, order: Order) -> list[OrderItem]:
-    return list(session.exec(select(OrderItem).where(OrderItem.order_id == order.id).order_by(OrderItem.id)))  # type: ignore[arg-type]
+    query = select(OrderItem).where(OrderItem.order_id == order.id).order_by(OrderItem.id)  # type: ignore[arg-type]
+    return list(session.exec(query))
 
 
 def _item(order: Order, items: list[OrderItem], sku: str) -> OrderItem:
@@ -401,7 +415,8 @@ def _retotal(order: Order, items: list[OrderItem]) -> None:
 
 
 def _item_json(item: OrderItem) -> dict[str, Any]:
-    return {"sku": item.sku, "name": item.name, "qty": item.qty, **_line_money({"price": item.price, "discount": item.discount})}
+    money = _line_money({"price": item.price, "discount": item.discount})
+    return {"sku": item.sku, "name": item.name, "qty": item.qty, **money}
 
 
 def _line_money(values: dict[str, Any]) -> dict[str, Any]:

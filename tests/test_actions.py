@@ -112,6 +112,8 @@ def test_cash_pickup_card_courier_and_post_orders_walk_different_stages(desk, cl
 def test_advance_says_where_the_order_went_whose_queue_and_when_it_is_due(desk, cli):
     line = ok(cli("orders", "advance", "T-PICK", "--as", "mike", db=desk)).stdout.strip()
     assert line == "T-PICK: picking → courier_call (owner: role courier, due 2026-11-25 13:00 GMT)"
+    order = json.loads(ok(cli("orders", "advance", "T-PICK", "--as", "james", "--json", db=desk)).stdout)
+    assert (order["number"], order["status"], order["stage_due_at"]) == ("T-PICK", "awaiting_payment", "2026-11-28T09:00:00Z")
 
 
 def test_advancing_sets_the_next_stage_limit_and_clears_overdue(desk, cli):
