@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Optional
 
-import click
 import typer
 
 from orderdesk.cli_core import JsonOption, app, console, print_json, reading, state, table, user_errors, writing
@@ -25,9 +24,9 @@ AfterOption = Annotated[Optional[str], typer.Option("--after", help="Put it righ
 
 def _one_place(position: int | None, after: str | None, *, required: bool) -> None:
     if position is not None and after is not None:
-        raise click.UsageError("give --position or --after, not both")
+        raise typer.BadParameter("give --position or --after, not both")
     if required and position is None and after is None:
-        raise click.UsageError("give --position N or --after CODE")
+        raise typer.BadParameter("give --position N or --after CODE")
 
 
 def _say(change: Any) -> None:

@@ -46,6 +46,19 @@ def due_columns(db):
     return query(db, "SELECT number, stage_due_at, overdue, move_due_at, notice_due_at FROM orders ORDER BY number")
 
 
+def query_write(db: str, sql: str, **params: object) -> None:
+    from sqlalchemy import text
+
+    from storage.db import make_engine
+
+    engine = make_engine(db)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text(sql), params)
+    finally:
+        engine.dispose()
+
+
 def admin_audit(cli, db):
     events = json.loads(ok(cli("audit", "--json", "--limit", "0", db=db)).stdout)
     return [e for e in events if e["rule"] == "admin"]
@@ -324,14 +337,10 @@ def test_every_change_is_in_the_audit_log_with_before_and_after(demo_db, cli):
     assert len(admin_audit(cli, demo_db)) == len(events)
 
 
-def query_write(db: str, sql: str, **params: object) -> None:
-    from sqlalchemy import text
 
-    from storage.db import make_engine
-
-    engine = make_engine(db)
-    try:
-        with engine.begin() as connection:
-            connection.execute(text(sql), params)
-    finally:
-        engine.dispose()
+def test_move_needs_exactly_one_place_a_usage_error(demo_db, cli):
+    before = snapshot_of(demo_db)
+    for args in ([], ["--position", "2", "--after", "picking"]):
+        result = cli("pipeline", "move", "home", "new", *args, db=demo_db)
+        assert result.exit_code == 2 and "--position" in result.stderr
+    assert snapshot_of(demo_db) == before
