@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, delete, or_
 from sqlmodel import Session, select
@@ -24,7 +25,7 @@ from orderdesk.pipelines import move_rules_of, pipeline_of
 from orderdesk.transitions import enter_stage, stage_named, store_code
 from orderdesk.validation import MAX_MONEY
 from orderdesk.workflow import StageSpec, may_set, next_stage
-from storage.models import AuditEvent, DeliveryMethod, Employee, Order, OrderItem, OrderLink, PaymentMethod
+from storage.models import AuditEvent, DeliveryMethod, Employee, Order, OrderItem, OrderLink, PaymentMethod, Store
 
 PAYMENT_STATUSES = ("unpaid", "paid", "refunded")
 MAX_QTY = 10**9
@@ -443,3 +444,62 @@ def _link_between(a: Order, b: Order) -> Any:
 
 def _link_row(session: Session, a: Order, b: Order) -> OrderLink | None:
     return session.exec(select(OrderLink).where(_link_between(a, b))).first()
+
+
+# ----------------------------------------------------------------------------------- what happened
+
+
+def describe(session: Session, done: Done) -> str:
+    """One line saying what an action did, as the CLI prints it and the desk shows it."""
+    number, before, after = done.order.number, done.before, done.after
+    if done.action == "order.status":
+        assert done.stage is not None
+        return f"{number}: {before.get('status')} → {after.get('status')} ({_stage_note(session, done)})"
+    if done.action == "order.paid":
+        return f"{number}: payment {before['payment_status']} → {after['payment_status']}"
+    total = f"total {before['total']} → {after['total']}" if "total" in before else ""
+    if done.action == "order.items":
+        if before["item"] is None:
+            i = after["item"]
+            discount = f" less {i['discount']}" if i["discount"] != "0.00" else ""
+            return f"{number}: added {i['sku']} {i['name']} × {i['qty']} at {i['price']}{discount}; {total}"
+        if after["item"] is None:
+            return f"{number}: removed {before['item']['sku']}; {total}"
+        changes = ", ".join(f"{k} {before['item'][k]} → {after['item'][k]}" for k in after["item"] if k != "sku")
+        return f"{number}: {after['item']['sku']} {changes}; {total}"
+    if done.action == "order.delivery":
+        b, a = before["delivery"], after["delivery"]
+        return f"{number}: delivery {b['method'] or '—'} {b['cost']} → {a['method']} {a['cost']}; {total}"
+    if done.action == "order.discount":
+        if "item" in after:
+            sku = after["item"]["sku"]
+            return f"{number}: discount on {sku} {before['item']['discount']} → {after['item']['discount']}; {total}"
+        return f"{number}: discount {before['discount']} → {after['discount']}; {total}"
+    if done.action == "order.link":
+        return f"{number} and {after['linked']} are linked"
+    if done.action == "order.unlink":
+        return f"{number} and {before['linked']} are no longer linked"
+    if done.action == "order.contractor":
+        return f"{number}: contractor {before['contractor'] or '—'} → {after['contractor'] or '—'}"
+    return f"{number}: {done.action}"
+
+
+def _stage_note(session: Session, done: Done) -> str:
+    stage, order = done.stage, done.order
+    assert stage is not None
+    if not order.is_open:
+        return f"{stage.name}; closed"
+    parts = [f"owner: {stage.owner.describe()}"]
+    if order.stage_due_at is not None:
+        zone = session.exec(select(Store.timezone).where(Store.id == order.store_id)).one()
+        parts.append(f"due {_local(order.stage_due_at, ZoneInfo(zone))}")
+    else:
+        parts.append("no time limit")
+    if order.move_due_at is not None:
+        zone = session.exec(select(Store.timezone).where(Store.id == order.store_id)).one()
+        parts.append(f"moves on {_local(order.move_due_at, ZoneInfo(zone))}")
+    return ", ".join(parts)
+
+
+def _local(at: Any, zone: Any) -> str:
+    return at.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")

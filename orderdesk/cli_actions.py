@@ -8,7 +8,7 @@ each calls one use case of `orderdesk.actions` and prints one line saying what h
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
@@ -25,13 +25,14 @@ Number = Annotated[str, typer.Argument(help="Order number.", show_default=False)
 
 def _act(ctx: typer.Context, as_json: bool, run: Callable[[Session, Clock], Done]) -> None:
     """Run one action in one transaction; print what it did once it is committed."""
+    from orderdesk.actions import describe
     from orderdesk.orders import show_order
 
     clock = state(ctx).clock
     with writing(ctx) as session:
         done = run(session, clock)
         shown = show_order(session=session, number=done.order.number, now=clock.now()) if as_json else None
-        line = _describe(session, done)
+        line = describe(session, done)
     if as_json:
         print_json(shown)
     else:
@@ -236,67 +237,3 @@ def orders_contractor(
     _act(ctx, as_json, lambda s, c: set_contractor(
         session=s, clock=c, login=login, number=number, contractor=contractor,
     ))  # fmt: skip
-
-
-# ----------------------------------------------------------------------------------- what happened
-
-
-def _describe(session: Session, done: Done) -> str:
-    number, before, after = done.order.number, done.before, done.after
-    if done.action == "order.status":
-        assert done.stage is not None
-        return f"{number}: {before.get('status')} → {after.get('status')} ({_stage_note(session, done)})"
-    if done.action == "order.paid":
-        return f"{number}: payment {before['payment_status']} → {after['payment_status']}"
-    total = f"total {before['total']} → {after['total']}" if "total" in before else ""
-    if done.action == "order.items":
-        if before["item"] is None:
-            i = after["item"]
-            discount = f" less {i['discount']}" if i["discount"] != "0.00" else ""
-            return f"{number}: added {i['sku']} {i['name']} × {i['qty']} at {i['price']}{discount}; {total}"
-        if after["item"] is None:
-            return f"{number}: removed {before['item']['sku']}; {total}"
-        changes = ", ".join(f"{k} {before['item'][k]} → {after['item'][k]}" for k in after["item"] if k != "sku")
-        return f"{number}: {after['item']['sku']} {changes}; {total}"
-    if done.action == "order.delivery":
-        b, a = before["delivery"], after["delivery"]
-        return f"{number}: delivery {b['method'] or '—'} {b['cost']} → {a['method']} {a['cost']}; {total}"
-    if done.action == "order.discount":
-        if "item" in after:
-            sku = after["item"]["sku"]
-            return f"{number}: discount on {sku} {before['item']['discount']} → {after['item']['discount']}; {total}"
-        return f"{number}: discount {before['discount']} → {after['discount']}; {total}"
-    if done.action == "order.link":
-        return f"{number} and {after['linked']} are linked"
-    if done.action == "order.unlink":
-        return f"{number} and {before['linked']} are no longer linked"
-    if done.action == "order.contractor":
-        return f"{number}: contractor {before['contractor'] or '—'} → {after['contractor'] or '—'}"
-    return f"{number}: {done.action}"
-
-
-def _stage_note(session: Session, done: Done) -> str:
-    from zoneinfo import ZoneInfo
-
-    from sqlmodel import select
-
-    from storage.models import Store
-
-    stage, order = done.stage, done.order
-    assert stage is not None
-    if not order.is_open:
-        return f"{stage.name}; closed"
-    parts = [f"owner: {stage.owner.describe()}"]
-    if order.stage_due_at is not None:
-        zone = session.exec(select(Store.timezone).where(Store.id == order.store_id)).one()
-        parts.append(f"due {_local(order.stage_due_at, ZoneInfo(zone))}")
-    else:
-        parts.append("no time limit")
-    if order.move_due_at is not None:
-        zone = session.exec(select(Store.timezone).where(Store.id == order.store_id)).one()
-        parts.append(f"moves on {_local(order.move_due_at, ZoneInfo(zone))}")
-    return ", ".join(parts)
-
-
-def _local(at: Any, zone: Any) -> str:
-    return at.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")

@@ -11,7 +11,8 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from orderdesk import accounts, orders, presence
+from orderdesk import accounts, actions, orders, presence
+from orderdesk.inbox import inbox as inbox_of, mark_read, unread_count
 from orderdesk.assignment import distribute_pending
 from orderdesk.clock import Clock
 from orderdesk.settings import read_settings
@@ -87,6 +88,34 @@ class Desk:
             assert employee is not None
             stores = orders.scope_for(session, employee).store_ids
             return [s for s in orders.undistributed(session=session) if stores is None or s["store_id"] in stores]
+
+    # ------------------------------------------------------------------ actions on an order (S6)
+
+    def advance(self, viewer: Viewer, number: str) -> str:
+        """To the next stage (S2); returns one line saying where it went. A refusal raises DeskError
+        with the reason, and nothing changes."""
+        with write_session(self.engine) as session:
+            done = actions.advance(session=session, clock=self.clock, login=viewer.login, number=number)
+            return actions.describe(session, done)
+
+    def mark_paid(self, viewer: Viewer, number: str) -> str:
+        with write_session(self.engine) as session:
+            done = actions.set_payment(session=session, clock=self.clock, login=viewer.login, number=number)
+            return actions.describe(session, done)
+
+    # ------------------------------------------------------------------ notifications (A2)
+
+    def inbox(self, viewer: Viewer, *, limit: int = 200) -> list[dict[str, Any]]:
+        with read_session(self.engine) as session:
+            return inbox_of(session, viewer.login, self.clock.now(), limit=limit)
+
+    def unread(self, viewer: Viewer) -> int:
+        with read_session(self.engine) as session:
+            return unread_count(session, viewer.login, self.clock.now())
+
+    def mark_read(self, viewer: Viewer, ids: list[int] | None = None) -> int:
+        with write_session(self.engine) as session:
+            return mark_read(session, self.clock, viewer.login, ids)
 
 
 def _viewer(employee: Employee, session_id: int | None = None) -> Viewer:

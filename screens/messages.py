@@ -32,8 +32,10 @@ class OrdersLoaded(Message):
         first: bool,
         undistributed: list[dict[str, Any]] | None,
         presence: str | None = None,
+        unread: int | None = None,
     ) -> None:
         super().__init__()
+        self.unread = unread
         self.page = page
         self.first = first
         self.undistributed = undistributed
@@ -45,3 +47,18 @@ class PresenceChanged(Message):
         super().__init__()
         self.presence = presence
         self.given = given
+
+
+class InboxLoaded(Message):
+    def __init__(self, rows: list[dict[str, Any]]) -> None:
+        super().__init__()
+        self.rows = rows
+
+
+class OrderActed(Message):
+    """An action on an order was done (`line` says what) or refused (`refused` says why)."""
+
+    def __init__(self, line: str, *, refused: bool = False) -> None:
+        super().__init__()
+        self.line = line
+        self.refused = refused

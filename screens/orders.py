@@ -1,4 +1,5 @@
-"""The orders of the signed-in employee's stores, newest first, read-only (the full desk comes later)."""
+"""The orders of the signed-in employee's stores, newest first; the selected one can be advanced to
+its next stage or marked paid, and the inbox is a key away."""
 
 from __future__ import annotations
 
@@ -15,7 +16,9 @@ from textual.widgets import DataTable, Footer, Header, Static
 from textual.worker import Worker, WorkerState
 
 from orderdesk.desk import Viewer
-from screens.messages import OrdersLoaded, PresenceChanged
+from orderdesk.errors import DeskError
+from screens.inbox import InboxScreen
+from screens.messages import OrderActed, OrdersLoaded, PresenceChanged
 
 PAGE = 200
 LOADING = "Loading orders…"
@@ -31,6 +34,9 @@ def local_time(iso: str | None, zone: str) -> str:
 
 class OrdersScreen(Screen[None]):
     BINDINGS = [
+        Binding("a", "advance", "Advance", id="orders.advance"),
+        Binding("m", "mark_paid", "Mark paid", id="orders.mark_paid"),
+        Binding("i", "inbox", "Inbox", id="orders.inbox"),
         Binding("r", "refresh", "Refresh", id="orders.refresh"),
         Binding("f", "presence('free')", "Free", id="orders.free"),
         Binding("b", "presence('busy')", "Busy", id="orders.busy"),
@@ -44,6 +50,9 @@ class OrdersScreen(Screen[None]):
         self.next_key: tuple[datetime, int] | None = None
         self.loading_more = False
         self.presence = "offline"
+        self.unread = 0
+        self.keep_place = False  # the reload after an action keeps the cursor on his row
+        self.numbers: list[str] = []  # the order number of each row, in table order
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -69,6 +78,43 @@ class OrdersScreen(Screen[None]):
     def action_sign_out(self) -> None:
         self.app.action_sign_out()  # type: ignore[attr-defined]
 
+    def on_screen_resume(self) -> None:
+        if self.numbers:  # back from the inbox: the unread count and the orders may have moved on
+            self.load_page(first=True)
+
+    def action_inbox(self) -> None:
+        self.app.push_screen(InboxScreen(self.viewer))
+
+    def selected(self) -> str | None:
+        row = self.query_one("#orders", DataTable).cursor_row
+        return self.numbers[row] if 0 <= row < len(self.numbers) else None
+
+    def action_advance(self) -> None:
+        if (number := self.selected()) is not None:
+            self.act("advance", number)
+
+    def action_mark_paid(self) -> None:
+        if (number := self.selected()) is not None:
+            self.act("mark_paid", number)
+
+    @work(thread=True, exit_on_error=False, group="act")
+    def act(self, action: str, number: str) -> None:
+        """S6 on the selected order; a refusal is told with its reason, and nothing changed."""
+        try:
+            line = getattr(self.app.desk, action)(self.viewer, number)  # type: ignore[attr-defined]
+        except DeskError as exc:
+            self.post_message(OrderActed(str(exc), refused=True))
+            return
+        self.post_message(OrderActed(line))
+
+    def on_order_acted(self, message: OrderActed) -> None:
+        if message.refused:
+            self.notify(message.line, severity="warning", timeout=8)
+            return
+        self.notify(message.line, timeout=5)
+        self.keep_place = True
+        self.load_page(first=True)
+
     def action_presence(self, status: str) -> None:
         self.change_presence(status)
 
@@ -90,16 +136,26 @@ class OrdersScreen(Screen[None]):
         page = desk.orders_page(self.viewer, before=None if first else self.next_key, limit=PAGE)
         undistributed = desk.undistributed(self.viewer) if first else None
         presence = desk.presence(self.viewer) if first else None
-        self.post_message(OrdersLoaded(page, first=first, undistributed=undistributed, presence=presence))
+        unread = desk.unread(self.viewer) if first else None
+        self.post_message(
+            OrdersLoaded(page, first=first, undistributed=undistributed, presence=presence, unread=unread)
+        )
 
     def on_orders_loaded(self, message: OrdersLoaded) -> None:
         table = self.query_one("#orders", DataTable)
         if message.first:
+            cursor = table.cursor_row
             table.clear()
+            self.numbers = []
             self.presence = message.presence or self.presence
+            self.unread = message.unread if message.unread is not None else self.unread
             self.total = message.page.total
             self.undistributed = message.undistributed
         table.add_rows([self.cells(order) for order in message.page.rows])
+        self.numbers += [order["number"] for order in message.page.rows]
+        if message.first and self.keep_place and 0 < cursor < table.row_count:
+            table.move_cursor(row=cursor)
+        self.keep_place = False
         self.next_key = message.page.next_key
         self.loading_more = False
         self.query_one("#orders-summary", Static).update(self.summary(table.row_count))
@@ -117,12 +173,16 @@ class OrdersScreen(Screen[None]):
         if self.undistributed:
             waiting = ", ".join(f"{s['store']} {s['count']} ({s['sum']})" for s in self.undistributed)
             line += f"   ·   undistributed: {waiting}"
+        if self.unread:
+            line += f"   ·   {self.unread} unread (i)"
         return line
 
     @staticmethod
     def cells(order: dict[str, Any]) -> tuple[str | Text, ...]:
         zone = order["timezone"]
-        due = "LATE" if order["overdue"] else local_time(order["stage_due_at"], zone)
+        due: str | Text = local_time(order["stage_due_at"], zone)
+        if order["overdue"]:  # S3: past its stage's limit
+            due = Text("LATE", style="bold red")
         return (
             order["number"],
             order["store"],

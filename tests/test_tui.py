@@ -367,3 +367,88 @@ def test_signing_in_logs_in_and_f_makes_her_free_and_hands_her_waiting_orders(ap
         assert query(demo_db, "SELECT presence FROM employee WHERE login = 'anna'") == [("offline",)]
 
     drive(app, scenario)
+
+
+# ----------------------------------------------------------------------------------- acting on orders (S6) and the inbox (A2)
+
+STAGE = 2
+
+
+def cursor_to(pilot: Pilot, wanted: Callable[[list[str]], bool]) -> list[str]:
+    table = pilot.app.screen.query_one("#orders", DataTable)
+    for i, row in enumerate(table_rows(pilot)):
+        if wanted(row):
+            table.move_cursor(row=i)
+            return row
+    raise AssertionError("no such row")
+
+
+def toasts(pilot: Pilot) -> list[str]:
+    return [str(n.message) for n in pilot.app._notifications]
+
+
+def test_a_advances_her_order_to_its_next_stage_and_an_order_not_hers_is_refused(
+    app: OrderDeskApp, demo_db: str
+) -> None:
+    from tests.conftest import query
+
+    async def scenario(pilot: Pilot) -> None:
+        await sign_in(pilot, "anna")
+        row = cursor_to(pilot, lambda r: r[MANAGER] == "anna" and r[STAGE] == "Received")
+        await pilot.press("a")
+        await until(pilot, lambda: any(t.startswith(f"{row[NUMBER]}: new → callback") for t in toasts(pilot)),
+                    "the advance told")  # fmt: skip
+        assert query(demo_db, "SELECT status FROM orders WHERE number = :n", n=row[NUMBER]) == [("callback",)]
+        moved = next(r for r in table_rows(pilot) if r[NUMBER] == row[NUMBER])
+        assert moved[STAGE] == "Call-back"  # the list shows it where it is now
+
+        other = cursor_to(pilot, lambda r: r[MANAGER] == "—")  # the pool: she must take it first
+        await pilot.press("a")
+        refusal = f"anna may not change order {other[NUMBER]}: it is an unassigned order"
+        await until(pilot, lambda: any(t.startswith(refusal) for t in toasts(pilot)), "the refusal told")
+        assert query(demo_db, "SELECT count(*) FROM audit_event a JOIN orders o ON o.id = a.order_id "
+                              "WHERE o.number = :n AND a.action = 'order.status'", n=other[NUMBER]) == [(0,)]  # fmt: skip
+
+        mine = cursor_to(pilot, lambda r: r[MANAGER] == "anna")
+        await pilot.press("m")
+        await until(pilot, lambda: any(t.startswith(f"{mine[NUMBER]}: payment") for t in toasts(pilot)), "paid")
+        assert query(demo_db, "SELECT payment_status FROM orders WHERE number = :n", n=mine[NUMBER]) == [("paid",)]
+
+    drive(app, scenario)
+
+
+def test_the_inbox_shows_what_the_scheduler_told_her_and_reading_clears_the_unread_count(
+    app: OrderDeskApp, desk: Desk
+) -> None:
+    from orderdesk.jobs import run_all
+    from screens.inbox import InboxScreen
+
+    results = run_all(desk.engine, desk.clock)  # the demo's late orders are flagged; supervisors told
+    assert results["overdue"]["ok"] and results["overdue"]["done"] > 0
+
+    async def scenario(pilot: Pilot) -> None:
+        await sign_in(pilot, "helen")
+        unread = desk.unread(desk_viewer(desk, "helen"))
+        assert unread > 0 and f"{unread} unread (i)" in summary_line(pilot)
+        await pilot.press("i")
+        await until(pilot, lambda: isinstance(pilot.app.screen, InboxScreen)
+                    and pilot.app.screen.query_one("#inbox", DataTable).row_count == unread, "the inbox")  # fmt: skip
+        first = pilot.app.screen.query_one("#inbox", DataTable).get_row_at(0)
+        assert "is late in" in str(first[4])
+        text = str(pilot.app.screen.query_one("#inbox-text", Static).content)
+        assert "longer than its limit" in text
+        await pilot.press("enter")
+        await until(pilot, lambda: desk.unread(desk_viewer(desk, "helen")) == unread - 1, "one read")
+        await pilot.press("a")
+        await until(pilot, lambda: desk.unread(desk_viewer(desk, "helen")) == 0, "all read")
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(pilot.app.screen, OrdersScreen) and "unread" not in summary_line(pilot),
+                    "back to the orders")  # fmt: skip
+
+    drive(app, scenario)
+
+
+def desk_viewer(desk: Desk, login: str):  # type: ignore[no-untyped-def]
+    from orderdesk.desk import Viewer
+
+    return Viewer(id=0, login=login, name=login, roles=())
