@@ -109,8 +109,22 @@ def init(
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     with user_errors():
+        from storage.migrate import current_revision
+
+        before = current_revision(st.engine)
         upgrade(st.engine)
     typer.echo(f"schema ready in {st.db}", err=True)
+    if before is not None and before < "0004":
+        # timed moves are found by `move_due_at`, which older databases do not have yet
+        from sqlmodel import select
+
+        from orderdesk.pipeline_admin import recompute_due
+        from storage.models import Store
+
+        with writing(ctx) as session:
+            changed = sum(recompute_due(session, store_id=store_id, now=st.clock.now())
+                          for store_id in session.exec(select(Store.id)))  # fmt: skip
+        typer.echo(f"due times of {changed} waiting orders counted for the scheduler", err=True)
     if sample:
         from orderdesk.config import read_config
         from orderdesk.importing import import_orders, read_orders
@@ -576,6 +590,8 @@ def settings_show(ctx: typer.Context, as_json: JsonOption = False) -> None:
 
     with reading(ctx) as session:
         values = flatten(read_settings(session).model_dump())
+    if values.get("smtp.password"):
+        values["smtp.password"] = "********"  # set, and not shown
     if as_json:
         print_json(values)
         return
@@ -609,7 +625,8 @@ def settings_set(
 
         _References(session, config).check("setting")  # the workload limit's statuses exist, as `load` checks
         changed = write_settings(session, config.settings)
-    typer.echo(f"{key} = {value}" + ("" if changed else " (unchanged)"))
+    shown = "********" if key == "smtp.password" else value
+    typer.echo(f"{key} = {shown}" + ("" if changed else " (unchanged)"))
 
 
 # ----------------------------------------------------------------------------------- scheduler

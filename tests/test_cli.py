@@ -133,3 +133,9 @@ def test_db_comes_from_the_environment_when_not_given(demo_db, monkeypatch):
     monkeypatch.setenv("ORDERDESK_DB", demo_db)
     result = CliRunner().invoke(app, ["stats", "--json"], obj=State(clock=FixedClock(NOW)))
     assert result.exit_code == 0 and "undistributed" in result.stdout
+
+
+def test_settings_show_does_not_print_the_smtp_password(empty_db, cli):
+    assert cli("settings", "set", "smtp.password", '"s3cret"', db=empty_db).exit_code == 0
+    shown = cli("settings", "show", db=empty_db).stdout
+    assert "s3cret" not in shown and 'smtp.password = "********"' in shown

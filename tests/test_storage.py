@@ -132,3 +132,31 @@ def test_the_migrations_build_exactly_the_tables_the_models_describe(empty_db: s
             assert compare_metadata(context, SQLModel.metadata) == []
     finally:
         engine.dispose()
+
+
+def test_an_order_waiting_in_a_0003_database_gets_its_timed_move_when_upgraded(tmp_path, cli):
+    """Timed moves are found by `move_due_at` (0004): `init` counts it for the orders already there."""
+    db = str(tmp_path / "old.db")
+    engine = make_engine(db)
+    upgrade(engine, "0003")
+    with engine.begin() as c:
+        for sql in (
+            "INSERT INTO store (id, code, name, timezone) VALUES (1, 'print', 'Print', 'UTC')",
+            "INSERT INTO channel (id, code, name) VALUES (1, 'site', 'Site')",
+            "INSERT INTO order_type (id, code, name) VALUES (1, 'regular', 'Regular')",
+            "INSERT INTO customer (id, kind, name) VALUES (1, 'person', 'Ann')",
+            "INSERT INTO stage (store_id, code, name, position, owner_kind, owner_logins, payment_methods, "
+            "delivery_methods, kind, active) VALUES (1, 'sent', 'Sent', 1, 'manager', '[]', '[]', '[]', 'open', 1), "
+            "(1, 'delivered', 'Delivered', 2, 'manager', '[]', '[]', '[]', 'final', 1)",
+            "INSERT INTO auto_move (store_id, from_statuses, after, to_status) VALUES (1, '[\"sent\"]', 604800, 'delivered')",
+            "INSERT INTO orders (number, store_id, channel_id, type_id, customer_id, status, is_open, payment_status, "
+            "delivery_cost, discount, total, created_at, status_entered_at, overdue) VALUES ('P-1', 1, 1, 1, 1, 'sent', "
+            "1, 'unpaid', 0, 0, 100, '2026-11-01 00:00:00', '2026-11-01 00:00:00', 0)",
+        ):
+            c.execute(text(sql))
+    engine.dispose()
+
+    result = cli("init", db=db)
+    assert result.exit_code == 0 and "due times of 1 waiting orders" in result.stderr
+    assert cli("tick", "--at", "2026-11-08T00:00Z", db=db).exit_code == 0
+    assert cli("orders", "show", "P-1", "--json", db=db).stdout.count('"status": "delivered"') == 1
