@@ -62,6 +62,19 @@ def timed(db: Path, job: str) -> tuple[float, dict[str, object]]:
         engine.dispose()
 
 
+def left_due(db: Path, job: str) -> int:
+    """What the job should have written and did not (checked in the database, not in its report)."""
+    con = sqlite3.connect(db)
+    try:
+        if job == "overdue":
+            sql = "SELECT count(*) FROM orders WHERE overdue = 0 AND is_open = 1 AND stage_due_at <= ?"
+        else:
+            sql = "SELECT count(*) FROM orders WHERE move_due_at <= ?"
+        return con.execute(sql, (naive(NOW),)).fetchone()[0]
+    finally:
+        con.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
@@ -78,11 +91,12 @@ def main() -> None:
                   seed=2026)  # fmt: skip
         for count in sorted({same, int(size * args.share)}):
             for job in ("overdue", "timed_moves"):
-                work = args.dir / f"sweep-work.db"
+                work = args.dir / "sweep-work.db"
                 due = prepare(base, work, count=count, seed=size)
                 seconds, result = timed(work, job)
-                if not result.get("ok") or result.get("done") != due:
-                    raise SystemExit(f"{job} at {size:,}: expected {due} done, got {result}")
+                if not result.get("ok") or result.get("done") != due or left_due(work, job):
+                    raise SystemExit(f"{job} at {size:,}: expected {due} done, got {result}, "
+                                     f"{left_due(work, job)} still due")  # fmt: skip
                 figures[size, count, job] = seconds
                 print(f"{size:>9,} stored, {due:>6,} due: {job:<11} {seconds:6.2f} s  "
                       f"({seconds / due * 1e6:5.0f} µs per due order; {result.get('notified', 0):,} notifications)")  # fmt: skip

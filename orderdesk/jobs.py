@@ -52,8 +52,8 @@ def _until_done(engine: Engine, clock: Clock, sweep: Any) -> dict[str, Any]:
         total["notified"] += result.notified
         total["notices"] += result.notices
         total["orders"] = (total["orders"] + result.orders)[:50]
-        if not result.full:
-            return total
+        if not result.full or not result.written:
+            return total  # all done (or a full batch that changed nothing: never spin on it)
 
 
 def distribute(engine: Engine, clock: Clock) -> dict[str, Any]:

@@ -38,6 +38,7 @@ class SweepResult:
     notified: int = 0  # notification rows queued
     notices: int = 0  # timed-move notices sent
     full: bool = False  # the batch was full: more may be due
+    written: int = 0  # orders changed (a full batch that changed none must not be read again)
     orders: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -94,10 +95,10 @@ def _stamp(at: datetime) -> str:
     return at.isoformat().replace("+00:00", "Z")
 
 
-def flag_overdue(*, session: Session, clock: Clock, batch: int = BATCH) -> SweepResult:
+def flag_overdue(*, session: Session, clock: Clock, batch: int | None = None) -> SweepResult:
     """S3: flag the open orders past their stage's limit; the store's supervisors and admins hear of
     each once per stage visit (the key names the visit: order and the time it entered the stage)."""
-    now = clock.now()
+    now, batch = clock.now(), batch or BATCH
     result = SweepResult()
     rows = queries.overdue_candidates(session, now=now, limit=batch)
     if not rows:
@@ -130,15 +131,16 @@ def flag_overdue(*, session: Session, clock: Clock, batch: int = BATCH) -> Sweep
     connection.execute(AuditEvent.__table__.insert(), audits)  # type: ignore[attr-defined]
     queue(session, outbox)
     result.done, result.notified, result.full = len(rows), len(outbox), len(rows) == batch
+    result.written = len(rows)
     return result
 
 
-def run_timed_moves(*, session: Session, clock: Clock, batch: int = BATCH) -> SweepResult:
+def run_timed_moves(*, session: Session, clock: Clock, batch: int | None = None) -> SweepResult:
     """S4: every order whose timed move or notice has come. An order is walked through everything
     that fell due up to now, in time order: the notice (to the rule's role, sent as of its time) and
     then the move, each entering the next status at the time the move was due, so the following
     rule counts from there."""
-    now = clock.now()
+    now, batch = clock.now(), batch or BATCH
     result = SweepResult()
     rows = queries.timed_move_candidates(session, now=now, limit=batch)
     if not rows:
@@ -182,13 +184,13 @@ def run_timed_moves(*, session: Session, clock: Clock, batch: int = BATCH) -> Sw
             values.update(moved)
             result.done += 1
         if values:
-            updates.append(values | {"oid": row.id, "expect_move": row.move_due_at, "expect_notice": row.notice_due_at})
+            updates.append(values | {"oid": row.id, "expect_status": row.status})
         result.orders.append(row.number)
     _write_moves(session, updates)
     if audits:
         session.connection().execute(AuditEvent.__table__.insert(), audits)  # type: ignore[attr-defined]
     queue(session, outbox)
-    result.notified, result.full = len(outbox), len(rows) == batch
+    result.notified, result.full, result.written = len(outbox), len(rows) == batch, len(updates)
     return result
 
 
@@ -214,8 +216,9 @@ _MOVED = ("status", "is_open", "status_entered_at", "stage_due_at", "overdue", "
 
 
 def _write_moves(session: Session, updates: list[dict[str, Any]]) -> None:
-    """One executemany per shape of change; each row only if it is still as it was read, so a
-    scheduler that lost its lease mid-sweep cannot move an order twice."""
+    """One executemany per shape of change; each row only if it is still in the status it was read
+    in, so a scheduler that lost its lease mid-sweep cannot move an order twice (the rows were read
+    in this write transaction: SQLite's write lock, PostgreSQL's row locks, keep them as read)."""
     table = Order.__table__  # type: ignore[attr-defined]
     shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for values in updates:
@@ -225,16 +228,11 @@ def _write_moves(session: Session, updates: list[dict[str, Any]]) -> None:
     for columns, rows in shapes.items():
         statement = (
             update(table)
-            .where(
-                table.c.id == bindparam("oid"),
-                table.c.move_due_at.is_not_distinct_from(bindparam("expect_move")),
-                table.c.notice_due_at.is_not_distinct_from(bindparam("expect_notice")),
-            )
+            .where(table.c.id == bindparam("oid"), table.c.status == bindparam("expect_status"))
             .values({c: bindparam(f"v_{c}") for c in columns})
         )
         params = [
-            {"oid": r["oid"], "expect_move": r["expect_move"], "expect_notice": r["expect_notice"]}
-            | {f"v_{c}": r[c] for c in columns}
+            {"oid": r["oid"], "expect_status": r["expect_status"]} | {f"v_{c}": r[c] for c in columns}
             for r in rows
         ]
         connection.execute(statement, params)

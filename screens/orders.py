@@ -169,12 +169,13 @@ class OrdersScreen(Screen[None]):
                 summary.update("Orders could not be loaded; press r to try again.")
 
     def summary(self, shown: int) -> str:
-        line = f"you are {self.presence}   ·   {self.total} orders" + (f" (showing {shown})" if shown < self.total else "")
+        line = f"you are {self.presence}"
+        if self.unread:  # before the long parts, so a narrow terminal still shows it
+            line += f"   ·   {self.unread} unread (i)"
+        line += f"   ·   {self.total} orders" + (f" (showing {shown})" if shown < self.total else "")
         if self.undistributed:
             waiting = ", ".join(f"{s['store']} {s['count']} ({s['sum']})" for s in self.undistributed)
             line += f"   ·   undistributed: {waiting}"
-        if self.unread:
-            line += f"   ·   {self.unread} unread (i)"
         return line
 
     @staticmethod

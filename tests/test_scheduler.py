@@ -497,3 +497,39 @@ def test_scheduler_run_stops_cleanly_on_sigterm(desk: str) -> None:
     assert process.returncode == 0
     assert "scheduler stopped" in err and "Traceback" not in err
     assert query(desk, "SELECT holder FROM scheduler_lease") == [("",)]
+
+
+def test_more_due_than_one_batch_is_all_done_in_one_tick(
+    desk: str, cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from orderdesk import sweeps
+
+    monkeypatch.setattr(sweeps, "BATCH", 3)
+    add_orders(cli, desk, tmp_path, *[order(f"S-{i}", "shop", manager="max") for i in range(10)],
+               *[order(f"P-{i}", "print", status="returned") for i in range(7)])  # fmt: skip
+    result = tick(cli, desk, NOW + 3 * WEEK)
+    assert result["jobs"]["overdue"]["done"] == 10 and result["jobs"]["timed_moves"]["done"] == 7
+    assert query(desk, "SELECT count(*) FROM orders WHERE overdue = 1") == [(10,)]
+    assert query(desk, "SELECT count(*) FROM orders WHERE status = 'cancelled'") == [(7,)]
+
+
+def test_times_written_by_other_tools_are_still_matched(desk: str, cli: Any, tmp_path: Path) -> None:
+    """A due time stored without microseconds (a script, another client) is moved like any other."""
+    add_orders(cli, desk, tmp_path, order("P-9", "print", status="returned"))
+    query_write(desk, "UPDATE orders SET move_due_at = '2026-11-25 09:00:00', status_entered_at = "
+                      "'2026-11-11 09:00:00' WHERE number = 'P-9'")  # fmt: skip
+    assert tick(cli, desk, NOW)["jobs"]["timed_moves"]["done"] == 1
+    assert status_of(desk, "P-9") == "cancelled"
+
+
+def query_write(db: str, sql: str) -> None:
+    from sqlalchemy import text
+
+    from storage.db import make_engine
+
+    engine = make_engine(db)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text(sql))
+    finally:
+        engine.dispose()
