@@ -25,6 +25,7 @@ from orderdesk.cli_core import (  # noqa: F401  (State: tests build theirs from 
     default_db,
     fail,
     orders_app,
+    parsed,
     print_json,
     reading,
     ready_engine,
@@ -697,16 +698,9 @@ def scheduler_run(
     from orderdesk.durations import parse_duration
     from scheduler.runner import DeskScheduler
 
-    def seconds(text: str | None, what: str) -> int | None:
-        if text is None:
-            return None
-        try:
-            return parse_duration(text)
-        except ValueError as exc:
-            fail(f"{what}: {exc}")
-
     engine = ready_engine(ctx)
-    options = {"holder": holder, "interval": seconds(interval, "--interval"), "lease": seconds(lease, "--lease")}
+    options = {"holder": holder, "interval": parsed(interval, parse_duration, "--interval"),
+               "lease": parsed(lease, parse_duration, "--lease")}  # fmt: skip
     if steps:
         clock = FixedClock(state(ctx).clock.now())
         runner = DeskScheduler(engine, clock, **options)

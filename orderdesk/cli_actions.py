@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from orderdesk.cli_core import AsOption, JsonOption, fail, orders_app, print_json, state, writing
+from orderdesk.cli_core import AsOption, JsonOption, orders_app, parsed, print_json, state, writing
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -40,14 +40,9 @@ def _act(ctx: typer.Context, as_json: bool, run: Callable[[Session, Clock], Done
 
 
 def _money(value: str | None, option: str) -> int | None:
-    if value is None:
-        return None
     from orderdesk.money import parse_money
 
-    try:
-        return parse_money(value)
-    except ValueError as exc:
-        fail(f"{option}: {exc}")
+    return parsed(value, parse_money, option)  # type: ignore[no-any-return]
 
 
 # ----------------------------------------------------------------------------------- status

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -81,6 +81,16 @@ def user_errors() -> Iterator[None]:
         fail(str(exc))
     except DBAPIError as exc:  # the database refused: locked, unreachable, a value it cannot store
         fail(f"database error: {str(exc.orig).strip().splitlines()[0]}")
+
+
+def parsed(text: str | None, parse: Callable[[str], Any], what: str) -> Any:
+    """An option's text through `parse`; its ValueError is one line naming the option, exit 1."""
+    if text is None:
+        return None
+    try:
+        return parse(text)
+    except ValueError as exc:
+        fail(f"{what}: {exc}")
 
 
 def state(ctx: typer.Context) -> State:

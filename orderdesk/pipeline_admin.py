@@ -20,10 +20,10 @@ from sqlmodel import Session
 from orderdesk.clock import Clock
 from orderdesk.durations import format_duration, parse_duration
 from orderdesk.errors import Conflict, InvalidInput, NotFound
-from orderdesk.pipelines import move_rule, move_rules_of, pipeline_of
+from orderdesk.pipelines import move_rule, move_rules_of, owner_of, pipeline_of
 from orderdesk.reference import store_id as find_store_id
 from orderdesk.validation import MAX_CODE_LENGTH, MAX_DURATION_DAYS
-from orderdesk.workflow import CLOSED_KINDS, STAGE_KINDS, enter
+from orderdesk.workflow import CLOSED_KINDS, STAGE_KINDS, Owner, enter
 from storage.models import AuditEvent, AutoMove, DeliveryMethod, Employee, Order, PaymentMethod, Stage, Store
 
 CHUNK = 1000  # orders read and rewritten per statement by `recompute_due`
@@ -60,47 +60,11 @@ def parse_span(text: str, *, field: str) -> int:
     return seconds
 
 
-@dataclass(frozen=True)
-class OwnerSpec:
-    kind: str  # manager | role | employees
-    role: str | None = None
-    logins: tuple[str, ...] = ()
-
-    @classmethod
-    def parse(cls, text: str | Sequence[str]) -> OwnerSpec:
-        """ "manager", "role:NAME", "anna,boris" (or a list of logins)."""
-        if not isinstance(text, str):
-            logins = [login.strip() for login in text]
-        else:
-            value = text.strip()
-            if value == "manager":
-                return cls("manager")
-            if value.startswith("role:"):
-                role = value.removeprefix("role:").strip()
-                if not role:
-                    raise InvalidInput('owner: "role:" needs a role name, e.g. "role:warehouse"')
-                return cls("role", role=role)
-            logins = [login.strip() for login in value.split(",")]
-        if not logins or any(not login for login in logins):
-            raise InvalidInput(f'owner: "{text}" is not an owner ("manager", "role:NAME" or logins separated by commas)')
-        return cls("employees", logins=tuple(dict.fromkeys(logins)))
-
-    @classmethod
-    def of(cls, stage: Stage) -> OwnerSpec:
-        return cls(stage.owner_kind, stage.owner_role, tuple(stage.owner_logins))
-
-    def shown(self) -> str:
-        if self.kind == "role":
-            return f"role:{self.role}"
-        if self.kind == "employees":
-            return ",".join(self.logins)
-        return "manager"
-
-    def as_config(self) -> str | list[str]:
-        return list(self.logins) if self.kind == "employees" else self.shown()
-
-    def columns(self) -> dict[str, Any]:
-        return {"owner_kind": self.kind, "owner_role": self.role, "owner_logins": list(self.logins)}
+def parse_owner(text: str | Sequence[str]) -> Owner:
+    try:
+        return Owner.parse(text)
+    except ValueError as exc:
+        raise InvalidInput(f"owner: {exc}") from None
 
 
 def _span(seconds: int | None) -> str | None:
@@ -152,7 +116,7 @@ def _check_methods(session: Session, table: Any, codes: Sequence[str], what: str
     return wanted
 
 
-def _check_owner(session: Session, owner: OwnerSpec) -> None:
+def _check_owner(session: Session, owner: Owner) -> None:
     if owner.kind != "employees":
         return
     known = set(session.scalars(select(Employee.login).where(Employee.login.in_(owner.logins))))  # type: ignore[attr-defined]
@@ -226,7 +190,7 @@ def list_stages(*, session: Session, store: str, clock: Clock) -> list[dict[str,
                 "active": stage.active,
                 "time_limit": _span(stage.time_limit),
                 "time_limit_seconds": stage.time_limit,
-                "owner": OwnerSpec.of(stage).as_config(),
+                "owner": owner_of(stage).as_config(),
                 "payment_methods": list(stage.payment_methods),
                 "delivery_methods": list(stage.delivery_methods),
                 "open": total,
@@ -257,7 +221,7 @@ def add_stage(
         raise InvalidInput(f'kind: "{kind}" is not a stage kind ({", ".join(STAGE_KINDS)})')
     if time_limit is not None and kind in CLOSED_KINDS:
         raise InvalidInput(f"limit: a {kind} stage closes its orders, so it has no time limit")
-    owner_spec = OwnerSpec.parse(owner)
+    owner_spec = parse_owner(owner)
     _check_owner(session, owner_spec)
     payments = _check_methods(session, PaymentMethod, payment_methods, "payment_method")
     deliveries = _check_methods(session, DeliveryMethod, delivery_methods, "delivery_method")
@@ -377,9 +341,9 @@ def set_limit(*, session: Session, clock: Clock, store: str, code: str, time_lim
 def set_owner(*, session: Session, clock: Clock, store: str, code: str, owner: str | Sequence[str]) -> Change:
     store_id, store = _store(session, store)
     stage = _stage(_stages(session, store_id), code.strip(), store)
-    new = OwnerSpec.parse(owner)
+    new = parse_owner(owner)
     _check_owner(session, new)
-    old = OwnerSpec.of(stage)
+    old = owner_of(stage)
     if new == old:
         return Change(f"{store}/{stage.code} is already owned by {new.shown()}", changed=False)
     for key, value in new.columns().items():

@@ -18,8 +18,12 @@ def stage_spec(stage: Stage) -> StageSpec:
         payment_methods=tuple(stage.payment_methods),
         delivery_methods=tuple(stage.delivery_methods),
         active=stage.active,
-        owner=Owner(kind=stage.owner_kind, role=stage.owner_role, logins=tuple(stage.owner_logins)),
+        owner=owner_of(stage),
     )
+
+
+def owner_of(stage: Stage) -> Owner:
+    return Owner(kind=stage.owner_kind, role=stage.owner_role, logins=tuple(stage.owner_logins))
 
 
 def load_pipelines(session: Session) -> dict[str, list[StageSpec]]:

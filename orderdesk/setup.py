@@ -19,6 +19,7 @@ from orderdesk.errors import InvalidInput
 from orderdesk.passwords import hash_password, verify_password
 from orderdesk.pipeline_admin import recompute_due
 from orderdesk.settings import write_settings
+from orderdesk.workflow import Owner
 from storage.models import (
     AuditEvent,
     AutoMove,
@@ -268,14 +269,11 @@ def _apply_stages(session: Session, config: DeskConfig, due: dict[int, set[str]]
         store_id = stores[store_code]
         existing = {row.code: row for row in session.exec(select(Stage).where(Stage.store_id == store_id))}
         for position, entry in enumerate(entries, start=1):
-            owner = entry.owner
             values = {
                 "name": entry.name,
                 "position": position,
                 "time_limit": entry.time_limit,
-                "owner_kind": "employees" if isinstance(owner, list) else "role" if owner != "manager" else "manager",
-                "owner_role": owner.removeprefix("role:").strip() if isinstance(owner, str) and owner != "manager" else None,
-                "owner_logins": list(owner) if isinstance(owner, list) else [],
+                **Owner.parse(entry.owner).columns(),  # the file's owner was checked when it was read
                 "payment_methods": list(entry.payment_methods),
                 "delivery_methods": list(entry.delivery_methods),
                 "kind": entry.kind,

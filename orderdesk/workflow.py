@@ -37,6 +37,41 @@ class Owner:
             return ", ".join(self.logins)
         return "the order's manager"
 
+    @classmethod
+    def parse(cls, text: str | Sequence[str]) -> Owner:
+        """As people write it: "manager", "role:NAME", "anna,boris" or a list of logins.
+        ValueError with the text quoted if it is none of those."""
+        if not isinstance(text, str):
+            logins = [login.strip() for login in text]
+        else:
+            value = text.strip()
+            if value == "manager":
+                return cls("manager")
+            if value.startswith("role:"):
+                role = value.removeprefix("role:").strip()
+                if not role:
+                    raise ValueError('"role:" needs a role name, e.g. "role:warehouse"')
+                return cls("role", role=role)
+            logins = [login.strip() for login in value.split(",")]
+        if not logins or any(not login for login in logins):
+            raise ValueError(f'"{text}" is not an owner ("manager", "role:NAME" or logins separated by commas)')
+        return cls("employees", logins=tuple(dict.fromkeys(logins)))
+
+    def shown(self) -> str:
+        """As people write it (the inverse of `parse`)."""
+        if self.kind == "role":
+            return f"role:{self.role}"
+        if self.kind == "employees":
+            return ",".join(self.logins)
+        return "manager"
+
+    def as_config(self) -> str | list[str]:
+        return list(self.logins) if self.kind == "employees" else self.shown()
+
+    def columns(self) -> dict[str, object]:
+        """The `stage` table's owner columns."""
+        return {"owner_kind": self.kind, "owner_role": self.role, "owner_logins": list(self.logins)}
+
 
 @dataclass(frozen=True)
 class StageSpec:
