@@ -31,6 +31,8 @@ from storage.db import make_engine  # noqa: E402
 
 
 def prepare(base: Path, target: Path, *, count: int, seed: int) -> int:
+    for stale in (target.with_name(target.name + "-wal"), target.with_name(target.name + "-shm")):
+        stale.unlink(missing_ok=True)  # a WAL left by an interrupted run would corrupt the fresh copy
     shutil.copyfile(base, target)
     con = sqlite3.connect(target)
     cur = con.cursor()
