@@ -117,7 +117,7 @@ def test_advance_says_where_the_order_went_whose_queue_and_when_it_is_due(desk, 
 
 
 def test_advancing_sets_the_next_stage_limit_and_clears_overdue(desk, cli):
-    execute(desk, "UPDATE orders SET overdue = 1, stage_due_at = '2026-11-25 08:00:00' WHERE number = 'T-CARD'")
+    execute(desk, "UPDATE orders SET overdue = TRUE, stage_due_at = '2026-11-25 08:00:00' WHERE number = 'T-CARD'")
     assert shown(cli, desk, "T-CARD")["overdue"] is True
     ok(cli("orders", "advance", "T-CARD", "--as", "anna", db=desk))
     order = shown(cli, desk, "T-CARD")
@@ -135,7 +135,7 @@ def test_advancing_a_final_order_is_refused_and_says_to_move_it(desk, cli):
 
 def test_an_order_in_a_deactivated_stage_still_advances_and_nothing_moves_into_it(desk, cli):
     ok(cli("orders", "move", "T-CASH", "callback", "--as", "anna", db=desk))
-    execute(desk, "UPDATE stage SET active = 0 WHERE code = 'callback' AND store_id = (SELECT id FROM store WHERE code = 'home')")
+    execute(desk, "UPDATE stage SET active = FALSE WHERE code = 'callback' AND store_id = (SELECT id FROM store WHERE code = 'home')")
     ok(cli("orders", "advance", "T-CASH", "--as", "anna", db=desk))
     assert status_of(desk, "T-CASH") == "picking"
     ok(cli("orders", "advance", "T-CARD", "--as", "anna", db=desk))

@@ -206,7 +206,7 @@ def test_a_new_open_stage_goes_before_the_final_ones_by_default(demo_db, cli):
 
 def test_a_new_limit_moves_the_due_time_of_orders_already_in_the_stage_and_clears_overdue(demo_db, cli):
     # as the overdue sweep leaves them: every order in "new" is past its 1h limit and flagged
-    query_write(demo_db, "UPDATE orders SET overdue = 1 WHERE status IN ('new', 'postupil')")
+    query_write(demo_db, "UPDATE orders SET overdue = TRUE WHERE status IN ('new', 'postupil')")
     waiting = orders_in(demo_db, "home", "new")
     assert waiting and all(overdue and due <= NOW for _, due, overdue, _, _ in waiting.values())
     others = orders_in(demo_db, "home", "callback") | orders_in(demo_db, "dom", "postupil")

@@ -509,7 +509,7 @@ def test_more_due_than_one_batch_is_all_done_in_one_tick(
                *[order(f"P-{i}", "print", status="returned") for i in range(7)])  # fmt: skip
     result = tick(cli, desk, NOW + 3 * WEEK)
     assert result["jobs"]["overdue"]["done"] == 10 and result["jobs"]["timed_moves"]["done"] == 7
-    assert query(desk, "SELECT count(*) FROM orders WHERE overdue = 1") == [(10,)]
+    assert query(desk, "SELECT count(*) FROM orders WHERE overdue") == [(10,)]
     assert query(desk, "SELECT count(*) FROM orders WHERE status = 'cancelled'") == [(7,)]
 
 
