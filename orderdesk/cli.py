@@ -714,6 +714,7 @@ def scheduler_run(
     import logging
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # not a line per job run
     runner = DeskScheduler(engine, state(ctx).clock, **options)
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
