@@ -106,7 +106,7 @@ class DeskScheduler:
         with self._lock:  # the jobs of one process never overlap (SQLite has one writer anyway)
             result = jobs.run_job(self.engine, self.clock, name)
         did = {k: v for k, v in result.items()  # what it did, in counts: not every idle round
-               if k not in ("ok", "orders") and isinstance(v, (int, list)) and not isinstance(v, bool) and v}  # fmt: skip
+               if k not in ("ok", "orders", "left", "waiting") and isinstance(v, (int, list)) and not isinstance(v, bool) and v}  # fmt: skip
         if result.get("ok") and did:
             log.info("%s: %s", name, ", ".join(f"{k} {len(v) if isinstance(v, list) else v}" for k, v in did.items()))
         if self.on_round is not None:
