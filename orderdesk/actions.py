@@ -62,8 +62,12 @@ def check_may_act(session: Session, actor: Employee, order: Order, stages: list[
             stores = employee_store_ids(session, actor)
             if stores is None or order.store_id in stores:
                 return
-    if "contractor" in actor.roles and order.contractor_id == actor.id:
-        return
+    if "contractor" in actor.roles:
+        if order.contractor_id == actor.id:
+            return
+        if "manager" not in actor.roles:  # seed 004: a contractor has only his orders, even in his stage
+            raise NotAllowed(f"{actor.login} may not change order {order.number}: a contractor acts only on "
+                             f"the orders he is the contractor of")  # fmt: skip
     manager = _login_of(session, order.manager_id)
     stage = next((s for s in stages if s.code == order.status), None)
     if stage is not None and stage.owner.includes(login=actor.login, roles=actor.roles, order_manager=manager):

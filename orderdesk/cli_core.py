@@ -81,6 +81,8 @@ def user_errors() -> Iterator[None]:
         fail(str(exc))
     except DBAPIError as exc:  # the database refused: locked, unreachable, a value it cannot store
         fail(f"database error: {str(exc.orig).strip().splitlines()[0]}")
+    except OverflowError:  # an id or number the database cannot even hold
+        fail("a number given is too large")
 
 
 def parsed(text: str | None, parse: Callable[[str], Any], what: str) -> Any:

@@ -48,6 +48,7 @@ class Mail:
 class Outcome:
     mail: Mail
     error: str | None  # None: sent
+    unreachable: bool = False  # the server, not this message: it backs off but is never given up on
 
 
 def backoff(retry_after: int, attempts: int) -> int:
@@ -120,14 +121,19 @@ def _send(smtp: SmtpSettings, batch: list[Mail], *, now: datetime) -> tuple[list
                 outcomes.append(Outcome(mail, "the employee has no e-mail address"))
                 continue
             try:
+                message = _message(smtp, mail, now=now)
+            except Exception as exc:  # noqa: BLE001  a message that cannot be built fails alone
+                outcomes.append(Outcome(mail, f"cannot be written as e-mail: {exc}"))
+                continue
+            try:
                 if server is None:
                     server = _connect(smtp)
-                server.send_message(_message(smtp, mail, now=now))
+                server.send_message(message)
             except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
                 outcomes.append(Outcome(mail, _one_line(exc)))  # this message only; the next may go
             except (OSError, smtplib.SMTPException) as exc:  # refused, timed out, dropped us, refused our login
                 error = _one_line(exc)
-                outcomes.append(Outcome(mail, error))
+                outcomes.append(Outcome(mail, error, unreachable=True))
                 return outcomes, batch[index + 1 :], error
             else:
                 outcomes.append(Outcome(mail, None))
@@ -157,7 +163,7 @@ def _message(smtp: SmtpSettings, mail: Mail, *, now: datetime) -> EmailMessage:
     message = EmailMessage()
     message["From"] = smtp.sender
     message["To"] = mail.to
-    message["Subject"] = mail.subject
+    message["Subject"] = " ".join(mail.subject.split())  # a customer's name may hold a line break
     message["Date"] = format_datetime(now)
     # the same id on every try: a mail client shows a message the server took twice only once
     domain = smtp.sender.rpartition("@")[2] or "orderdesk"
@@ -179,7 +185,8 @@ def _record(session: Any, outcome: Outcome, *, smtp: SmtpSettings, now: datetime
     else:
         attempts = mail.attempts + 1
         values = {"attempts": attempts, "last_error": outcome.error}
-        if attempts >= smtp.max_attempts:
+        # a server that is down for hours must not use up the tries of the mail waiting for it
+        if attempts >= smtp.max_attempts and not outcome.unreachable:
             values.update(email_state="failed", next_attempt_at=None)
             state = "failed"
         else:

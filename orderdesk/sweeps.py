@@ -190,7 +190,8 @@ def run_timed_moves(*, session: Session, clock: Clock, batch: int | None = None)
     if audits:
         session.connection().execute(AuditEvent.__table__.insert(), audits)  # type: ignore[attr-defined]
     queue(session, outbox)
-    result.notified, result.full, result.written = len(outbox), len(rows) == batch, len(updates)
+    # the notices and the moves are read a batch each: the pass was full if either was
+    result.notified, result.full, result.written = len(outbox), len(rows) >= batch, len(updates)
     return result
 
 

@@ -12,6 +12,7 @@ import logging
 import os
 import socket
 import threading
+import uuid
 from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
@@ -25,7 +26,8 @@ log = logging.getLogger("orderdesk.scheduler")
 
 
 def default_holder() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
+    # host and pid for people; the random part because two containers may both be "app:1"
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
 class DeskScheduler:

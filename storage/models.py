@@ -305,6 +305,9 @@ class Notification(_Table, table=True):
     __table_args__ = (
         UniqueConstraint("key", "employee_id"),
         Index("ix_notification_inbox", "employee_id", "send_after"),
+        # the unread count on every refresh of a desk: not a walk through an admin's whole history
+        Index("ix_notification_unread", "employee_id", "send_after", sqlite_where=text("read_at IS NULL"),
+              postgresql_where=text("read_at IS NULL")),
         Index("ix_notification_mail_due", "next_attempt_at", sqlite_where=text("email_state = 'pending'"),
               postgresql_where=text("email_state = 'pending'")),
     )

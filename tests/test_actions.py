@@ -187,6 +187,10 @@ def test_a_contractor_acts_only_on_his_orders(desk, cli):
     assert status_of(desk, "P-MINE") == "in_print"
     refused(cli("orders", "move", "P-OTHER", "in_print", "--as", "pavel", db=desk), "pavel", "P-OTHER")
     assert status_of(desk, "P-OTHER") == "placed"
+    # not even in a stage he owns (pavel owns "in_print"): only the orders he is the contractor of
+    ok(cli("orders", "move", "P-OTHER", "in_print", "--as", "olga", db=desk))
+    refused(cli("orders", "advance", "P-OTHER", "--as", "pavel", db=desk), "pavel", "P-OTHER", "contractor")
+    assert status_of(desk, "P-OTHER") == "in_print"
 
 
 def test_supervisors_and_admins_act_on_every_order_and_deactivated_employees_on_none(desk, cli):

@@ -182,7 +182,9 @@ def test_mail_waits_while_the_server_is_down_and_goes_when_it_is_back(desk: str,
     assert rows(desk)["anna"][1] == 2  # the failed tries stay counted
 
 
-def test_after_max_attempts_the_mail_has_failed_and_the_list_shows_it(desk: str, engine_of, clock, cli, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_after_max_attempts_the_mail_has_failed_and_the_list_shows_it(desk: str, smtp: SmtpServer, engine_of, clock, cli, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    smtp.start()
+    smtp.mailbox.refuse = {"anna@example.com"}  # the server takes mail but never this address
     engine = engine_of(desk)
     assert cli("settings", "set", "smtp.max_attempts", "2", db=desk).exit_code == 0
     tell(engine, ["anna"], subject="Order H-1001 is late")
@@ -192,7 +194,7 @@ def test_after_max_attempts_the_mail_has_failed_and_the_list_shows_it(desk: str,
     clock.advance(timedelta(minutes=1))
     assert deliver_mail(engine, clock)["failed"] == 1
     state, attempts, next_at, _, error = rows(desk)["anna"]
-    assert (state, attempts, next_at) == ("failed", 2, None) and "Connection refused" in error
+    assert (state, attempts, next_at) == ("failed", 2, None) and "recipient refused" in error
     clock.advance(timedelta(hours=1))
     assert deliver_mail(engine, clock)["retry"] == 0  # given up on: never tried again
 
@@ -200,12 +202,35 @@ def test_after_max_attempts_the_mail_has_failed_and_the_list_shows_it(desk: str,
     assert listed.exit_code == 0
     [row] = json.loads(listed.stdout)
     assert (row["to"], row["subject"], row["email_state"], row["attempts"]) == ("anna", "Order H-1001 is late", "failed", 2)
-    assert "Connection refused" in row["last_error"]
+    assert "recipient refused" in row["last_error"]
     monkeypatch.setenv("COLUMNS", "200")  # one line per row
     shown = cli("notifications", "list", "--state", "failed", db=desk)
     assert "Order H-1001 is late" in shown.stdout and "failed" in shown.stdout and "Later" not in shown.stdout
     everything = json.loads(cli("notifications", "list", "--json", db=desk).stdout)
     assert [r["subject"] for r in everything if r["kind"] == "test"] == ["Later", "Order H-1001 is late"]  # newest first, not yet due included
+
+
+def test_a_server_down_for_hours_uses_up_no_mail_and_all_goes_when_it_is_back(desk: str, smtp: SmtpServer, engine_of, clock, cli) -> None:  # type: ignore[no-untyped-def]
+    engine = engine_of(desk)
+    assert cli("settings", "set", "smtp.max_attempts", "3", db=desk).exit_code == 0
+    tell(engine, ["anna", "boris", "helen"])
+    for _ in range(4 * 60 * 4):  # every 15 s for four hours: far more tries than max_attempts
+        clock.advance(timedelta(seconds=15))
+        deliver_mail(engine, clock)
+    assert {r[0] for r in rows(desk).values()} == {"pending"}  # none given up on
+    smtp.start()
+    clock.advance(timedelta(hours=1))  # the longest back-off
+    assert deliver_mail(engine, clock)["sent"] == 3
+
+
+def test_a_subject_with_a_line_break_is_sent_on_one_line_and_breaks_nothing(desk: str, smtp: SmtpServer, engine_of, clock) -> None:  # type: ignore[no-untyped-def]
+    smtp.start()
+    engine = engine_of(desk)
+    tell(engine, ["anna"], key="test:a", subject="New order for Bad\nName")
+    tell(engine, ["boris"], key="test:b", subject="Fine")
+    assert deliver_mail(engine, clock)["sent"] == 2
+    assert deliver_mail(engine, clock)["sent"] == 0  # and nothing goes twice
+    assert len(smtp.mailbox.to()) == 2
 
 
 def test_a_refused_recipient_fails_alone(desk: str, smtp: SmtpServer, engine_of, clock) -> None:  # type: ignore[no-untyped-def]

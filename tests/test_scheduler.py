@@ -533,3 +533,17 @@ def query_write(db: str, sql: str) -> None:
             connection.execute(text(sql))
     finally:
         engine.dispose()
+
+
+def test_notices_and_moves_due_together_beyond_a_batch_are_all_done(
+    desk: str, cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from orderdesk import sweeps
+
+    monkeypatch.setattr(sweeps, "BATCH", 3)
+    add_orders(cli, desk, tmp_path, *[order(f"A-{i}", "print", status="sent") for i in range(4)],
+               *[order(f"R-{i}", "print", status="returned") for i in range(4)])  # fmt: skip
+    first = tick(cli, desk, NOW + 3 * WEEK + timedelta(days=1))  # sent: notice due (3w); returned: moved (2w)
+    assert first["jobs"]["timed_moves"]["notices"] == 4 and first["jobs"]["timed_moves"]["done"] == 4
+    second = tick(cli, desk, NOW + 3 * WEEK + timedelta(days=1))
+    assert second["jobs"]["timed_moves"]["notices"] == 0 and second["jobs"]["timed_moves"]["done"] == 0

@@ -48,6 +48,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('notification', schema=None) as batch_op:
         batch_op.create_index('ix_notification_inbox', ['employee_id', 'send_after'], unique=False)
+        batch_op.create_index('ix_notification_unread', ['employee_id', 'send_after'], unique=False, sqlite_where=sa.text('read_at IS NULL'), postgresql_where=sa.text('read_at IS NULL'))
         batch_op.create_index('ix_notification_mail_due', ['next_attempt_at'], unique=False, sqlite_where=sa.text("email_state = 'pending'"), postgresql_where=sa.text("email_state = 'pending'"))
         batch_op.create_index(batch_op.f('ix_notification_order_id'), ['order_id'], unique=False)
 
@@ -71,6 +72,7 @@ def downgrade() -> None:
     with op.batch_alter_table('notification', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_notification_order_id'))
         batch_op.drop_index('ix_notification_mail_due', sqlite_where=sa.text("email_state = 'pending'"), postgresql_where=sa.text("email_state = 'pending'"))
+        batch_op.drop_index('ix_notification_unread', sqlite_where=sa.text('read_at IS NULL'), postgresql_where=sa.text('read_at IS NULL'))
         batch_op.drop_index('ix_notification_inbox')
 
     op.drop_table('notification')
