@@ -139,3 +139,9 @@ def test_settings_show_does_not_print_the_smtp_password(empty_db, cli):
     assert cli("settings", "set", "smtp.password", '"s3cret"', db=empty_db).exit_code == 0
     shown = cli("settings", "show", db=empty_db).stdout
     assert "s3cret" not in shown and 'smtp.password = "********"' in shown
+
+
+def test_a_number_too_large_for_the_database_is_one_line(demo_db, cli):
+    result = cli("automoves", "remove", "print", "99999999999999999999", db=demo_db)
+    assert result.exit_code == 1
+    assert result.stderr.strip() == "orderdesk: a number given is too large"
