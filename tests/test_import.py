@@ -633,3 +633,17 @@ def test_three_thousand_orders_with_the_last_one_bad_import_nothing(demo_db, tmp
     orders[-1]["items"][0]["price"] = "12.505"
     assert_refused(demo_db, write_json(tmp_path, orders), ["row 3000", "(G-03000)", "items[0].price"])
     assert progress_calls == []
+
+
+def test_an_order_imported_into_a_final_stage_has_its_issue_date(demo_db, cli, tmp_path):
+    import json as _json
+
+    order = {"number": "H-FINAL", "store": "home", "channel": "site", "type": "regular",
+             "created_at": "2026-11-20T10:00:00Z", "status": "completed", "status_entered_at": "2026-11-22T12:00:00Z",
+             "customer": {"name": "Ann Final", "phone": "+7 900 123-45-67"},
+             "items": [{"sku": "A", "name": "Thing", "qty": 1, "price": "5.00"}]}  # fmt: skip
+    path = tmp_path / "final.json"
+    path.write_text(_json.dumps([order]), encoding="utf-8")
+    assert cli("orders", "import", str(path), db=demo_db).exit_code == 0
+    shown = _json.loads(cli("orders", "show", "H-FINAL", "--json", db=demo_db).stdout)
+    assert shown["issued_at"] == "2026-11-22T12:00:00Z"
