@@ -144,3 +144,30 @@ def snapshot_of(db: str) -> dict[str, list[tuple[object, ...]]]:
             }
     finally:
         engine.dispose()
+
+
+def execute(db: str, sql: str, **params: object) -> None:
+    """Write with raw SQL, as another tool or a person at the database would."""
+    from sqlalchemy import text
+
+    engine = make_engine(db)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text(sql), params)
+    finally:
+        engine.dispose()
+
+
+def ok(result: Run) -> Run:
+    assert result.exit_code == 0, result.stderr
+    return result
+
+
+def refused(result: Run, *words: str) -> str:
+    """Exit 1 with one line on stderr naming these words, no traceback; returns the line."""
+    assert result.exit_code == 1, (result.stdout, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+    for word in words:
+        assert word in lines[0], lines[0]
+    return lines[0]

@@ -13,8 +13,7 @@ from datetime import timedelta
 
 import pytest
 
-from storage.db import make_engine
-from tests.conftest import NOW, query, snapshot_of
+from tests.conftest import NOW, execute, ok, query, refused, snapshot_of
 
 CUSTOMER = {"name": "Alexander Sidorov", "phone": "+7 900 000-00-01"}
 
@@ -49,19 +48,6 @@ def desk(demo_db, cli, tmp_path):
     return demo_db
 
 
-def ok(result):
-    assert result.exit_code == 0, result.stderr
-    return result
-
-
-def refused(result, *words):
-    """Exit 1 with one line on stderr naming these words, no traceback."""
-    assert result.exit_code == 1, (result.stdout, result.stderr)
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
-    for word in words:
-        assert word in lines[0], lines[0]
-    return lines[0]
 
 
 def shown(cli, db, number):
@@ -75,16 +61,6 @@ def status_of(db, number):
 def total_of(db, number):
     return query(db, "SELECT total FROM orders WHERE number = :n", n=number)[0][0]
 
-
-def execute(db, sql, **params):
-    from sqlalchemy import text
-
-    engine = make_engine(db)
-    try:
-        with engine.begin() as connection:
-            connection.execute(text(sql), params)
-    finally:
-        engine.dispose()
 
 
 def walk(cli, db, number, login="james"):

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import NOW, query, snapshot_of
+from tests.conftest import NOW, ok, query, refused, snapshot_of
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -193,19 +193,6 @@ def desk(empty_db, cli, tmp_path):
     return empty_db
 
 
-def ok(result):
-    assert result.exit_code == 0, result.stderr
-    return result
-
-
-def refused(result, *words):
-    """Exit 1 with one line on stderr naming these words, nothing on stdout, no traceback."""
-    assert result.exit_code == 1, (result.stdout, result.stderr)
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
-    for word in words:
-        assert word in lines[0], lines[0]
-    return lines[0]
 
 
 def new_customer(i):

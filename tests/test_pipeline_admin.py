@@ -9,14 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import NOW, query, snapshot_of
+from tests.conftest import NOW, execute, ok, query, snapshot_of
 
 DEMO_TOML = Path(__file__).resolve().parent.parent / "sample_data" / "demo.toml"
 
-
-def ok(result):
-    assert result.exit_code == 0, result.stderr
-    return result
 
 
 def stages_json(cli, db, store="home"):
@@ -45,18 +41,6 @@ def orders_in(db, store, status):
 def due_columns(db):
     return query(db, "SELECT number, stage_due_at, overdue, move_due_at, notice_due_at FROM orders ORDER BY number")
 
-
-def query_write(db: str, sql: str, **params: object) -> None:
-    from sqlalchemy import text
-
-    from storage.db import make_engine
-
-    engine = make_engine(db)
-    try:
-        with engine.begin() as connection:
-            connection.execute(text(sql), params)
-    finally:
-        engine.dispose()
 
 
 def admin_audit(cli, db):
@@ -206,7 +190,7 @@ def test_a_new_open_stage_goes_before_the_final_ones_by_default(demo_db, cli):
 
 def test_a_new_limit_moves_the_due_time_of_orders_already_in_the_stage_and_clears_overdue(demo_db, cli):
     # as the overdue sweep leaves them: every order in "new" is past its 1h limit and flagged
-    query_write(demo_db, "UPDATE orders SET overdue = TRUE WHERE status IN ('new', 'postupil')")
+    execute(demo_db, "UPDATE orders SET overdue = TRUE WHERE status IN ('new', 'postupil')")
     waiting = orders_in(demo_db, "home", "new")
     assert waiting and all(overdue and due <= NOW for _, due, overdue, _, _ in waiting.values())
     others = orders_in(demo_db, "home", "callback") | orders_in(demo_db, "dom", "postupil")

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import NOW, query
+from tests.conftest import NOW, execute, query
 
 ROOT = Path(__file__).resolve().parent.parent
 WEEK = timedelta(weeks=1)
@@ -516,23 +516,11 @@ def test_more_due_than_one_batch_is_all_done_in_one_tick(
 def test_times_written_by_other_tools_are_still_matched(desk: str, cli: Any, tmp_path: Path) -> None:
     """A due time stored without microseconds (a script, another client) is moved like any other."""
     add_orders(cli, desk, tmp_path, order("P-9", "print", status="returned"))
-    query_write(desk, "UPDATE orders SET move_due_at = '2026-11-25 09:00:00', status_entered_at = "
+    execute(desk, "UPDATE orders SET move_due_at = '2026-11-25 09:00:00', status_entered_at = "
                       "'2026-11-11 09:00:00' WHERE number = 'P-9'")  # fmt: skip
     assert tick(cli, desk, NOW)["jobs"]["timed_moves"]["done"] == 1
     assert status_of(desk, "P-9") == "cancelled"
 
-
-def query_write(db: str, sql: str) -> None:
-    from sqlalchemy import text
-
-    from storage.db import make_engine
-
-    engine = make_engine(db)
-    try:
-        with engine.begin() as connection:
-            connection.execute(text(sql))
-    finally:
-        engine.dispose()
 
 
 def test_notices_and_moves_due_together_beyond_a_batch_are_all_done(
