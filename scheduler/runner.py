@@ -14,7 +14,7 @@ import socket
 import threading
 import uuid
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import timezone
 from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -52,6 +52,7 @@ class DeskScheduler:
         self.on_round = on_round
         self.leader = False
         self._lock = threading.Lock()
+        self._first = threading.Thread(target=self.first_round, name="orderdesk-first-round", daemon=True)
         self._scheduler = BackgroundScheduler(
             timezone=timezone.utc,
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
@@ -64,24 +65,26 @@ class DeskScheduler:
         self.renew()
         self._scheduler.add_job(self.renew, "interval", seconds=max(1, self.lease // 3), id="lease")
         for name in jobs.JOBS:
-            # the first round at once, then every interval (APScheduler's timers are wall-clock;
-            # what the jobs do is decided by `self.clock`)
-            self._scheduler.add_job(self.run, "interval", args=[name], seconds=self.interval, id=name,
-                                    next_run_time=datetime.now(timezone.utc))  # fmt: skip
+            # every interval on APScheduler's timers; what the jobs do is decided by `self.clock`
+            self._scheduler.add_job(self.run, "interval", args=[name], seconds=self.interval, id=name)
         self._scheduler.start()
+        self._first.start()  # and one round at once, not an interval after the desk opened
         log.info("scheduler %s started (%s)", self.holder, "acting" if self.leader else "standing by")
 
     def shutdown(self) -> None:
         """Stop the timers, wait for a running job, and give the lease up."""
         if self._scheduler.running:
             self._scheduler.shutdown(wait=True)
+        if self._first.is_alive():
+            self._first.join()
         if self.leader:
             jobs.release(self.engine, holder=self.holder)
             self.leader = False
         log.info("scheduler %s stopped", self.holder)
 
-    def job_ids(self) -> list[str]:
-        return [job.id for job in self._scheduler.get_jobs()]
+    def first_round(self) -> None:
+        for name in jobs.JOBS:
+            self.run(name)
 
     def job_defaults(self) -> dict[str, Any]:
         return {job.id: {"coalesce": job.coalesce, "max_instances": job.max_instances}

@@ -689,13 +689,13 @@ def test_only_supervisors_and_admins_assign(desk, cli, tmp_path):
 
 
 RACE = """
-import json, sys, time
+import json, sys
 from orderdesk.assignment import claim
 from orderdesk.clock import SystemClock
 from orderdesk.errors import DeskError
 from storage.db import make_engine, write_session
 
-db, login, numbers = sys.argv[1], sys.argv[2], sys.argv[3].split(",")
+db, login, numbers, ROUND = sys.argv[1], sys.argv[2], sys.argv[3].split(","), int(sys.argv[4])
 engine = make_engine(db)
 clock = SystemClock()
 import orderdesk.orders, orderdesk.settings  # what a claim imports on first use, before the start line
@@ -704,17 +704,21 @@ with read_session(engine) as session:  # connected, so both start claiming at th
     pass
 won, lost = [], []
 print("ready", flush=True)
-sys.stdin.readline()  # the start line: both desks go when the test says so
-for number in numbers:
-    try:
-        with write_session(engine) as session:
-            claim(session=session, clock=clock, login=login, number=number)
-        won.append(number)
-    except DeskError as exc:
-        lost.append([number, str(exc)])
-    time.sleep(0.002)  # a desk does not claim in a tight loop; SQLite's busy wait would starve the other
+# Rounds of a few claims, each started by a line from the test, both desks at once: a desk does not
+# claim in a tight loop, and within a round SQLite's busy wait cannot let one desk starve the other.
+for start in range(0, len(numbers), ROUND):
+    sys.stdin.readline()
+    for number in numbers[start:start + ROUND]:
+        try:
+            with write_session(engine) as session:
+                claim(session=session, clock=clock, login=login, number=number)
+            won.append(number)
+        except DeskError as exc:
+            lost.append([number, str(exc)])
+    print("round", flush=True)
 print(json.dumps({"won": won, "lost": lost}))
 """
+ROUND = 5
 
 
 def test_two_desks_claiming_the_same_200_orders_never_both_win(empty_db, cli, tmp_path):
@@ -727,18 +731,22 @@ def test_two_desks_claiming_the_same_200_orders_never_both_win(empty_db, cli, tm
     script = tmp_path / "race.py"
     script.write_text(RACE)
     procs = [
-        subprocess.Popen([sys.executable, str(script), empty_db, login, ",".join(sequence)], cwd=ROOT,
+        subprocess.Popen([sys.executable, str(script), empty_db, login, ",".join(sequence), str(ROUND)], cwd=ROOT,
                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
         for login, sequence in (("anna", numbers), ("emma", random.Random(7).sample(numbers, len(numbers))))
     ]
     for proc in procs:
         assert proc.stdout.readline().strip() == "ready", proc.stderr.read()
-    for proc in procs:
-        proc.stdin.write("go\n")
-        proc.stdin.flush()
+    for _ in range(0, len(numbers), ROUND):
+        for proc in procs:  # the start line of a round, to both desks
+            proc.stdin.write("go\n")
+            proc.stdin.flush()
+        for proc in procs:
+            assert proc.stdout.readline().strip() == "round", proc.stderr.read()
     results = {}
     for login, proc in zip(("anna", "emma"), procs):
-        out, err = proc.communicate(timeout=60)
+        out = proc.stdout.readline()  # through the same buffer as the rounds' lines
+        _, err = proc.communicate(timeout=60)
         assert proc.returncode == 0, err
         results[login] = json.loads(out)
     for login, r in results.items():
