@@ -516,8 +516,6 @@ def _write_batch(
                 "discount": o.discount,
                 "total": total,
                 "created_at": o.created_at.astimezone(timezone.utc),
-                # seed 004: the issue date is when the order entered its final stage
-                "issued_at": entering.status_entered_at if stage.kind == "final" else None,
             }
         )
         items_per_order.append(o.items)

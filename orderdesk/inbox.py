@@ -18,8 +18,6 @@ from orderdesk.clock import Clock
 from orderdesk.errors import NotFound
 from storage.models import Employee, Notification, Order
 
-MAIL_STATES = ("none", "pending", "sent", "failed")
-
 
 def inbox(
     session: Session, login: str, now: datetime, *, unread_only: bool = False, limit: int = 100

@@ -5,7 +5,6 @@ the lease has expired another desk's scheduler takes it over."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import or_, update
 from sqlmodel import Session, select
@@ -58,9 +57,3 @@ def release_lease(session: Session, *, holder: str, name: str = NAME) -> bool:
         .rowcount
     )
 
-
-def lease_state(session: Session, *, name: str = NAME) -> dict[str, Any] | None:
-    row = session.get(SchedulerLease, name)
-    if row is None:
-        return None
-    return {"holder": row.holder or None, "acquired_at": row.acquired_at, "expires_at": row.expires_at}

@@ -13,33 +13,25 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from storage.models import Employee, EmployeeGroup, GroupStore, Notification
+from orderdesk.orders import employee_store_ids
+from storage.models import Employee, Notification
 
 
 def staff_of_store(session: Session, store_id: int, roles: Sequence[str]) -> list[Employee]:
-    """Active employees with one of `roles` whose groups cover the store (no group, or a group
-    with no store list, covers every store)."""
-    found = []
+    """Active employees with one of `roles` whose groups cover the store (as for what they see)."""
     employees = session.exec(select(Employee).where(Employee.active == True)).all()  # noqa: E712
-    groups_of: dict[int, list[int]] = {}
-    for employee_id, group_id in session.exec(select(EmployeeGroup.employee_id, EmployeeGroup.group_id)):
-        groups_of.setdefault(employee_id, []).append(group_id)
-    stores_of: dict[int, set[int]] = {}
-    for group_id, sid in session.exec(select(GroupStore.group_id, GroupStore.store_id)):
-        stores_of.setdefault(group_id, set()).add(sid)
+    found = []
     for employee in employees:
-        if not any(role in employee.roles for role in roles):
-            continue
-        groups = groups_of.get(employee.id or 0, [])
-        if not groups or any(not stores_of.get(g) or store_id in stores_of[g] for g in groups):
-            found.append(employee)
+        if any(role in employee.roles for role in roles):
+            stores = employee_store_ids(session, employee)
+            if stores is None or store_id in stores:
+                found.append(employee)
     return found
 
 
-def notify(
-    session: Session,
+def outbox_row(
+    employee: Employee,
     *,
-    recipients: Iterable[Employee],
     key: str,
     kind: str,
     subject: str,
@@ -48,34 +40,21 @@ def notify(
     send_after: datetime,
     now: datetime,
     email: bool,
-) -> int:
-    """Queue one notification per recipient; a (recipient, key) already queued is left alone.
-    `email`: SMTP is configured, so recipients with an address get it by e-mail too.
-    Returns how many rows were new."""
-    people = {employee.id: employee for employee in recipients}
-    told = set(session.exec(select(Notification.employee_id).where(Notification.key == key)))
-    rows: list[dict[str, Any]] = []
-    for employee_id, employee in people.items():
-        if employee_id in told:
-            continue
-        mail = email and bool(employee.email)
-        rows.append(
-            {
-                "employee_id": employee_id,
-                "order_id": order_id,
-                "key": key,
-                "kind": kind,
-                "subject": subject,
-                "text": text,
-                "created_at": now,
-                "send_after": send_after,
-                "email_state": "pending" if mail else "none",
-                "attempts": 0,
-                "next_attempt_at": send_after if mail else None,
-            }
-        )
-    queue(session, rows)
-    return len(rows)
+) -> dict[str, Any]:
+    """One outbox row for `queue`. `email`: SMTP is configured, so an employee with an address gets it
+    by e-mail too, from `send_after` on."""
+    mail = email and bool(employee.email)
+    return {
+        "employee_id": employee.id, "order_id": order_id, "key": key, "kind": kind, "subject": subject,
+        "text": text, "created_at": now, "send_after": send_after, "email_state": "pending" if mail else "none",
+        "attempts": 0, "next_attempt_at": send_after if mail else None,
+    }  # fmt: skip
+
+
+def notify(session: Session, *, recipients: Iterable[Employee], **message: Any) -> None:
+    """Queue one notification per recipient (`message`: the fields of `outbox_row`); a (recipient,
+    key) already queued is left alone."""
+    queue(session, [outbox_row(employee, **message) for employee in recipients])
 
 
 def queue(session: Session, rows: list[dict[str, Any]]) -> None:

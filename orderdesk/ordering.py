@@ -54,18 +54,18 @@ def create_order(*, session: Session, clock: Clock, order: OrderIn, login: str |
     return created
 
 
-def tell_staff_order_placed(*, session: Session, clock: Clock, order: Order, creator_id: int | None = None) -> int:
+def tell_staff_order_placed(*, session: Session, clock: Clock, order: Order, creator_id: int | None = None) -> None:
     """Seed 004: the staff hear of a new order some minutes after it is placed (its files are
     prepared first): its manager, or while it has none the store's supervisors and admins; not the
     employee who typed it in (he knows)."""
     settings = read_settings(session)
     if not settings.notifications.order_placed:
-        return 0
+        return
     manager = session.get(Employee, order.manager_id) if order.manager_id is not None else None
     recipients = [manager] if manager is not None else staff_of_store(session, order.store_id, ["supervisor", "admin"])
     recipients = [r for r in recipients if r.id != creator_id]
     if not recipients:
-        return 0
+        return
     customer = session.get(Customer, order.customer_id)
     store = session.get(Store, order.store_id)
     items = session.exec(select(OrderItem).where(OrderItem.order_id == order.id).order_by(col(OrderItem.id))).all()
@@ -83,7 +83,7 @@ def tell_staff_order_placed(*, session: Session, clock: Clock, order: Order, cre
         "",
         f"orderdesk orders show {order.number}",
     ]
-    return notify(
+    notify(
         session, recipients=recipients, key=f"placed:{order.id}", kind="order_placed",
         subject=f"New order {order.number} — {format_money(order.total)}, {name}", text="\n".join(lines),
         order_id=order.id, send_after=order.created_at + timedelta(seconds=settings.notifications.order_placed_delay),

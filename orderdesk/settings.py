@@ -6,22 +6,29 @@ only that one.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, get_args
 
+from pydantic import BaseModel
 from sqlmodel import Session, select
 
 from orderdesk.config import Settings
+from orderdesk.validation import Duration
 from storage.models import Setting
 
-DURATION_KEYS = (
-    "session_timeout",
-    "distribution.max_age",
-    "notifications.order_placed_delay",
-    "smtp.timeout",
-    "smtp.retry_after",
-    "scheduler.interval",
-    "scheduler.lease",
-)
+
+def _duration_keys(model: type[BaseModel], prefix: str = "") -> tuple[str, ...]:
+    """The flat keys of the settings that are durations (stored as seconds, read as "90s")."""
+    check = get_args(Duration)[1]
+    keys: list[str] = []
+    for name, info in model.model_fields.items():
+        if isinstance(info.annotation, type) and issubclass(info.annotation, BaseModel):
+            keys += _duration_keys(info.annotation, f"{prefix}{name}.")
+        elif check in info.metadata:
+            keys.append(f"{prefix}{name}")
+    return tuple(keys)
+
+
+DURATION_KEYS = _duration_keys(Settings)
 
 
 def flatten(values: dict[str, Any], prefix: str = "") -> dict[str, Any]:

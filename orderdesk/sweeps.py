@@ -20,7 +20,7 @@ from sqlmodel import Session, select
 
 from orderdesk.clock import Clock
 from orderdesk.durations import format_duration
-from orderdesk.notifications import queue, staff_of_store
+from orderdesk.notifications import outbox_row, queue, staff_of_store
 from orderdesk.pipelines import move_rules_of, pipeline_of
 from orderdesk.settings import read_settings
 from orderdesk.workflow import MoveRule, StageSpec, enter, rule_for
@@ -41,15 +41,13 @@ class SweepResult:
     written: int = 0  # orders changed (a full batch that changed none must not be read again)
     orders: list[str] = field(default_factory=list)
 
-    def as_dict(self) -> dict[str, Any]:
-        return {"done": self.done, "notified": self.notified, "notices": self.notices, "orders": self.orders[:50]}
-
 
 class _Stores:
     """Per-store facts a sweep needs, loaded once per sweep for the stores it meets."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
+        self.email = bool(read_settings(session).smtp.host)  # notifications go by e-mail too
         self._stages: dict[int, dict[str, StageSpec]] = {}
         self._rules: dict[int, list[MoveRule]] = {}
         self._staff: dict[tuple[int, tuple[str, ...]], list[Employee]] = {}
@@ -81,16 +79,6 @@ class _Stores:
         return stage.name if stage else code
 
 
-def _outbox_row(employee: Employee, *, key: str, kind: str, subject: str, text: str, order_id: int,
-                send_after: datetime, now: datetime, email: bool) -> dict[str, Any]:  # fmt: skip
-    mail = email and bool(employee.email)
-    return {
-        "employee_id": employee.id, "order_id": order_id, "key": key, "kind": kind, "subject": subject,
-        "text": text, "created_at": now, "send_after": send_after, "email_state": "pending" if mail else "none",
-        "attempts": 0, "next_attempt_at": send_after if mail else None,
-    }  # fmt: skip
-
-
 def _stamp(at: datetime) -> str:
     return at.isoformat().replace("+00:00", "Z")
 
@@ -104,7 +92,6 @@ def flag_overdue(*, session: Session, clock: Clock, batch: int | None = None) ->
     if not rows:
         return result
     stores = _Stores(session)
-    email = bool(read_settings(session).smtp.host)
     outbox, audits = [], []
     for row in rows:
         stage = stores.stages(row.store_id).get(row.status)
@@ -115,8 +102,8 @@ def flag_overdue(*, session: Session, clock: Clock, batch: int | None = None) ->
                 f"orderdesk orders show {row.number}")  # fmt: skip
         key = f"overdue:{row.id}:{_stamp(row.status_entered_at)}"
         for employee in stores.staff(row.store_id, OVERSEERS):
-            outbox.append(_outbox_row(employee, key=key, kind="overdue", subject=subject, text=text,
-                                      order_id=row.id, send_after=now, now=now, email=email))  # fmt: skip
+            outbox.append(outbox_row(employee, key=key, kind="overdue", subject=subject, text=text,
+                                      order_id=row.id, send_after=now, now=now, email=stores.email))  # fmt: skip
         audits.append({"at": now, "actor_id": None, "rule": f"stage limit {limit}", "order_id": row.id,
                        "action": "order.overdue", "before": {"overdue": False},
                        "after": {"overdue": True, "status": row.status, "due": _stamp(row.stage_due_at)}})  # fmt: skip
@@ -146,7 +133,6 @@ def run_timed_moves(*, session: Session, clock: Clock, batch: int | None = None)
     if not rows:
         return result
     stores = _Stores(session)
-    email = bool(read_settings(session).smtp.host)
     outbox: list[dict[str, Any]] = []
     audits: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
@@ -162,7 +148,7 @@ def run_timed_moves(*, session: Session, clock: Clock, batch: int | None = None)
             notice_at, move_at = state["notice_due_at"], state["move_due_at"]
             if notice_at is not None and notice_at <= now:
                 if rule is not None and rule.notice_role:
-                    outbox.extend(_notice(stores, row, rule, state, email=email, now=now))
+                    outbox.extend(_notice(stores, row, rule, state, now=now))
                     result.notices += 1
                 state["notice_due_at"] = values["notice_due_at"] = None
                 continue
@@ -173,10 +159,7 @@ def run_timed_moves(*, session: Session, clock: Clock, batch: int | None = None)
                 state["move_due_at"] = values["move_due_at"] = None
                 state["notice_due_at"] = values["notice_due_at"] = None
                 break
-            entry = enter(target, move_at, rules)
-            moved = entry.columns()
-            if target.kind == "final" and state["issued_at"] is None:
-                moved["issued_at"] = move_at
+            moved = enter(target, move_at, rules, issued_at=state["issued_at"]).columns()
             audits.append({"at": now, "actor_id": None, "rule": rule.describe(), "order_id": row.id,
                            "action": "order.status", "before": {"status": state["status"]},
                            "after": {"status": target.code, "entered_at": _stamp(move_at)}})  # fmt: skip
@@ -195,8 +178,7 @@ def run_timed_moves(*, session: Session, clock: Clock, batch: int | None = None)
     return result
 
 
-def _notice(stores: _Stores, row: Any, rule: MoveRule, state: dict[str, Any], *, email: bool,
-            now: datetime) -> list[dict[str, Any]]:  # fmt: skip
+def _notice(stores: _Stores, row: Any, rule: MoveRule, state: dict[str, Any], *, now: datetime) -> list[dict[str, Any]]:
     move_at = state["move_due_at"]
     subject = (f"{row.number} goes to {stores.name(row.store_id, rule.to)} on "
                f"{stores.local(row.store_id, move_at)}")  # fmt: skip
@@ -206,8 +188,8 @@ def _notice(stores: _Stores, row: Any, rule: MoveRule, state: dict[str, Any], *,
             f"orderdesk orders show {row.number}")  # fmt: skip
     key = f"notice:{row.id}:{state['status']}:{_stamp(state['status_entered_at'])}"
     return [
-        _outbox_row(employee, key=key, kind="automove_notice", subject=subject, text=text, order_id=row.id,
-                    send_after=state["notice_due_at"], now=now, email=email)  # fmt: skip
+        outbox_row(employee, key=key, kind="automove_notice", subject=subject, text=text, order_id=row.id,
+                    send_after=state["notice_due_at"], now=now, email=stores.email)  # fmt: skip
         for employee in stores.staff(row.store_id, (rule.notice_role,))  # type: ignore[arg-type]
     ]
 

@@ -1,7 +1,7 @@
-"""Moving an order into a stage: the one place that sets a status and what follows from it.
+"""Moving an order into a stage, as people's actions (advance, move) do it on an ORM order.
 
-Used by the actions of people (advance, move) and by the timed moves of the scheduler, so both
-count the stage limit (S2/S3) and the next timed move and notice (S4) the same way.
+What follows from entering a stage (limit, timed move, notice, issue date) is `workflow.enter`'s,
+which the scheduler's timed moves and the import use on plain rows too.
 """
 
 from __future__ import annotations
@@ -14,8 +14,6 @@ from sqlmodel import Session, select
 from orderdesk.errors import NotFound
 from orderdesk.workflow import MoveRule, StageSpec, enter
 from storage.models import Order, Store
-
-FINAL = "final"
 
 
 def stage_named(stages: list[StageSpec], code: str, *, store: str | int) -> StageSpec:
@@ -32,10 +30,7 @@ def store_code(session: Session, store_id: int) -> str:
 def enter_stage(order: Order, stage: StageSpec, at: datetime, rules: list[MoveRule]) -> dict[str, Any]:
     """Put the order in `stage` as of `at`; returns the columns that changed as {name: (before, after)}
     for the audit log. The overdue flag clears (S3: once per stage visit)."""
-    entry = enter(stage, at, rules)
-    values = entry.columns()
-    if stage.kind == FINAL and order.issued_at is None:
-        values["issued_at"] = at  # seed 004: the issue date is set when the order is issued
+    values = enter(stage, at, rules, issued_at=order.issued_at).columns()
     changed: dict[str, Any] = {}
     for name, value in values.items():
         before = getattr(order, name)

@@ -177,6 +177,7 @@ class Entry:
     stage_due_at: datetime | None
     move_due_at: datetime | None
     notice_due_at: datetime | None
+    issued_at: datetime | None = None
 
     def columns(self) -> dict[str, object]:
         return {
@@ -187,12 +188,14 @@ class Entry:
             "overdue": False,
             "move_due_at": self.move_due_at,
             "notice_due_at": self.notice_due_at,
+            "issued_at": self.issued_at,
         }
 
 
-def enter(stage: StageSpec, at: datetime, rules: Sequence[MoveRule]) -> Entry:
+def enter(stage: StageSpec, at: datetime, rules: Sequence[MoveRule], *, issued_at: datetime | None = None) -> Entry:
     """An order entering `stage` at `at`: its stage limit (S2/S3) and its next timed move and notice (S4)
-    are counted from then; a closed stage has neither."""
+    are counted from then; a closed stage has neither. Its issue date (seed 004) is the first time it
+    entered a final stage: `issued_at` if it has one already, else `at` if this stage is final."""
     closed = stage.kind in CLOSED_KINDS
     rule = None if closed else rule_for(rules, stage.code)
     move_at = at + timedelta(seconds=rule.after) if rule else None
@@ -206,5 +209,6 @@ def enter(stage: StageSpec, at: datetime, rules: Sequence[MoveRule]) -> Entry:
         stage_due_at=stage_due_at(stage, at),
         move_due_at=move_at,
         notice_due_at=notice_at,
+        issued_at=issued_at or (at if stage.kind == "final" else None),
     )
 
