@@ -26,7 +26,7 @@ NOW = datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)
 
 
 def orderdesk(db: Path, *args: str) -> None:
-    subprocess.run([sys.executable, "-m", "orderdesk.cli", "--db", str(db), *args], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run([sys.executable, "-m", "orderdesk.cli.main", "--db", str(db), *args], check=True, stdout=subprocess.DEVNULL)
 
 
 def naive(at: datetime) -> str:

@@ -35,7 +35,7 @@ def main() -> None:
     with sqlite3.connect(args.db) as con:
         count = con.execute("SELECT count(*) FROM orders").fetchone()[0]
         number = con.execute("SELECT number FROM orders ORDER BY id DESC LIMIT 1").fetchone()[0]
-    od = [sys.executable, "-m", "orderdesk.cli", "--db", str(args.db)]
+    od = [sys.executable, "-m", "orderdesk.cli.main", "--db", str(args.db)]
     cases = [
         ("python -c pass", [sys.executable, "-c", "pass"]),
         ("python -c 'import sqlmodel'", [sys.executable, "-c", "import sqlmodel"]),

@@ -69,8 +69,8 @@ def build(path: Path, *, orders: int, pending_share: float, open_share: float) -
 
 
 def run_pass(path: Path) -> tuple[float, int, int]:
-    from orderdesk.assignment import distribute_pending
     from orderdesk.clock import FixedClock
+    from orderdesk.usecases.assignment import distribute_pending
     from storage.db import make_engine, write_session
 
     engine = make_engine(str(path))
@@ -119,8 +119,8 @@ def bare_writes(done: Path, copy: Path, *, foreign_keys: bool) -> tuple[float, i
 
 def create_latency(path: Path, runs: int) -> tuple[float, float, float]:
     from orderdesk.clock import FixedClock
-    from orderdesk.importing import OrderIn
-    from orderdesk.ordering import create_order
+    from orderdesk.files.orders_file import OrderIn
+    from orderdesk.usecases.create_order import create_order
     from storage.db import make_engine, write_session
 
     engine = make_engine(str(path))

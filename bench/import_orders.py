@@ -26,7 +26,7 @@ def main() -> None:
     rng = random.Random(7)
     with tempfile.TemporaryDirectory() as tmp:
         db, path = Path(tmp) / "bench.db", Path(tmp) / "orders.json"
-        od = [sys.executable, "-m", "orderdesk.cli", "--db", str(db)]
+        od = [sys.executable, "-m", "orderdesk.cli.main", "--db", str(db)]
         subprocess.run([*od, "init", "--sample"], check=True, capture_output=True)
         orders = [
             {

@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.build_db import NOW, build, naive  # noqa: E402
-from orderdesk import jobs  # noqa: E402
+from orderdesk.api import jobs  # noqa: E402
 from orderdesk.clock import FixedClock  # noqa: E402
 from storage.db import make_engine  # noqa: E402
 

@@ -1,4 +1,4 @@
-"""The scheduler thread: APScheduler 3 runs `orderdesk.jobs` on timers while this process holds the
+"""The scheduler thread: APScheduler 3 runs `orderdesk.api.jobs` on timers while this process holds the
 lease.
 
 Every desk may run one; the lease (renewed every third of its length) makes exactly one of them act.
@@ -19,7 +19,7 @@ from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from orderdesk import jobs
+from orderdesk.api import jobs
 from orderdesk.clock import Clock
 
 log = logging.getLogger("orderdesk.scheduler")

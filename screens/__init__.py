@@ -1,1 +1,1 @@
-"""The Textual desk: presentation only; it calls orderdesk.desk."""
+"""The Textual desk: presentation only; it calls orderdesk.api.desk."""

@@ -8,7 +8,7 @@ from textual.binding import Binding
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
-from orderdesk.desk import Desk, Viewer
+from orderdesk.api.desk import Desk, Viewer
 from screens.login import LoginScreen
 from screens.orders import OrdersScreen
 

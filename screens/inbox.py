@@ -18,7 +18,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 from textual.worker import Worker
 
-from orderdesk.desk import Viewer
+from orderdesk.api.desk import Viewer
 from screens.messages import InboxLoaded
 
 KINDS = {"overdue": "late", "automove_notice": "timed move", "order_placed": "new order"}

@@ -10,8 +10,8 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, Static
 from textual.worker import Worker, WorkerState
 
-from orderdesk.desk import Viewer
-from orderdesk.errors import DeskError
+from orderdesk.api.desk import Viewer
+from orderdesk.policy.errors import DeskError
 from screens.messages import SignedIn, SignInRefused
 
 

@@ -6,8 +6,8 @@ from typing import Any
 
 from textual.message import Message
 
-from orderdesk.desk import Viewer
-from orderdesk.orders import OrderPage
+from orderdesk.api.desk import Viewer
+from orderdesk.views.orders import OrderPage
 
 
 class SignedIn(Message):

@@ -15,8 +15,8 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 from textual.worker import Worker, WorkerState
 
-from orderdesk.desk import Viewer
-from orderdesk.errors import DeskError
+from orderdesk.api.desk import Viewer
+from orderdesk.policy.errors import DeskError
 from screens.inbox import InboxScreen
 from screens.messages import OrderActed, OrdersLoaded, PresenceChanged
 

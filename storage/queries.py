@@ -259,7 +259,13 @@ def employees_for_distribution(session: Session, *, ids: set[int] | None = None)
 
 def processing_groups(session: Session) -> dict[int, dict[str, Any]]:
     """Order-processing groups: {group id: {code, members, stores, channels, types}}."""
-    from storage.models import EmployeeGroup, GroupChannel, GroupOrderType, GroupStore, UserGroup
+    from storage.models import (
+        EmployeeGroup,
+        GroupChannel,
+        GroupOrderType,
+        GroupStore,
+        UserGroup,
+    )
 
     groups: dict[int, dict[str, Any]] = {
         gid: {"code": code, "members": set(), "stores": set(), "channels": set(), "types": set()}

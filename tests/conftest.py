@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from orderdesk.cli import State, app
+from orderdesk.cli.main import State, app
 from orderdesk.clock import FixedClock
 from storage.db import make_engine
 

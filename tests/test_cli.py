@@ -127,7 +127,7 @@ def test_audit_lists_newest_first_and_filters_by_order(demo_db, cli):
 def test_db_comes_from_the_environment_when_not_given(demo_db, monkeypatch):
     from typer.testing import CliRunner
 
-    from orderdesk.cli import State, app
+    from orderdesk.cli.main import State, app
     from orderdesk.clock import FixedClock
 
     monkeypatch.setenv("ORDERDESK_DB", demo_db)

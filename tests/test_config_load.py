@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from orderdesk.passwords import verify_password
+from orderdesk.policy.passwords import verify_password
 from storage.db import make_engine
 from tests.conftest import query, snapshot_of
 

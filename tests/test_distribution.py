@@ -690,15 +690,15 @@ def test_only_supervisors_and_admins_assign(desk, cli, tmp_path):
 
 RACE = """
 import json, sys
-from orderdesk.assignment import claim
+from orderdesk.usecases.assignment import claim
 from orderdesk.clock import SystemClock
-from orderdesk.errors import DeskError
+from orderdesk.policy.errors import DeskError
 from storage.db import make_engine, write_session
 
 db, login, numbers, ROUND = sys.argv[1], sys.argv[2], sys.argv[3].split(","), int(sys.argv[4])
 engine = make_engine(db)
 clock = SystemClock()
-import orderdesk.orders, orderdesk.settings  # what a claim imports on first use, before the start line
+import orderdesk.views.orders, orderdesk.config.settings  # what a claim imports on first use, before the start line
 from storage.db import read_session
 with read_session(engine) as session:  # connected, so both start claiming at the same moment
     pass
@@ -764,7 +764,7 @@ def test_two_desks_claiming_the_same_200_orders_never_both_win(empty_db, cli, tm
     # and through the command line: one desk wins, the other exits 1 naming the winner
     import_orders(cli, empty_db, tmp_path, [order("H-CLI")])
     procs = [
-        subprocess.Popen([sys.executable, "-m", "orderdesk.cli", "--db", empty_db, "orders", "claim", "H-CLI",
+        subprocess.Popen([sys.executable, "-m", "orderdesk.cli.main", "--db", empty_db, "orders", "claim", "H-CLI",
                           "--as", login], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         for login in ("anna", "emma")
     ]  # fmt: skip

@@ -17,8 +17,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from orderdesk.binding import customer_manager_after_assignment
-from orderdesk.distribution import (
+from orderdesk.policy.binding import customer_manager_after_assignment
+from orderdesk.policy.distribution import (
     MAX_TRACE,
     Carousel,
     GroupScope,

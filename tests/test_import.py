@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-import orderdesk.cli as cli_module
-from orderdesk.importing import BATCH
+import orderdesk.cli.main as cli_module
+from orderdesk.usecases.import_orders import BATCH
 from tests.conftest import query, snapshot_of
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"

@@ -21,9 +21,9 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlmodel import select
 
-from orderdesk.delivery import backoff, deliver_mail
-from orderdesk.inbox import inbox, mark_read, unread_count
-from orderdesk.notifications import notify
+from orderdesk.usecases.mail import backoff, deliver_mail
+from orderdesk.usecases.notify import notify
+from orderdesk.views.inbox import inbox, mark_read, unread_count
 from storage.db import make_engine, read_session, write_session
 from storage.models import Employee, Notification
 from tests.conftest import NOW, PG_URL, query, snapshot_of

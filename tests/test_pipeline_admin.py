@@ -96,8 +96,8 @@ def test_add_rename_reorder_and_deactivate_show_in_pipeline_list(demo_db, cli, m
 def test_a_deactivated_stage_is_skipped_by_advance_and_its_orders_can_still_leave_it(demo_db, cli):
     from sqlmodel import Session, select
 
-    from orderdesk.pipelines import pipeline_of
-    from orderdesk.workflow import next_stage
+    from orderdesk.policy.workflow import next_stage
+    from orderdesk.views.lookup import pipeline_of
     from storage.db import make_engine
     from storage.models import Store
 

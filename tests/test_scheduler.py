@@ -318,11 +318,12 @@ def test_a_stage_limit_of_an_hour_flags_at_61_minutes_once_however_many_ticks(
 def test_leaving_the_stage_clears_the_flag_and_the_next_visit_is_told_again(
     desk: str, cli: Any, tmp_path: Path, engine_of: Any
 ) -> None:
-    from orderdesk.pipelines import move_rules_of, pipeline_of
-    from orderdesk.transitions import enter_stage
+    from sqlmodel import select
+
+    from orderdesk.usecases.stage_entry import enter_stage
+    from orderdesk.views.lookup import move_rules_of, pipeline_of
     from storage.db import write_session
     from storage.models import Order
-    from sqlmodel import select
 
     add_orders(cli, desk, tmp_path, order("S-2", "shop", manager="max"))
     tick(cli, desk, NOW + timedelta(hours=2))
@@ -365,7 +366,7 @@ def test_after_a_month_down_one_tick_does_every_move_in_order_and_a_second_tick_
 def test_a_job_that_fails_is_reported_and_the_others_still_run(
     desk: str, cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from orderdesk import jobs
+    from orderdesk.api import jobs
 
     def broken(engine: Any, clock: Any) -> dict[str, Any]:
         raise RuntimeError("disk on fire")
@@ -388,7 +389,7 @@ def test_tick_refuses_a_time_that_is_not_one(desk: str, cli: Any) -> None:
 
 
 def test_the_lease_is_held_by_one_and_taken_over_only_when_it_expires(desk: str, engine_of: Any) -> None:
-    from orderdesk.lease import hold_lease, release_lease
+    from orderdesk.usecases.lease import hold_lease, release_lease
     from storage.db import write_session
 
     engine = engine_of(desk)
@@ -409,8 +410,8 @@ def test_the_lease_is_held_by_one_and_taken_over_only_when_it_expires(desk: str,
 
 
 def test_the_scheduler_thread_registers_every_job_coalesced_one_instance_each(desk: str, engine_of: Any) -> None:
+    from orderdesk.api.jobs import JOBS
     from orderdesk.clock import FixedClock
-    from orderdesk.jobs import JOBS
     from scheduler.runner import DeskScheduler
 
     runner = DeskScheduler(engine_of(desk), FixedClock(NOW), holder="t", interval=3600, lease=60)
@@ -427,7 +428,7 @@ def test_the_scheduler_thread_registers_every_job_coalesced_one_instance_each(de
 
 def _scheduler(db: str, holder: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "orderdesk.cli", "--db", db, "scheduler", "run", "--steps", "--holder", holder,
+        [sys.executable, "-m", "orderdesk.cli.main", "--db", db, "scheduler", "run", "--steps", "--holder", holder,
          "--lease", "20s"],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
@@ -484,7 +485,7 @@ def test_scheduler_run_stops_cleanly_on_sigterm(desk: str) -> None:
     if "://" in desk:
         pytest.skip("a local SQLite file")
     process = subprocess.Popen(
-        [sys.executable, "-m", "orderdesk.cli", "--db", desk, "scheduler", "run", "--holder", "fg", "--interval", "1h"],
+        [sys.executable, "-m", "orderdesk.cli.main", "--db", desk, "scheduler", "run", "--holder", "fg", "--interval", "1h"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )  # fmt: skip
@@ -502,7 +503,7 @@ def test_scheduler_run_stops_cleanly_on_sigterm(desk: str) -> None:
 def test_more_due_than_one_batch_is_all_done_in_one_tick(
     desk: str, cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from orderdesk import sweeps
+    from orderdesk.usecases import sweeps
 
     monkeypatch.setattr(sweeps, "BATCH", 3)
     add_orders(cli, desk, tmp_path, *[order(f"S-{i}", "shop", manager="max") for i in range(10)],
@@ -526,7 +527,7 @@ def test_times_written_by_other_tools_are_still_matched(desk: str, cli: Any, tmp
 def test_notices_and_moves_due_together_beyond_a_batch_are_all_done(
     desk: str, cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from orderdesk import sweeps
+    from orderdesk.usecases import sweeps
 
     monkeypatch.setattr(sweeps, "BATCH", 3)
     add_orders(cli, desk, tmp_path, *[order(f"A-{i}", "print", status="sent") for i in range(4)],

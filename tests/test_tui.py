@@ -13,8 +13,8 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Static
 
+from orderdesk.api.desk import Desk
 from orderdesk.clock import FixedClock
-from orderdesk.desk import Desk
 from screens.app import OrderDeskApp
 from screens.login import LoginScreen
 from screens.orders import LOADING, PAGE, OrdersScreen
@@ -420,7 +420,7 @@ def test_a_advances_her_order_to_its_next_stage_and_an_order_not_hers_is_refused
 def test_the_inbox_shows_what_the_scheduler_told_her_and_reading_clears_the_unread_count(
     app: OrderDeskApp, desk: Desk
 ) -> None:
-    from orderdesk.jobs import run_all
+    from orderdesk.api.jobs import run_all
     from screens.inbox import InboxScreen
 
     results = run_all(desk.engine, desk.clock)  # the demo's late orders are flagged; supervisors told
@@ -449,6 +449,6 @@ def test_the_inbox_shows_what_the_scheduler_told_her_and_reading_clears_the_unre
 
 
 def desk_viewer(desk: Desk, login: str):  # type: ignore[no-untyped-def]
-    from orderdesk.desk import Viewer
+    from orderdesk.api.desk import Viewer
 
     return Viewer(id=0, login=login, name=login, roles=())

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from orderdesk.durations import format_duration, parse_duration
-from orderdesk.money import format_money, parse_money
-from orderdesk.workflow import StageSpec, first_stage, stage_due_at
+from orderdesk.policy.durations import format_duration, parse_duration
+from orderdesk.policy.money import format_money, parse_money
+from orderdesk.policy.workflow import StageSpec, first_stage, stage_due_at
 from tests.conftest import NOW
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import json
 
+from orderdesk.api.desk import Desk
 from orderdesk.clock import FixedClock
-from orderdesk.desk import Desk
-from orderdesk.errors import NotAllowed
+from orderdesk.policy.errors import NotAllowed
 from storage.db import make_engine
 from tests.conftest import NOW
 

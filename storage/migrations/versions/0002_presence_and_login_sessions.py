@@ -5,9 +5,10 @@ Revises: 0001
 Create Date: 2026-11-25
 """
 
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
+from alembic import op
+
 import storage.models
 
 revision = "0002"

@@ -1,0 +1,127 @@
+"""The desk as the screens use it: each method one short transaction, plain data out.
+
+Screens hold a `Desk` and never open a database session themselves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine
+
+from orderdesk.clock import Clock
+from orderdesk.config.settings import read_settings
+from orderdesk.usecases import accounts, actions, presence
+from orderdesk.usecases.assignment import distribute_pending
+from orderdesk.views import lookup, orders
+from orderdesk.views.inbox import inbox as inbox_of
+from orderdesk.views.inbox import mark_read, unread_count
+from storage.db import read_session, write_session
+from storage.models import Employee
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is signed in at this desk."""
+
+    id: int
+    login: str
+    name: str
+    roles: tuple[str, ...]
+    session_id: int | None = None  # the login session this desk keeps alive with heartbeats
+
+
+class Desk:
+    def __init__(self, engine: Engine, clock: Clock) -> None:
+        self.engine = engine
+        self.clock = clock
+
+    def sign_in(self, login: str, password: str, *, host: str | None = None) -> Viewer:
+        """Check the password, then log in (U1): from now on the heartbeat keeps him logged in."""
+        with read_session(self.engine) as session:
+            employee = accounts.authenticate(session=session, login=login, password=password)
+        with write_session(self.engine) as session:
+            session_id = presence.log_in(session=session, clock=self.clock, login=employee.login, host=host)
+        return _viewer(employee, session_id)
+
+    def heartbeat(self, viewer: Viewer) -> bool:
+        """Keep the login alive; False if it had expired (the desk was asleep too long)."""
+        assert viewer.session_id is not None
+        with write_session(self.engine) as session:
+            return presence.heartbeat(session=session, clock=self.clock, session_id=viewer.session_id)
+
+    def sign_out(self, viewer: Viewer) -> None:
+        with write_session(self.engine) as session:
+            presence.log_out(session=session, clock=self.clock, login=viewer.login)
+
+    def presence(self, viewer: Viewer) -> str:
+        with read_session(self.engine) as session:
+            return lookup.get_employee(session, viewer.login).presence
+
+    def set_presence(self, viewer: Viewer, status: str) -> int:
+        """Free, busy, break or offline; turning free hands out waiting orders at once (D4).
+        Returns how many orders the pass handed out."""
+        with write_session(self.engine) as session:
+            presence.set_presence(session=session, clock=self.clock, login=viewer.login, presence=status)
+        if status != "free":
+            return 0
+        with write_session(self.engine) as session:
+            return len(distribute_pending(session=session, clock=self.clock).assigned)
+
+    def orders_page(
+        self, viewer: Viewer, *, before: tuple[datetime, int] | None = None, limit: int = 200
+    ) -> orders.OrderPage:
+        with read_session(self.engine) as session:
+            employee = session.get(Employee, viewer.id)
+            assert employee is not None
+            return orders.list_orders(
+                session=session, now=self.clock.now(), viewer=employee, before=before, limit=limit, with_items=False
+            )
+
+    def undistributed(self, viewer: Viewer) -> list[dict[str, Any]] | None:
+        """Per store he covers: count and sum of orders waiting for a manager, when the desk is set
+        to show them (D5). Stores are kept apart because their currencies may differ."""
+        with read_session(self.engine) as session:
+            if not read_settings(session).show_undistributed:
+                return None
+            employee = session.get(Employee, viewer.id)
+            assert employee is not None
+            stores = orders.scope_for(session, employee).store_ids
+            return [s for s in orders.undistributed(session=session) if stores is None or s["store_id"] in stores]
+
+    # ------------------------------------------------------------------ actions on an order (S6)
+
+    def advance(self, viewer: Viewer, number: str) -> str:
+        """To the next stage (S2); returns one line saying where it went. A refusal raises DeskError
+        with the reason, and nothing changes."""
+        with write_session(self.engine) as session:
+            done = actions.advance(session=session, clock=self.clock, login=viewer.login, number=number)
+            return actions.describe(session, done)
+
+    def mark_paid(self, viewer: Viewer, number: str) -> str:
+        with write_session(self.engine) as session:
+            done = actions.set_payment(session=session, clock=self.clock, login=viewer.login, number=number)
+            return actions.describe(session, done)
+
+    # ------------------------------------------------------------------ notifications (A2)
+
+    def inbox(self, viewer: Viewer, *, limit: int = 200) -> list[dict[str, Any]]:
+        with read_session(self.engine) as session:
+            return inbox_of(session, viewer.login, self.clock.now(), limit=limit)
+
+    def unread(self, viewer: Viewer) -> int:
+        with read_session(self.engine) as session:
+            return unread_count(session, viewer.login, self.clock.now())
+
+    def mark_read(self, viewer: Viewer, ids: list[int] | None = None) -> int:
+        with write_session(self.engine) as session:
+            return mark_read(session, self.clock, viewer.login, ids)
+
+
+def _viewer(employee: Employee, session_id: int | None = None) -> Viewer:
+    assert employee.id is not None
+    return Viewer(
+        id=employee.id, login=employee.login, name=employee.name, roles=tuple(employee.roles), session_id=session_id
+    )

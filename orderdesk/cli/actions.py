@@ -1,0 +1,242 @@
+"""`orderdesk` commands: actions (registered on the apps of `orderdesk.cli.core` when `orderdesk.cli.main` loads this).
+
+`orders advance|move|pay|item-add|item-set|item-remove|delivery|discount|link|unlink|contractor`:
+each calls one use case of `orderdesk.usecases.actions` and prints one line saying what happened, or with
+`--json` the order as it is now.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated, Optional
+
+import typer
+
+from orderdesk.cli.core import (
+    AsOption,
+    JsonOption,
+    orders_app,
+    parsed,
+    print_json,
+    state,
+    writing,
+)
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from orderdesk.clock import Clock
+    from orderdesk.usecases.actions import Done
+
+Number = Annotated[str, typer.Argument(help="Order number.", show_default=False)]
+
+
+def _act(ctx: typer.Context, as_json: bool, run: Callable[[Session, Clock], Done]) -> None:
+    """Run one action in one transaction; print what it did once it is committed."""
+    from orderdesk.usecases.actions import describe
+    from orderdesk.views.orders import show_order
+
+    clock = state(ctx).clock
+    with writing(ctx) as session:
+        done = run(session, clock)
+        shown = show_order(session=session, number=done.order.number, now=clock.now()) if as_json else None
+        line = describe(session, done)
+    if as_json:
+        print_json(shown)
+    else:
+        typer.echo(line)
+
+
+def _money(value: str | None, option: str) -> int | None:
+    from orderdesk.policy.money import parse_money
+
+    return parsed(value, parse_money, option)  # type: ignore[no-any-return]
+
+
+# ----------------------------------------------------------------------------------- status
+
+
+@orders_app.command("advance")
+def orders_advance(ctx: typer.Context, number: Number, login: AsOption, as_json: JsonOption = False) -> None:
+    """Move an order to the next stage that applies to its payment and delivery methods (S2)."""
+    from orderdesk.usecases.actions import advance
+
+    _act(ctx, as_json, lambda s, c: advance(session=s, clock=c, login=login, number=number))
+
+
+@orders_app.command("move")
+def orders_move(
+    ctx: typer.Context,
+    number: Number,
+    status: Annotated[str, typer.Argument(help="The status (stage code) to move it to.", show_default=False)],
+    login: AsOption,
+    as_json: JsonOption = False,
+) -> None:
+    """Move an order to any status of its store, side and closed ones included."""
+    from orderdesk.usecases.actions import move_to
+
+    _act(ctx, as_json, lambda s, c: move_to(session=s, clock=c, login=login, number=number, status=status))
+
+
+@orders_app.command("pay")
+def orders_pay(
+    ctx: typer.Context,
+    number: Number,
+    login: AsOption,
+    status: Annotated[str, typer.Option(help="paid, unpaid or refunded.")] = "paid",
+    as_json: JsonOption = False,
+) -> None:
+    """Mark an order paid (or unpaid, or refunded): its payment status, apart from its stage."""
+    from orderdesk.usecases.actions import set_payment
+
+    _act(ctx, as_json, lambda s, c: set_payment(session=s, clock=c, login=login, number=number, status=status))
+
+
+# ----------------------------------------------------------------------------------- items
+
+
+@orders_app.command("item-add")
+def orders_item_add(
+    ctx: typer.Context,
+    number: Number,
+    login: AsOption,
+    sku: Annotated[str, typer.Option(help="Article code.", show_default=False)],
+    name: Annotated[str, typer.Option(help="Item name.", show_default=False)],
+    qty: Annotated[int, typer.Option(help="Quantity.", show_default=False)],
+    price: Annotated[str, typer.Option(help='Unit price, e.g. "12.50".', show_default=False)],
+    discount: Annotated[str, typer.Option(help="Discount on the line.")] = "0",
+    as_json: JsonOption = False,
+) -> None:
+    """Add an item to an open order; the total is recalculated."""
+    from orderdesk.usecases.actions import add_item
+
+    minor_price, minor_discount = _money(price, "--price"), _money(discount, "--discount")
+    _act(ctx, as_json, lambda s, c: add_item(
+        session=s, clock=c, login=login, number=number, sku=sku, name=name, qty=qty,
+        price=minor_price, discount=minor_discount,  # type: ignore[arg-type]
+    ))  # fmt: skip
+
+
+@orders_app.command("item-set")
+def orders_item_set(
+    ctx: typer.Context,
+    number: Number,
+    sku: Annotated[str, typer.Argument(help="The item's article code.", show_default=False)],
+    login: AsOption,
+    qty: Annotated[Optional[int], typer.Option(help="New quantity.")] = None,
+    price: Annotated[Optional[str], typer.Option(help="New unit price.")] = None,
+    discount: Annotated[Optional[str], typer.Option(help="New discount on the line.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Change an item's quantity, price or discount; the total is recalculated."""
+    from orderdesk.usecases.actions import change_item
+
+    minor_price, minor_discount = _money(price, "--price"), _money(discount, "--discount")
+    _act(ctx, as_json, lambda s, c: change_item(
+        session=s, clock=c, login=login, number=number, sku=sku, qty=qty, price=minor_price, discount=minor_discount,
+    ))  # fmt: skip
+
+
+@orders_app.command("item-remove")
+def orders_item_remove(
+    ctx: typer.Context,
+    number: Number,
+    sku: Annotated[str, typer.Argument(help="The item's article code.", show_default=False)],
+    login: AsOption,
+    as_json: JsonOption = False,
+) -> None:
+    """Remove an item (not the last one); the total is recalculated."""
+    from orderdesk.usecases.actions import remove_item
+
+    _act(ctx, as_json, lambda s, c: remove_item(session=s, clock=c, login=login, number=number, sku=sku))
+
+
+# ----------------------------------------------------------------------------------- delivery, discount
+
+
+@orders_app.command("delivery")
+def orders_delivery(
+    ctx: typer.Context,
+    number: Number,
+    method: Annotated[str, typer.Argument(help="Delivery method code.", show_default=False)],
+    login: AsOption,
+    cost: Annotated[Optional[str], typer.Option(help="Delivery cost (default: the method's price).")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Change the delivery method (and cost); the total is recalculated."""
+    from orderdesk.usecases.actions import set_delivery
+
+    minor_cost = _money(cost, "--cost")
+    _act(ctx, as_json, lambda s, c: set_delivery(
+        session=s, clock=c, login=login, number=number, method=method, cost=minor_cost,
+    ))  # fmt: skip
+
+
+@orders_app.command("discount")
+def orders_discount(
+    ctx: typer.Context,
+    number: Number,
+    amount: Annotated[str, typer.Argument(help='The discount, e.g. "5.00" (0 removes it).', show_default=False)],
+    login: AsOption,
+    item: Annotated[Optional[str], typer.Option("--item", help="On this item (article code), not the order.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Set the discount on an order or on one of its items; the total is recalculated."""
+    from orderdesk.usecases.actions import set_discount
+
+    minor = _money(amount, "AMOUNT")
+    _act(ctx, as_json, lambda s, c: set_discount(
+        session=s, clock=c, login=login, number=number, amount=minor, sku=item,  # type: ignore[arg-type]
+    ))  # fmt: skip
+
+
+# ----------------------------------------------------------------------------------- links, contractor
+
+
+@orders_app.command("link")
+def orders_link(
+    ctx: typer.Context,
+    number: Number,
+    other: Annotated[str, typer.Argument(help="The order to link it to.", show_default=False)],
+    login: AsOption,
+    as_json: JsonOption = False,
+) -> None:
+    """Link two orders (the link reads both ways)."""
+    from orderdesk.usecases.actions import link
+
+    _act(ctx, as_json, lambda s, c: link(session=s, clock=c, login=login, number=number, other=other))
+
+
+@orders_app.command("unlink")
+def orders_unlink(
+    ctx: typer.Context,
+    number: Number,
+    other: Annotated[str, typer.Argument(help="The linked order.", show_default=False)],
+    login: AsOption,
+    as_json: JsonOption = False,
+) -> None:
+    """Remove the link between two orders."""
+    from orderdesk.usecases.actions import unlink
+
+    _act(ctx, as_json, lambda s, c: unlink(session=s, clock=c, login=login, number=number, other=other))
+
+
+@orders_app.command("contractor")
+def orders_contractor(
+    ctx: typer.Context,
+    number: Number,
+    login: AsOption,
+    contractor: Annotated[Optional[str], typer.Argument(help="The contractor (login).", show_default=False)] = None,
+    none: Annotated[bool, typer.Option("--none", help="Take the order away from its contractor.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Give an order to a contractor, who then sees it (A1), or with --none to no one."""
+    from orderdesk.usecases.actions import set_contractor
+
+    if contractor is not None and none:
+        raise typer.BadParameter("give the contractor's LOGIN or --none, not both")
+    if contractor is None and not none:
+        raise typer.BadParameter("give the contractor's LOGIN or --none")
+    _act(ctx, as_json, lambda s, c: set_contractor(
+        session=s, clock=c, login=login, number=number, contractor=contractor,
+    ))  # fmt: skip

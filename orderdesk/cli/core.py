@@ -1,0 +1,160 @@
+"""What every `orderdesk` command shares: the Typer apps, the state, sessions, errors, output.
+
+The commands live in `orderdesk.cli.main` and in the `orderdesk.cli_*` modules it loads; this module is
+imported by all of them and imports none of them.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+
+import typer
+
+from orderdesk.clock import Clock, SystemClock
+from orderdesk.policy.errors import DeskError
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlmodel import Session
+
+app = typer.Typer(
+    name="orderdesk",
+    help="The order desk: run with no command to open the terminal desk; the commands administer it.",
+    no_args_is_help=False,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+orders_app = typer.Typer(help="Orders: import, list, show, create, claim, assign, explain.", no_args_is_help=True)
+users_app = typer.Typer(help="Employees: list, add, log in and out, presence.", no_args_is_help=True)
+settings_app = typer.Typer(help="Desk settings: show and set.", no_args_is_help=True)
+app.add_typer(orders_app, name="orders")
+app.add_typer(users_app, name="users")
+app.add_typer(settings_app, name="settings")
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.")]
+AsOption = Annotated[str, typer.Option("--as", help="The employee who does it (login).", show_default=False)]
+
+
+def default_db() -> str:
+    from platformdirs import user_data_dir
+
+    return str(Path(user_data_dir("orderdesk")) / "orderdesk.db")
+
+
+@dataclass
+class State:
+    """What every command shares; tests pass their own with a fixed clock."""
+
+    clock: Clock = field(default_factory=SystemClock)
+    db: str = ""
+    _engine: Engine | None = None
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            from storage.db import make_engine
+
+            self._engine = make_engine(self.db)
+        return self._engine
+
+
+def fail(message: str) -> NoReturn:
+    typer.echo(f"orderdesk: {message}", err=True)
+    raise typer.Exit(1)
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """A user's mistake is one line on stderr and exit code 1, never a traceback."""
+    from sqlalchemy.exc import DBAPIError
+
+    try:
+        yield
+    except DeskError as exc:
+        fail(str(exc))
+    except DBAPIError as exc:  # the database refused: locked, unreachable, a value it cannot store
+        fail(f"database error: {str(exc.orig).strip().splitlines()[0]}")
+    except OverflowError:  # an id or number the database cannot even hold
+        fail("a number given is too large")
+
+
+def parsed(text: str | None, parse: Callable[[str], Any], what: str) -> Any:
+    """An option's text through `parse`; its ValueError is one line naming the option, exit 1."""
+    if text is None:
+        return None
+    try:
+        return parse(text)
+    except ValueError as exc:
+        fail(f"{what}: {exc}")
+
+
+def state(ctx: typer.Context) -> State:
+    return ctx.find_root().obj  # type: ignore[no-any-return]
+
+
+def ready_engine(ctx: typer.Context) -> Engine:
+    """The engine of a database that has the current schema, or a one-line error saying what to do."""
+    st = state(ctx)
+    from storage.db import database_url
+    from storage.migrate import latest_revision
+
+    url = database_url(st.db)
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+        fail(f"no database at {st.db}; create it with `orderdesk --db {st.db} init`")
+    with user_errors():
+        from sqlalchemy import text
+
+        with st.engine.connect() as connection:
+            try:
+                revision = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+            except Exception:
+                revision = None
+    if revision is None:
+        fail(f"{st.db} is not an orderdesk database yet; run `orderdesk --db {st.db} init`")
+    if revision != latest_revision():
+        fail(f"{st.db} has an older schema ({revision}); run `orderdesk --db {st.db} init` to upgrade it")
+    return st.engine
+
+
+@contextmanager
+def writing(ctx: typer.Context) -> Iterator[Session]:
+    from storage.db import write_session
+
+    with user_errors(), write_session(ready_engine(ctx)) as session:
+        yield session
+
+
+@contextmanager
+def reading(ctx: typer.Context) -> Iterator[Session]:
+    from storage.db import read_session
+
+    with user_errors(), read_session(ready_engine(ctx)) as session:
+        yield session
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def console() -> Any:
+    from rich.console import Console
+
+    return Console()
+
+
+def table(title: str | None, columns: list[str], rows: list[list[Any]]) -> Any:
+    from rich.table import Table
+
+    t = Table(title=title, title_justify="left", header_style="bold")
+    for column in columns:
+        t.add_column(column, justify="right" if column in ("total", "count", "sum", "open", "qty", "price") else "left")
+    for row in rows:
+        t.add_row(*["" if v is None else str(v) for v in row])
+    return t

@@ -1,0 +1,466 @@
+"""Use cases that give orders managers: the distribution pass (D4), claim, assign, save (B1),
+and the explanation of a decision (D6).
+
+Each runs in the caller's transaction (one per command); writes are set-based so that a backlog of
+100,000 orders is one pass: the decisions are made in memory by `orderdesk.policy.distribution`, then
+written with a few executemany statements.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import Session, select
+
+from orderdesk.clock import Clock
+from orderdesk.config.schema import Settings
+from orderdesk.config.settings import read_settings
+from orderdesk.policy.binding import customer_manager_after_assignment
+from orderdesk.policy.distribution import (
+    Carousel,
+    Decision,
+    GroupScope,
+    Manager,
+    OrderFacts,
+    Policy,
+    distribute,
+)
+from orderdesk.policy.errors import Conflict, NotAllowed
+from orderdesk.policy.vocab import SEE_ALL_ROLES
+from orderdesk.views.lookup import get_employee, order_by_number
+from storage import queries
+from storage.models import AuditEvent, Customer, Employee, Order
+
+FULL_TRACE_UP_TO = 1000  # a larger backlog records only the managers up to each winner
+CHUNK = 10_000  # pending orders decided and written at a time
+
+
+def policy_of(settings: Settings) -> Policy:
+    d = settings.distribution
+    limit = d.workload_limit
+    return Policy(
+        enabled=d.enabled,
+        mode=d.mode,
+        check_responsible_online=d.check_responsible_online,
+        newest_first=d.priority == "newest_first",
+        max_age=timedelta(seconds=d.max_age),
+        limit_statuses=frozenset(limit.statuses) if limit else frozenset(),
+        limit_max=limit.max if limit else None,
+    )
+
+
+def load_carousel(
+    session: Session,
+    *,
+    now: datetime,
+    settings: Settings,
+    policy: Policy,
+    only_for: list[OrderFacts] | None = None,
+) -> Carousel:
+    """The employees as the distribution sees them now: groups, login, presence, load.
+
+    `only_for` (a few arriving orders) loads just the members of the groups that cover them and
+    their customers' responsible managers; the others are only counted, which keeps one order's
+    distribution independent of the size of the staff."""
+    scopes: dict[int, list[GroupScope]] = {}
+    members: set[int] = set()
+    for group in queries.processing_groups(session).values():
+        scope = GroupScope(
+            code=group["code"],
+            stores=frozenset(group["stores"]),
+            channels=frozenset(group["channels"]),
+            types=frozenset(group["types"]),
+        )
+        members |= group["members"]
+        if only_for is not None and all(scope.mismatch(o) is not None for o in only_for):
+            continue
+        for member in group["members"]:
+            scopes.setdefault(member, []).append(scope)
+    ids = None
+    if only_for is not None:
+        ids = set(scopes) | {o.responsible_id for o in only_for if o.responsible_id is not None}
+    online = queries.logged_in_employees(session, since=now - timedelta(seconds=settings.session_timeout))
+    load = queries.open_load(session, sorted(policy.limit_statuses), manager_ids=ids)
+    carousel = Carousel(
+        Manager(
+            id=e.id,
+            login=e.login,
+            active=e.active,
+            groups=tuple(sorted(scopes.get(e.id, ()), key=lambda g: g.code)),
+            logged_in=e.id in online,
+            presence=e.presence,
+            last_assigned_at=e.last_assigned_at,
+            load=load.get(e.id, 0),
+            in_carousel="manager" in e.roles and e.active and e.id in scopes,
+        )
+        for e in queries.employees_for_distribution(session, ids=ids)
+    )
+    carousel.unlisted = len(members - set(scopes))
+    return carousel
+
+
+@dataclass
+class PassResult:
+    assigned: list[tuple[str, str]] = field(default_factory=list)  # (order number, manager login)
+    left: int = 0  # pending orders no one could take
+    skipped_old: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "assigned": [{"order": n, "manager": m} for n, m in self.assigned],
+            "left": self.left,
+        }
+
+
+def distribute_pending(
+    *, session: Session, clock: Clock, order_ids: list[int] | None = None, limit: int | None = None
+) -> PassResult:
+    """One distribution pass over the pending orders in the configured priority (D4). Orders older
+    than `max_age` are never taken (seed 000)."""
+    now = clock.now()
+    settings = read_settings(session)
+    policy = policy_of(settings)
+    result = PassResult()
+    if not policy.enabled:
+        return result
+    carousel: Carousel | None = None
+    bound: dict[int, int | None] = {}
+    full_trace = True
+    after: tuple[datetime, int] | None = None
+    orders_later: list[tuple[int, int]] = []
+    while limit is None or len(result.assigned) + result.left < limit:
+        # a chunk at a time: memory stays flat however long the backlog, the carousel carries over
+        size = CHUNK if limit is None else min(CHUNK, limit - len(result.assigned) - result.left)
+        rows = queries.pending_orders(
+            session, created_after=now - policy.max_age, newest_first=policy.newest_first, limit=size,
+            order_ids=order_ids, after=after,
+        )  # fmt: skip
+        if not rows:
+            break
+        # seed 004: with manager_from_registrar, the employee who registered a customer who has no
+        # responsible manager is tried as if he were one
+        from_registrar = settings.manager_from_registrar
+        facts = [
+            OrderFacts(
+                id=r.id, number=r.number, store_id=r.store_id, channel_id=r.channel_id, type_id=r.type_id,
+                created_at=r.created_at, status=r.status,
+                responsible_id=r.responsible_id if r.responsible_id is not None or not from_registrar else r.registrar_id,
+            )  # fmt: skip
+            for r in rows
+        ]
+        customer_managers = {r.customer_id: r.responsible_id for r in rows}
+        if carousel is None:
+            few = order_ids is not None and len(rows) <= FULL_TRACE_UP_TO
+            carousel = load_carousel(session, now=now, settings=settings, policy=policy, only_for=facts if few else None)
+            full_trace = len(rows) <= FULL_TRACE_UP_TO
+        customers = {r.id: r.customer_id for r in rows}
+        decisions = _distribute_binding(facts, customers, carousel, policy, now, full_trace=full_trace, bound=bound)
+        chosen = [d for d in decisions if d.manager_id is not None]
+        write_assignments(
+            session, chosen, carousel, customers=customers, now=now, rule="distribution", orders_later=orders_later,
+            customer_managers=customer_managers,
+        )  # fmt: skip
+        result.assigned += [(d.order.number, carousel.people[d.manager_id].login) for d in chosen]  # type: ignore[index]
+        result.left += len(decisions) - len(chosen)
+        after = (rows[-1].created_at, rows[-1].id)
+        if len(rows) < size:
+            break
+    give_orders(session, orders_later)
+    return result
+
+
+def _distribute_binding(
+    facts: list[OrderFacts],
+    customers: dict[int, int],
+    carousel: Carousel,
+    policy: Policy,
+    now: datetime,
+    *,
+    full_trace: bool,
+    bound: dict[int, int | None],
+) -> list[Decision]:
+    """`distribute`, with each order seeing its customer's responsible manager as the decisions
+    before it in the same pass left him (B1, seed 002 feature 1): a customer's first waiting order
+    binds him to its manager, so his later orders in the backlog go to that manager first, as they
+    would have had they arrived one at a time."""
+    decisions = []
+    for fact in facts:
+        customer_id = customers[fact.id]
+        if customer_id in bound and bound[customer_id] != fact.responsible_id:
+            fact = replace(fact, responsible_id=bound[customer_id])
+        decision = distribute([fact], carousel, policy, now, full_trace=full_trace)[0]
+        if decision.manager_id is not None:
+            current = fact.responsible_id
+            person = carousel.people.get(current) if current else None
+            bound[customer_id] = customer_manager_after_assignment(
+                current, decision.manager_id, current_active=person.active if person else True
+            )
+        decisions.append(decision)
+    return decisions
+
+
+def write_assignments(
+    session: Session,
+    decisions: list[Decision],
+    carousel: Carousel,
+    *,
+    customers: dict[int, int],
+    now: datetime,
+    rule: str | None = None,
+    actor_id: int | None = None,
+    orders_later: list[tuple[int, int]] | None = None,
+    customer_managers: dict[int, int | None] | None = None,
+) -> None:
+    """Give each decided order its manager (only if it still has none), move the managers in the
+    carousel, bind customers (B1), and write each assignment's audit row with its trace (D6), as a
+    few executemany statements straight to the driver: a backlog pass writes 100,000 rows.
+
+    With `orders_later`, the orders' own UPDATEs are collected there for `give_orders` to make at
+    the end of a pass, in one sweep of the table in page order."""
+    if not decisions:
+        return
+    bulk = BulkWriter(session)
+    at = bulk.time(now)
+    pairs = [(d.manager_id, d.order.id) for d in decisions]
+    if orders_later is None:
+        give_orders(session, pairs)  # type: ignore[arg-type]
+    else:
+        orders_later.extend(pairs)  # type: ignore[arg-type]
+    bulk.many(
+        "UPDATE employee SET last_assigned_at = {} WHERE id = {}",
+        [(at, m) for m in sorted({d.manager_id for d in decisions})],  # type: ignore[type-var]
+    )
+    bindings: dict[int, int | None] = {}
+    for d in decisions:
+        customer_id = customers[d.order.id]
+        known = customer_managers[customer_id] if customer_managers is not None else d.order.responsible_id
+        current = bindings.get(customer_id, known)
+        person = carousel.people.get(current) if current else None
+        new = customer_manager_after_assignment(current, d.manager_id, current_active=person.active if person else True)
+        if new != current:
+            bindings[customer_id] = new
+    bulk.many("UPDATE customer SET manager_id = {} WHERE id = {}", [(m, c) for c, m in sorted(bindings.items())])
+    login = {m.id: m.login for m in carousel.people.values()}
+    before = json.dumps({"manager": None})
+    bulk.many(
+        "INSERT INTO audit_event (at, actor_id, rule, order_id, action, before, after) "
+        "VALUES ({}, {}, {}, {}, {}, {}, {})",
+        [
+            (at, actor_id, rule, d.order.id, "order.assigned", before,
+             json.dumps({"manager": login[d.manager_id], "via": d.via, "trace": d.as_json()}, ensure_ascii=False))  # type: ignore[index]
+            for d in decisions
+        ],
+    )  # fmt: skip
+
+
+def give_orders(session: Session, pairs: list[tuple[int, int]]) -> None:
+    """Set each order's manager, only where it has none yet: a desk that got there first wins."""
+    taken = BulkWriter(session).many(
+        "UPDATE orders SET manager_id = {} WHERE id = {} AND manager_id IS NULL",
+        sorted(pairs, key=lambda pair: pair[1]),  # in page order
+    )
+    if taken != len(pairs):
+        raise Conflict("another desk assigned some of these orders at the same moment; run the pass again")
+
+
+class BulkWriter:
+    """executemany straight to the DBAPI cursor, in the driver's own placeholder style, with values
+    already in their database form: the per-row work SQLAlchemy would repeat is done once."""
+
+    def __init__(self, session: Session) -> None:
+        self.connection = session.connection()
+        self.dialect = self.connection.dialect
+        self.placeholder = "?" if self.dialect.paramstyle == "qmark" else "%s"
+
+    def time(self, value: datetime) -> Any:
+        from storage.models import UTCDateTime
+
+        column_type = UTCDateTime()
+        process = column_type.bind_processor(self.dialect)  # ours, then the dialect's
+        return process(value) if process else column_type.process_bind_param(value, self.dialect)
+
+    def many(self, sql: str, rows: list[tuple[Any, ...]]) -> int:
+        if not rows:
+            return 0
+        statement = sql.format(*[self.placeholder] * sql.count("{}"))
+        cursor = self.connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.executemany(statement, rows)
+            return cursor.rowcount
+        finally:
+            cursor.close()
+
+
+# ----------------------------------------------------------------------------------- by hand
+
+
+def _employee(session: Session, login: str) -> Employee:
+    return get_employee(session, login, active=True)
+
+
+def _give(
+    session: Session, *, order: Order, manager: Employee, actor: Employee, now: datetime, via: str, before: str | None
+) -> None:
+    """Hand an order to a manager by hand: audited, the manager moves to the back of the carousel,
+    and the customer is bound to him if he has no responsible manager (B1)."""
+    customer = session.get(Customer, order.customer_id)
+    assert customer is not None
+    responsible = session.get(Employee, customer.manager_id) if customer.manager_id else None
+    bound = customer_manager_after_assignment(
+        customer.manager_id, manager.id, current_active=responsible.active if responsible else True
+    )
+    if bound != customer.manager_id:
+        customer.manager_id = bound
+        session.add(customer)
+    manager.last_assigned_at = now
+    session.add(manager)
+    trace = {"via": via, "candidates": [], "more": {}, "note": f"{via} by {actor.login}"}
+    session.add(
+        AuditEvent(
+            at=now, actor_id=actor.id, order_id=order.id, action="order.assigned",
+            before={"manager": before}, after={"manager": manager.login, "via": via, "trace": trace},
+        )
+    )  # fmt: skip
+
+
+def claim(*, session: Session, clock: Clock, login: str, number: str) -> Order:
+    """A manager takes an unassigned order. Exactly one of two desks claiming at once wins: the
+    UPDATE only changes a row whose manager is still empty."""
+    now = clock.now()
+    actor = _employee(session, login)
+    if "manager" not in actor.roles:
+        raise NotAllowed(f"{login} is not a manager")
+    order = order_by_number(session, number)
+    _may_see(session, actor, order)  # before saying anything about it
+    if order.manager_id is not None:
+        owner = session.get(Employee, order.manager_id)
+        raise Conflict(f"order {number} already has a manager ({owner.login if owner else order.manager_id})")
+    if not order.is_open:
+        raise NotAllowed(f"order {number} is closed ({order.status})")
+    policy = policy_of(read_settings(session))
+    if policy.limit_max is not None and order.status in policy.limit_statuses:
+        load = queries.open_load(session, sorted(policy.limit_statuses)).get(actor.id, 0)  # type: ignore[arg-type]
+        if load >= policy.limit_max:
+            statuses = ", ".join(sorted(policy.limit_statuses))
+            raise NotAllowed(f"{login} is at the limit: {load}/{policy.limit_max} orders in {statuses}")
+    taken = session.connection().execute(
+        update(Order.__table__)  # type: ignore[attr-defined]
+        .where(Order.__table__.c.id == order.id, Order.__table__.c.manager_id.is_(None))  # type: ignore[attr-defined]
+        .values(manager_id=actor.id)
+    )
+    if taken.rowcount != 1:
+        raise Conflict(f"order {number} was taken by someone else a moment ago")
+    _give(session, order=order, manager=actor, actor=actor, now=now, via="claim", before=None)
+    session.refresh(order)
+    return order
+
+
+def assign(*, session: Session, clock: Clock, login: str, number: str, to: str) -> Order:
+    """A supervisor or admin gives an order to a manager, or moves it to another (reassign)."""
+    now = clock.now()
+    actor = _employee(session, login)
+    if not set(SEE_ALL_ROLES) & set(actor.roles):
+        raise NotAllowed(f"{login} may not assign orders (supervisors and admins may)")
+    order = order_by_number(session, number)
+    manager = _employee(session, to)
+    if "manager" not in manager.roles:
+        raise NotAllowed(f"{to} is not a manager; orders go to managers")
+    if order.manager_id == manager.id:
+        raise Conflict(f"order {number} is already {to}'s")
+    before = session.get(Employee, order.manager_id).login if order.manager_id else None  # type: ignore[union-attr]
+    order.manager_id = manager.id
+    session.add(order)
+    _give(session, order=order, manager=manager, actor=actor, now=now, via="assign", before=before)
+    return order
+
+
+def save_order(*, session: Session, clock: Clock, login: str, number: str) -> Order:
+    """Seed 002's rules when an employee saves an order: an order without a manager gets the
+    customer's responsible manager (1); a customer without one gets the order's manager (2); when
+    neither has one, the employee who saves becomes both (3)."""
+    now = clock.now()
+    actor = _employee(session, login)
+    order = order_by_number(session, number)
+    _may_see(session, actor, order)
+    if order.manager_id is not None:
+        manager = session.get(Employee, order.manager_id)
+        assert manager is not None
+        customer = session.get(Customer, order.customer_id)
+        assert customer is not None
+        if customer.manager_id is None:
+            customer.manager_id = manager.id
+            session.add(customer)
+            session.add(AuditEvent(at=now, actor_id=actor.id, order_id=order.id, action="customer.bound",
+                                   before={"manager": None}, after={"manager": manager.login}))  # fmt: skip
+        return order
+    customer = session.get(Customer, order.customer_id)
+    assert customer is not None
+    responsible = session.get(Employee, customer.manager_id) if customer.manager_id else None
+    if responsible is not None and responsible.active:
+        manager = responsible
+    elif "manager" in actor.roles:
+        manager = actor
+    else:
+        return order  # a supervisor or admin saving does not make himself the manager
+    order.manager_id = manager.id
+    session.add(order)
+    _give(session, order=order, manager=manager, actor=actor, now=now, via="saved", before=None)
+    return order
+
+
+def _may_see(session: Session, actor: Employee, order: Order) -> None:
+    from orderdesk.views.orders import employee_store_ids
+
+    if set(SEE_ALL_ROLES) & set(actor.roles):
+        return
+    stores = employee_store_ids(session, actor)
+    if stores is not None and order.store_id not in stores:
+        raise NotAllowed(f"order {order.number} is not in {actor.login}'s stores")
+
+
+# ----------------------------------------------------------------------------------- explain
+
+
+def explain(*, session: Session, clock: Clock, number: str) -> dict[str, Any]:
+    """The recorded decision for an order, or for one still waiting, the decision it would get now."""
+    order = order_by_number(session, number)
+    event = session.exec(
+        select(AuditEvent)
+        .where(AuditEvent.order_id == order.id, AuditEvent.action == "order.assigned")
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())  # type: ignore[union-attr]
+    ).first()
+    logins = dict(session.exec(select(Employee.id, Employee.login)).all())
+    if event is not None:
+        after = event.after or {}
+        trace = after.get("trace") or {"via": after.get("via"), "candidates": [], "more": {}, "note": ""}
+        return {
+            "order": number, "at": event.at.isoformat().replace("+00:00", "Z"),
+            "manager": after.get("manager"), "recorded": True, **trace,
+        }  # fmt: skip
+    now = clock.now()
+    settings = read_settings(session)
+    policy = policy_of(settings)
+    customer = session.get(Customer, order.customer_id)
+    facts = OrderFacts(
+        id=order.id, number=order.number, store_id=order.store_id, channel_id=order.channel_id,
+        type_id=order.type_id, created_at=order.created_at, status=order.status,
+        responsible_id=customer.manager_id if customer else None,
+    )  # fmt: skip
+    carousel = load_carousel(session, now=now, settings=settings, policy=policy)
+    from orderdesk.policy.distribution import decide
+
+    decision = decide(facts, carousel, policy, now)
+    note = decision.note
+    if order.manager_id is not None:
+        note = f"assigned to {logins.get(order.manager_id)} without a recorded decision (imported or older)"
+    elif not order.is_open:
+        note = f"closed ({order.status}); never distributed"
+    return {
+        "order": number, "at": None, "manager": logins.get(order.manager_id) if order.manager_id else None,
+        "recorded": False, "would_go_to": logins.get(decision.manager_id) if decision.manager_id else None,
+        **decision.as_json(), "note": note,
+    }  # fmt: skip

@@ -1,0 +1,100 @@
+"""Use case `create_order`: an order taken by phone or typed in at the desk (D4 trigger, B1)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+from orderdesk.clock import Clock
+from orderdesk.config.settings import read_settings
+from orderdesk.files.orders_file import OrderIn, OrderRow
+from orderdesk.policy.errors import Conflict
+from orderdesk.policy.money import format_money
+from orderdesk.usecases.assignment import distribute_pending
+from orderdesk.usecases.import_orders import import_orders
+from orderdesk.usecases.notify import notify, staff_of_store
+from orderdesk.views.lookup import get_employee
+from storage.models import AuditEvent, Customer, Employee, Order, OrderItem, Store
+
+
+def create_order(*, session: Session, clock: Clock, order: OrderIn, login: str | None = None) -> Order:
+    """Create the order; a manager who creates it by hand becomes its manager (B1), otherwise it is
+    distributed at once (D4)."""
+    actor = None
+    if login is not None:
+        actor = get_employee(session, login, active=True)
+        if "manager" in actor.roles and order.manager is None:
+            order = order.model_copy(update={"manager": actor.login})
+    audit = {"actor_id": actor.id, "action": "order.created"} if actor else {"rule": "api", "action": "order.created"}
+    result = import_orders(
+        session=session, rows=[OrderRow(order=order, row=1)], clock=clock, source="order", audit=audit
+    )
+    if result.skipped:
+        raise Conflict(f"order {order.number} already exists")
+    created = session.exec(select(Order).where(Order.number == order.number)).one()
+    if created.manager_id is not None and actor is not None and created.manager_id == actor.id:
+        actor.last_assigned_at = clock.now()
+        session.add(actor)
+        trace = {"via": "created", "candidates": [], "more": {},
+                 "note": f"created by hand by {actor.login}, who becomes its manager"}  # fmt: skip
+        session.add(AuditEvent(at=clock.now(), actor_id=actor.id, order_id=created.id, action="order.assigned",
+                               before={"manager": None}, after={"manager": actor.login, "via": "created",
+                                                                "trace": trace}))  # fmt: skip
+        customer = session.get(Customer, created.customer_id)
+        responsible = session.get(Employee, customer.manager_id) if customer and customer.manager_id else None
+        if customer is not None and responsible is not None and not responsible.active:
+            # B1: the import binds only a customer with no manager; a deactivated one is replaced too
+            customer.manager_id = actor.id
+            session.add(customer)
+    elif created.manager_id is None:
+        distribute_pending(session=session, clock=clock, order_ids=[created.id])  # type: ignore[list-item]
+        session.refresh(created)
+    tell_staff_order_placed(session=session, clock=clock, order=created, creator_id=actor.id if actor else None)
+    return created
+
+
+def tell_staff_order_placed(*, session: Session, clock: Clock, order: Order, creator_id: int | None = None) -> None:
+    """Seed 004: the staff hear of a new order some minutes after it is placed (its files are
+    prepared first): its manager, or while it has none the store's supervisors and admins; not the
+    employee who typed it in (he knows)."""
+    settings = read_settings(session)
+    if not settings.notifications.order_placed:
+        return
+    manager = session.get(Employee, order.manager_id) if order.manager_id is not None else None
+    recipients = [manager] if manager is not None else staff_of_store(session, order.store_id, ["supervisor", "admin"])
+    recipients = [r for r in recipients if r.id != creator_id]
+    if not recipients:
+        return
+    customer = session.get(Customer, order.customer_id)
+    store = session.get(Store, order.store_id)
+    items = session.exec(select(OrderItem).where(OrderItem.order_id == order.id).order_by(col(OrderItem.id))).all()
+    zone = ZoneInfo(store.timezone if store else "UTC")
+    name = customer.name if customer else "?"
+    reach = [x for x in (customer.phone, customer.email) if x] if customer else []
+    lines = [
+        f"Order {order.number} was placed {order.created_at.astimezone(zone):%Y-%m-%d %H:%M %Z}"
+        + (f" in {store.name}." if store else "."),
+        f"Customer: {', '.join([name, *reach])}",
+        "Items:",
+        *(f"  {item.sku} {item.name} × {item.qty} at {format_money(item.price)}" for item in items),
+        f"Total: {format_money(order.total)}",
+        f"Manager: {manager.name if manager else '— (waiting)'}",
+        "",
+        f"orderdesk orders show {order.number}",
+    ]
+    notify(
+        session, recipients=recipients, key=f"placed:{order.id}", kind="order_placed",
+        subject=f"New order {order.number} — {format_money(order.total)}, {name}", text="\n".join(lines),
+        order_id=order.id, send_after=order.created_at + timedelta(seconds=settings.notifications.order_placed_delay),
+        now=clock.now(), email=bool(settings.smtp.host),
+    )  # fmt: skip
+
+
+def next_number(session: Session, store: str) -> str:
+    """The next free number of the store's series: its code's initial and a counter ("H-1121")."""
+    prefix = f"{store[:1].upper()}-"
+    numbers = session.exec(select(Order.number).where(Order.number.startswith(prefix))).all()  # type: ignore[attr-defined]
+    used = [int(n[len(prefix):]) for n in numbers if n[len(prefix):].isdigit()]
+    return f"{prefix}{max(used, default=1000) + 1}"

@@ -1,0 +1,73 @@
+"""The notification outbox (A2): who is told what, once.
+
+`notify` writes rows; the TUI inbox shows a row once its `send_after` has come, and the delivery job
+(`orderdesk.usecases.mail`) e-mails it where SMTP is configured and the employee has an address. A row's
+`key` names the event; (employee, key) is unique, so telling twice is impossible by construction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, select
+
+from orderdesk.views.orders import employee_store_ids
+from storage.models import Employee, Notification
+
+
+def staff_of_store(session: Session, store_id: int, roles: Sequence[str]) -> list[Employee]:
+    """Active employees with one of `roles` whose groups cover the store (as for what they see)."""
+    employees = session.exec(select(Employee).where(Employee.active == True)).all()  # noqa: E712
+    found = []
+    for employee in employees:
+        if any(role in employee.roles for role in roles):
+            stores = employee_store_ids(session, employee)
+            if stores is None or store_id in stores:
+                found.append(employee)
+    return found
+
+
+def outbox_row(
+    employee: Employee,
+    *,
+    key: str,
+    kind: str,
+    subject: str,
+    text: str = "",
+    order_id: int | None = None,
+    send_after: datetime,
+    now: datetime,
+    email: bool,
+) -> dict[str, Any]:
+    """One outbox row for `queue`. `email`: SMTP is configured, so an employee with an address gets it
+    by e-mail too, from `send_after` on."""
+    mail = email and bool(employee.email)
+    return {
+        "employee_id": employee.id, "order_id": order_id, "key": key, "kind": kind, "subject": subject,
+        "text": text, "created_at": now, "send_after": send_after, "email_state": "pending" if mail else "none",
+        "attempts": 0, "next_attempt_at": send_after if mail else None,
+    }  # fmt: skip
+
+
+def notify(session: Session, *, recipients: Iterable[Employee], **message: Any) -> None:
+    """Queue one notification per recipient (`message`: the fields of `outbox_row`); a (recipient,
+    key) already queued is left alone."""
+    queue(session, [outbox_row(employee, **message) for employee in recipients])
+
+
+def queue(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Insert outbox rows as they are; one whose (key, employee) is already there is skipped, so a
+    sweep that runs twice, or a second scheduler that slipped past the lease, tells nobody twice."""
+    if not rows:
+        return
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = insert(Notification.__table__).on_conflict_do_nothing(  # type: ignore[attr-defined]
+        index_elements=["key", "employee_id"]
+    )
+    connection.execute(statement, rows)

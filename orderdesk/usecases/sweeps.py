@@ -1,0 +1,221 @@
+"""What the scheduler does as time passes: flag orders that overstay their stage (S3), make the timed
+status moves and send their notices (S4).
+
+Each sweep is one use case in one transaction, and reads only what is due from indexed columns
+(`stage_due_at`, `move_due_at`, `notice_due_at`), so its cost follows the due orders, not the stored
+ones. Everything is computed from those columns and the rules, never from when the sweep last ran:
+after a month of downtime one sweep makes every move that fell due, in order, each as of the time
+it was due, with its notice; running it twice changes nothing the second time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import bindparam, update
+from sqlmodel import Session, select
+
+from orderdesk.clock import Clock
+from orderdesk.config.settings import read_settings
+from orderdesk.policy.durations import format_duration
+from orderdesk.policy.vocab import OVERSEERS
+from orderdesk.policy.workflow import MoveRule, StageSpec, enter, rule_for
+from orderdesk.usecases.notify import outbox_row, queue, staff_of_store
+from orderdesk.views.lookup import move_rules_of, pipeline_of
+from storage import queries
+from storage.models import AuditEvent, Employee, Order, Store
+
+BATCH = 5000  # due orders handled per transaction; the job runs the sweep again while it is full
+MAX_MOVES_PER_ORDER = 100  # a rule cycle (a → b → a) must not spin forever in one sweep
+
+
+@dataclass
+class SweepResult:
+    done: int = 0  # orders flagged, or moves made
+    notified: int = 0  # notification rows queued
+    notices: int = 0  # timed-move notices sent
+    full: bool = False  # the batch was full: more may be due
+    written: int = 0  # orders changed (a full batch that changed none must not be read again)
+    orders: list[str] = field(default_factory=list)
+
+
+class _Stores:
+    """Per-store facts a sweep needs, loaded once per sweep for the stores it meets."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.email = bool(read_settings(session).smtp.host)  # notifications go by e-mail too
+        self._stages: dict[int, dict[str, StageSpec]] = {}
+        self._rules: dict[int, list[MoveRule]] = {}
+        self._staff: dict[tuple[int, tuple[str, ...]], list[Employee]] = {}
+        self._zones: dict[int, ZoneInfo] = {}
+
+    def stages(self, store_id: int) -> dict[str, StageSpec]:
+        if store_id not in self._stages:
+            self._stages[store_id] = {s.code: s for s in pipeline_of(self.session, store_id)}
+        return self._stages[store_id]
+
+    def rules(self, store_id: int) -> list[MoveRule]:
+        if store_id not in self._rules:
+            self._rules[store_id] = move_rules_of(self.session, store_id)
+        return self._rules[store_id]
+
+    def staff(self, store_id: int, roles: tuple[str, ...]) -> list[Employee]:
+        if (store_id, roles) not in self._staff:
+            self._staff[store_id, roles] = staff_of_store(self.session, store_id, roles)
+        return self._staff[store_id, roles]
+
+    def local(self, store_id: int, at: datetime) -> str:
+        if store_id not in self._zones:
+            zone = self.session.exec(select(Store.timezone).where(Store.id == store_id)).one()
+            self._zones[store_id] = ZoneInfo(zone)
+        return at.astimezone(self._zones[store_id]).strftime("%Y-%m-%d %H:%M")
+
+    def name(self, store_id: int, code: str) -> str:
+        stage = self.stages(store_id).get(code)
+        return stage.name if stage else code
+
+
+def _stamp(at: datetime) -> str:
+    return at.isoformat().replace("+00:00", "Z")
+
+
+def flag_overdue(*, session: Session, clock: Clock, batch: int | None = None) -> SweepResult:
+    """S3: flag the open orders past their stage's limit; the store's supervisors and admins hear of
+    each once per stage visit (the key names the visit: order and the time it entered the stage)."""
+    now, batch = clock.now(), batch or BATCH
+    result = SweepResult()
+    rows = queries.overdue_candidates(session, now=now, limit=batch)
+    if not rows:
+        return result
+    stores = _Stores(session)
+    outbox, audits = [], []
+    for row in rows:
+        stage = stores.stages(row.store_id).get(row.status)
+        limit = format_duration(stage.time_limit) if stage and stage.time_limit else "?"
+        subject = f"{row.number} is late in {stores.name(row.store_id, row.status)}"
+        text = (f"Order {row.number} has been in \"{stores.name(row.store_id, row.status)}\" longer than its limit of "
+                f"{limit}: it was due {stores.local(row.store_id, row.stage_due_at)}.\n"
+                f"orderdesk orders show {row.number}")  # fmt: skip
+        key = f"overdue:{row.id}:{_stamp(row.status_entered_at)}"
+        for employee in stores.staff(row.store_id, OVERSEERS):
+            outbox.append(outbox_row(employee, key=key, kind="overdue", subject=subject, text=text,
+                                      order_id=row.id, send_after=now, now=now, email=stores.email))  # fmt: skip
+        audits.append({"at": now, "actor_id": None, "rule": f"stage limit {limit}", "order_id": row.id,
+                       "action": "order.overdue", "before": {"overdue": False},
+                       "after": {"overdue": True, "status": row.status, "due": _stamp(row.stage_due_at)}})  # fmt: skip
+        result.orders.append(row.number)
+    connection = session.connection()
+    connection.execute(
+        update(Order.__table__)  # type: ignore[arg-type]
+        .where(Order.__table__.c.id == bindparam("oid"), Order.__table__.c.overdue == False)  # noqa: E712
+        .values(overdue=True),
+        [{"oid": row.id} for row in rows],
+    )
+    connection.execute(AuditEvent.__table__.insert(), audits)  # type: ignore[attr-defined]
+    queue(session, outbox)
+    result.done, result.notified, result.full = len(rows), len(outbox), len(rows) == batch
+    result.written = len(rows)
+    return result
+
+
+def run_timed_moves(*, session: Session, clock: Clock, batch: int | None = None) -> SweepResult:
+    """S4: every order whose timed move or notice has come. An order is walked through everything
+    that fell due up to now, in time order: the notice (to the rule's role, sent as of its time) and
+    then the move, each entering the next status at the time the move was due, so the following
+    rule counts from there."""
+    now, batch = clock.now(), batch or BATCH
+    result = SweepResult()
+    rows = queries.timed_move_candidates(session, now=now, limit=batch)
+    if not rows:
+        return result
+    stores = _Stores(session)
+    outbox: list[dict[str, Any]] = []
+    audits: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    for row in rows:
+        state = {
+            "status": row.status, "status_entered_at": row.status_entered_at, "move_due_at": row.move_due_at,
+            "notice_due_at": row.notice_due_at, "issued_at": row.issued_at,
+        }  # fmt: skip
+        values: dict[str, Any] = {}
+        rules = stores.rules(row.store_id)
+        for _ in range(MAX_MOVES_PER_ORDER):
+            rule = rule_for(rules, state["status"])
+            notice_at, move_at = state["notice_due_at"], state["move_due_at"]
+            if notice_at is not None and notice_at <= now:
+                if rule is not None and rule.notice_role:
+                    outbox.extend(_notice(stores, row, rule, state, now=now))
+                    result.notices += 1
+                state["notice_due_at"] = values["notice_due_at"] = None
+                continue
+            if move_at is None or move_at > now:
+                break
+            target = stores.stages(row.store_id).get(rule.to) if rule else None
+            if rule is None or target is None:  # the rule was removed or names a stage that is gone
+                state["move_due_at"] = values["move_due_at"] = None
+                state["notice_due_at"] = values["notice_due_at"] = None
+                break
+            moved = enter(target, move_at, rules, issued_at=state["issued_at"]).columns()
+            audits.append({"at": now, "actor_id": None, "rule": rule.describe(), "order_id": row.id,
+                           "action": "order.status", "before": {"status": state["status"]},
+                           "after": {"status": target.code, "entered_at": _stamp(move_at)}})  # fmt: skip
+            state.update(moved)
+            values.update(moved)
+            result.done += 1
+        if values:
+            updates.append(values | {"oid": row.id, "expect_status": row.status})
+        result.orders.append(row.number)
+    _write_moves(session, updates)
+    if audits:
+        session.connection().execute(AuditEvent.__table__.insert(), audits)  # type: ignore[attr-defined]
+    queue(session, outbox)
+    # the notices and the moves are read a batch each: the pass was full if either was
+    result.notified, result.full, result.written = len(outbox), len(rows) >= batch, len(updates)
+    return result
+
+
+def _notice(stores: _Stores, row: Any, rule: MoveRule, state: dict[str, Any], *, now: datetime) -> list[dict[str, Any]]:
+    move_at = state["move_due_at"]
+    subject = (f"{row.number} goes to {stores.name(row.store_id, rule.to)} on "
+               f"{stores.local(row.store_id, move_at)}")  # fmt: skip
+    text = (f"Order {row.number} has been \"{stores.name(row.store_id, state['status'])}\" since "
+            f"{stores.local(row.store_id, state['status_entered_at'])}; the rule \"{rule.describe()}\" moves it to "
+            f"\"{stores.name(row.store_id, rule.to)}\" on {stores.local(row.store_id, move_at)}.\n"
+            f"orderdesk orders show {row.number}")  # fmt: skip
+    key = f"notice:{row.id}:{state['status']}:{_stamp(state['status_entered_at'])}"
+    return [
+        outbox_row(employee, key=key, kind="automove_notice", subject=subject, text=text, order_id=row.id,
+                    send_after=state["notice_due_at"], now=now, email=stores.email)  # fmt: skip
+        for employee in stores.staff(row.store_id, (rule.notice_role,))  # type: ignore[arg-type]
+    ]
+
+
+_MOVED = ("status", "is_open", "status_entered_at", "stage_due_at", "overdue", "move_due_at", "notice_due_at",
+          "issued_at")  # fmt: skip
+
+
+def _write_moves(session: Session, updates: list[dict[str, Any]]) -> None:
+    """One executemany per shape of change; each row only if it is still in the status it was read
+    in, so a scheduler that lost its lease mid-sweep cannot move an order twice (the rows were read
+    in this write transaction: SQLite's write lock, PostgreSQL's row locks, keep them as read)."""
+    table = Order.__table__  # type: ignore[attr-defined]
+    shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for values in updates:
+        columns = tuple(c for c in _MOVED if c in values)
+        shapes.setdefault(columns, []).append(values)
+    connection = session.connection()
+    for columns, rows in shapes.items():
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("oid"), table.c.status == bindparam("expect_status"))
+            .values({c: bindparam(f"v_{c}") for c in columns})
+        )
+        params = [
+            {"oid": r["oid"], "expect_status": r["expect_status"]} | {f"v_{c}": r[c] for c in columns}
+            for r in rows
+        ]
+        connection.execute(statement, params)

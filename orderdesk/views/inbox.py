@@ -1,0 +1,95 @@
+"""An employee's notification inbox (A2, U6) and the admin's view of the whole outbox.
+
+A notification is in the inbox once its `send_after` has come (seed 004: the staff notice of a new
+order waits 5–20 minutes); before that only `notifications list` shows it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, update
+from sqlmodel import Session, col, select
+
+from orderdesk.clock import Clock
+from orderdesk.policy.errors import NotFound
+from orderdesk.views.lookup import get_employee
+from storage.models import Employee, Notification, Order
+
+
+def inbox(
+    session: Session, login: str, now: datetime, *, unread_only: bool = False, limit: int = 100
+) -> list[dict[str, Any]]:
+    """The employee's notifications that are due, newest first."""
+    employee = get_employee(session, login)
+    query = (
+        select(Notification.id, Notification.send_after, Notification.kind, Notification.subject,
+               Notification.text, Order.number, Notification.read_at)
+        .outerjoin(Order, col(Order.id) == Notification.order_id)
+        .where(Notification.employee_id == employee.id, col(Notification.send_after) <= now)
+        .order_by(col(Notification.send_after).desc(), col(Notification.id).desc())
+        .limit(limit)
+    )  # fmt: skip
+    if unread_only:
+        query = query.where(col(Notification.read_at).is_(None))
+    return [
+        {"id": id_, "at": at, "kind": kind, "subject": subject, "text": text, "order": number, "read": read_at is not None}
+        for id_, at, kind, subject, text, number, read_at in session.exec(query)
+    ]
+
+
+def unread_count(session: Session, login: str, now: datetime) -> int:
+    employee = get_employee(session, login)
+    query = select(func.count()).select_from(Notification).where(
+        Notification.employee_id == employee.id, col(Notification.send_after) <= now, col(Notification.read_at).is_(None)
+    )
+    return int(session.exec(query).one())
+
+
+def mark_read(session: Session, clock: Clock, login: str, ids: Sequence[int] | None = None) -> int:
+    """Mark the employee's due notifications read: these `ids`, or all of them. An id that is not
+    in his inbox is refused and nothing is marked. Returns how many were unread."""
+    employee = get_employee(session, login)
+    now = clock.now()
+    mine = (Notification.employee_id == employee.id, col(Notification.send_after) <= now)
+    if ids is not None:
+        wanted = set(ids)
+        found = set(session.exec(select(Notification.id).where(col(Notification.id).in_(wanted), *mine)))
+        missing = sorted(wanted - found)
+        if missing:
+            raise NotFound(f"no notification {missing[0]} in {login}'s inbox")
+        mine = (*mine, col(Notification.id).in_(wanted))
+    done = session.execute(
+        update(Notification).where(*mine, col(Notification.read_at).is_(None)).values(read_at=now)
+    )
+    return int(done.rowcount)
+
+
+def outbox(
+    session: Session, *, login: str | None = None, state: str | None = None, limit: int | None = 200
+) -> list[dict[str, Any]]:
+    """Every notification, due or not, newest (by due time) first: who, when, what, and how its
+    e-mail went."""
+    query = (
+        select(Notification, Employee.login, Order.number)
+        .join(Employee, col(Employee.id) == Notification.employee_id)
+        .outerjoin(Order, col(Order.id) == Notification.order_id)
+        .order_by(col(Notification.send_after).desc(), col(Notification.id).desc())
+    )
+    if login is not None:
+        query = query.where(Notification.employee_id == get_employee(session, login).id)
+    if state is not None:
+        query = query.where(Notification.email_state == state)
+    if limit:
+        query = query.limit(limit)
+    return [
+        {
+            "id": row.id, "to": to, "due": row.send_after, "kind": row.kind, "subject": row.subject,
+            "order": number, "read": row.read_at is not None, "email_state": row.email_state,
+            "attempts": row.attempts, "next_attempt_at": row.next_attempt_at, "delivered_at": row.delivered_at,
+            "last_error": row.last_error, "created_at": row.created_at,
+        }  # fmt: skip
+        for row, to, number in session.exec(query)
+    ]
