@@ -186,6 +186,7 @@ class Stage(_Table, table=True):
     delivery_methods: list[str] = json_list()
     kind: str = "open"  # open | side | final | cancelled
     active: bool = True
+    requires_payment: bool = False  # not left forward until the order is paid (S2)
 
 
 class AutoMove(_Table, table=True):

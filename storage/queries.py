@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, false, func, or_, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
@@ -31,12 +31,15 @@ _responsible = aliased(Employee, name="responsible")
 
 @dataclass(frozen=True)
 class OrderScope:
-    """Which orders a reader may see. None = no restriction on that axis."""
+    """Which orders a reader may see: everything, or those he manages (`manager_id`), those he is
+    the contractor of (`contractor_id`), and of the stores `store_ids` all orders or only the open
+    unassigned ones (`store_orders` = "all" | "pool" | "none")."""
 
-    store_ids: frozenset[int] | None = None
-    manager_id: int | None = None  # only this manager's orders …
-    with_unassigned: bool = False  # … and the unassigned open orders (the pool) of his stores
+    everything: bool = True
+    manager_id: int | None = None
     contractor_id: int | None = None
+    store_ids: frozenset[int] = frozenset()
+    store_orders: str = "none"
 
 
 @dataclass(frozen=True)
@@ -102,14 +105,18 @@ def _order_select() -> Any:
 
 
 def _scoped(query: Any, scope: OrderScope, flt: OrderFilter) -> Any:
-    if scope.store_ids is not None:
-        query = query.where(Order.store_id.in_(sorted(scope.store_ids)))
-    if scope.contractor_id is not None:
-        query = query.where(Order.contractor_id == scope.contractor_id)
-    if scope.manager_id is not None:
-        mine = Order.manager_id == scope.manager_id
-        pool = and_(Order.manager_id.is_(None), Order.is_open)
-        query = query.where(or_(mine, pool) if scope.with_unassigned else mine)
+    if not scope.everything:
+        seen = []
+        if scope.manager_id is not None:
+            seen.append(Order.manager_id == scope.manager_id)
+        if scope.contractor_id is not None:
+            seen.append(Order.contractor_id == scope.contractor_id)
+        if scope.store_ids and scope.store_orders != "none":
+            in_stores = Order.store_id.in_(sorted(scope.store_ids))
+            if scope.store_orders == "pool":
+                in_stores = and_(in_stores, Order.manager_id.is_(None), Order.is_open)
+            seen.append(in_stores)
+        query = query.where(or_(*seen) if seen else false())
     if flt.status is not None:
         query = query.where(Order.status == flt.status)
     if flt.manager_id is not None:

@@ -64,7 +64,9 @@ def total_of(db, number):
 
 
 def walk(cli, db, number, login="james"):
-    """Advance until the order has no next stage; the statuses it passed through."""
+    """Advance until the order has no next stage; the statuses it passed through. Paid first, so
+    that the stages that require payment let it go."""
+    ok(cli("orders", "pay", number, "--as", login, db=db))
     seen = [status_of(db, number)]
     while True:
         result = cli("orders", "advance", number, "--as", login, db=db)
@@ -116,7 +118,7 @@ def test_an_order_in_a_deactivated_stage_still_advances_and_nothing_moves_into_i
     assert status_of(desk, "T-CASH") == "picking"
     ok(cli("orders", "advance", "T-CARD", "--as", "anna", db=desk))
     assert status_of(desk, "T-CARD") == "picking"  # skips the deactivated call-back
-    refused(cli("orders", "move", "T-CASH", "callback", "--as", "anna", db=desk), '"callback"', "deactivated")
+    refused(cli("orders", "move", "T-CASH", "callback", "--as", "james", db=desk), '"callback"', "deactivated")
 
 
 def test_moving_to_an_unknown_status_is_one_line_and_changes_nothing(desk, cli):
@@ -127,6 +129,7 @@ def test_moving_to_an_unknown_status_is_one_line_and_changes_nothing(desk, cli):
 
 
 def test_move_reaches_side_and_cancelled_stages(desk, cli):
+    ok(cli("orders", "move", "P-MINE", "in_print", "--as", "dmitry", db=desk))
     ok(cli("orders", "move", "P-MINE", "misprinted", "--as", "pavel", db=desk))
     assert status_of(desk, "P-MINE") == "misprinted"
     line = ok(cli("orders", "move", "T-CARD", "cancelled", "--as", "anna", db=desk)).stdout
@@ -153,14 +156,20 @@ def test_a_manager_acts_on_another_managers_order_only_when_managers_see_all(des
     ok(cli("orders", "advance", "T-EMILY", "--as", "emily", db=desk))  # her own
 
     ok(cli("settings", "set", "managers_see_all", "true", db=desk))
-    ok(cli("orders", "advance", "T-CARD", "--as", "emily", db=desk))
-    assert status_of(desk, "T-CARD") == "callback"
-    refused(cli("orders", "advance", "T-CARD", "--as", "irina", db=desk), "irina")  # not one of her stores
+    ok(cli("orders", "pay", "T-CARD", "--as", "emily", db=desk))
+    assert shown(cli, desk, "T-CARD")["payment_status"] == "paid"
+    refused(cli("orders", "pay", "D-NONE", "--as", "emily", db=desk), "D-NONE", "not found")
+    refused(cli("orders", "discount", "T-CARD", "1.00", "--as", "irina", db=desk), "irina")  # not one of her stores
+    # leaving "new" is still for its owner, the order's manager
+    refused(cli("orders", "advance", "T-CARD", "--as", "emily", db=desk), "emily", "T-CARD", "order's manager")
+    assert status_of(desk, "T-CARD") == "new"
 
 
 def test_a_contractor_acts_only_on_his_orders(desk, cli):
-    ok(cli("orders", "move", "P-MINE", "in_print", "--as", "pavel", db=desk))
-    assert status_of(desk, "P-MINE") == "in_print"
+    refused(cli("orders", "move", "P-MINE", "in_print", "--as", "pavel", db=desk), "pavel", '"placed"', "manager")
+    ok(cli("orders", "move", "P-MINE", "in_print", "--as", "dmitry", db=desk))
+    ok(cli("orders", "advance", "P-MINE", "--as", "pavel", db=desk))  # out of his stage
+    assert status_of(desk, "P-MINE") == "printed"
     refused(cli("orders", "move", "P-OTHER", "in_print", "--as", "pavel", db=desk), "pavel", "P-OTHER")
     assert status_of(desk, "P-OTHER") == "placed"
     # not even in a stage he owns (pavel owns "in_print"): only the orders he is the contractor of
@@ -180,6 +189,8 @@ def test_supervisors_and_admins_act_on_every_order_and_deactivated_employees_on_
 def test_stage_owned_by_named_employees(desk, cli):
     ok(cli("orders", "move", "T-CASH", "cash_desk", "--as", "anna", db=desk))
     refused(cli("orders", "advance", "T-CASH", "--as", "mike", db=desk), "helen, james")
+    refused(cli("orders", "advance", "T-CASH", "--as", "anna", db=desk), "anna", "helen, james")  # her order, not her stage
+    ok(cli("orders", "pay", "T-CASH", "--as", "anna", db=desk))
     ok(cli("orders", "advance", "T-CASH", "--as", "helen", db=desk))
     assert status_of(desk, "T-CASH") == "completed"
 
@@ -188,6 +199,7 @@ def test_stage_owned_by_named_employees(desk, cli):
 
 
 def test_an_employee_moves_orders_only_into_the_statuses_his_profile_allows(desk, cli):
+    ok(cli("orders", "move", "P-MINE", "in_print", "--as", "dmitry", db=desk))
     before = snapshot_of(desk)
     refused(cli("orders", "move", "P-MINE", "sent", "--as", "pavel", db=desk), "pavel", '"sent"')
     refused(cli("orders", "move", "T-PICK", "cancelled", "--as", "mike", db=desk), "mike", '"cancelled"')
@@ -296,10 +308,12 @@ def test_a_contractor_is_given_an_order_and_then_may_act_on_it(desk, cli):
     refused(cli("orders", "contractor", "P-OTHER", "mike", "--as", "dmitry", db=desk), "mike", "not a contractor")
     ok(cli("orders", "contractor", "P-OTHER", "pavel", "--as", "dmitry", db=desk))
     assert shown(cli, desk, "P-OTHER")["contractor"] == "pavel"
-    ok(cli("orders", "move", "P-OTHER", "in_print", "--as", "pavel", db=desk))
+    ok(cli("orders", "move", "P-OTHER", "in_print", "--as", "dmitry", db=desk))
+    ok(cli("orders", "advance", "P-OTHER", "--as", "pavel", db=desk))
+    ok(cli("orders", "move", "P-MINE", "in_print", "--as", "dmitry", db=desk))
     ok(cli("orders", "contractor", "P-MINE", "--none", "--as", "dmitry", db=desk))
     assert shown(cli, desk, "P-MINE")["contractor"] is None
-    refused(cli("orders", "move", "P-MINE", "in_print", "--as", "pavel", db=desk), "pavel")
+    refused(cli("orders", "advance", "P-MINE", "--as", "pavel", db=desk), "pavel", "contractor")
 
 
 def test_order_json_has_issue_date_and_next_timed_move(desk, cli):

@@ -22,7 +22,7 @@ from tests.conftest import NOW, ok, query, refused, snapshot_of
 ROOT = Path(__file__).resolve().parent.parent
 
 # A small desk: two stores, two processing groups for the home store's web orders and for digital
-# orders of any store, one for the toy store, and a group that does not process orders (and covers
+# orders of both stores, one for the toy store, and a group that does not process orders (and covers
 # everything, so that using it by mistake would show).
 DESK = """
 [settings]
@@ -79,9 +79,9 @@ order_types = []
 
 [[groups]]
 code = "digital"
-name = "Digital orders of any store"
+name = "Digital orders of both stores"
 process_orders = true
-stores = []
+stores = ["home", "toys"]
 channels = []
 order_types = ["digital"]
 
@@ -95,7 +95,7 @@ stores = ["toys"]
 code = "idle"
 name = "Back office (never handed orders)"
 process_orders = false
-stores = []
+stores = ["home", "toys"]
 channels = []
 order_types = []
 
@@ -370,7 +370,7 @@ def test_orders_go_only_to_processing_groups_that_cover_store_channel_and_type(d
     import_orders(cli, desk, tmp_path, [  # each of a new customer, so that no one is bound yet
         order("H-WEB", channel="site", customer=new_customer(1)),                   # web group: anna
         order("T-ANY", store="toys", channel="phone", customer=new_customer(2)),    # toys-all (no channels): tina
-        order("H-DIG", channel="phone", type="digital", customer=new_customer(3)),  # digital, any store: dora
+        order("H-DIG", channel="phone", type="digital", customer=new_customer(3)),  # digital, both stores: dora
         order("H-PHONE", channel="phone", customer=new_customer(4)),                # home + phone + regular: nobody
     ])  # fmt: skip
     moved = distribute(cli, desk)
@@ -567,7 +567,7 @@ def test_seed002_3_saving_an_order_nobody_manages_makes_the_saver_its_and_the_cu
     assert manager_of(cli, desk, "H-1") == "emma" and customer_manager(desk, "0002") == "emma"
     assert "went to emma on save" in explain(cli, desk, "H-1")
     # saving again changes nothing
-    ok(cli("orders", "save", "H-1", "--as", "anna", db=desk))
+    ok(cli("orders", "save", "H-1", "--as", "emma", db=desk))
     assert manager_of(cli, desk, "H-1") == "emma" and customer_manager(desk, "0002") == "emma"
 
 

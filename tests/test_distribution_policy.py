@@ -31,8 +31,8 @@ from orderdesk.policy.distribution import (
 )
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)
-ALL = GroupScope("all")  # covers every store, channel and type
 STORE, CHANNEL, TYPE = 1, 10, 100
+ALL = GroupScope("all", stores=frozenset({STORE, STORE + 1}))  # both stores of these tests, any channel and type
 
 _numbers = count(1)
 
@@ -173,8 +173,9 @@ def test_mode_none_with_an_unavailable_responsible_manager_assigns_no_one() -> N
     ("scope", "reason"),
     [
         (GroupScope("home", stores=frozenset({STORE + 1})), "store not in group home"),
-        (GroupScope("home", channels=frozenset({CHANNEL + 1})), "channel not in group home"),
-        (GroupScope("home", types=frozenset({TYPE + 1})), "type not in group home"),
+        (GroupScope("home", stores=frozenset({STORE}), channels=frozenset({CHANNEL + 1})), "channel not in group home"),
+        (GroupScope("home", stores=frozenset({STORE}), types=frozenset({TYPE + 1})), "type not in group home"),
+        (GroupScope("home"), "store not in group home"),  # a group that lists no store covers none
     ],
 )
 def test_d3_store_channel_and_type_must_be_covered(scope: GroupScope, reason: str) -> None:
@@ -415,8 +416,9 @@ LIMIT_MAX = 3
 
 # biased towards managers who can take orders, so that the interesting cases are frequent
 covering = st.sampled_from([frozenset()] * 4 + [frozenset({1}), frozenset({2}), frozenset({1, 2})])
+stores_listed = st.sampled_from([frozenset({1}), frozenset({2}), frozenset({1, 2})] * 2 + [frozenset()])
 scopes = st.builds(
-    GroupScope, code=st.sampled_from(["g1", "g2", "g3"]), stores=covering, channels=covering, types=covering
+    GroupScope, code=st.sampled_from(["g1", "g2", "g3"]), stores=stores_listed, channels=covering, types=covering
 )
 often = st.sampled_from([True, True, True, False])
 manager_specs = st.fixed_dictionaries(
@@ -469,8 +471,8 @@ def _build(team: dict[int, dict[str, object]], policy: Policy) -> dict[int, Mana
 
 
 def _covers(scope: GroupScope, o: OrderFacts) -> bool:
-    return all(not allowed or value in allowed for allowed, value in (
-        (scope.stores, o.store_id), (scope.channels, o.channel_id), (scope.types, o.type_id)
+    return o.store_id in scope.stores and all(not allowed or value in allowed for allowed, value in (
+        (scope.channels, o.channel_id), (scope.types, o.type_id)
     ))  # fmt: skip
 
 

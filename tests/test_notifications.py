@@ -285,7 +285,7 @@ def test_an_employee_without_an_address_gets_the_inbox_only(desk: str, smtp: Smt
 
 def test_without_smtp_everything_is_inbox_only(demo_db: str, engine_of, clock, cli) -> None:  # type: ignore[no-untyped-def]
     engine = engine_of(demo_db)
-    created = cli("orders", "create", "--as", "mike", "--store", "home", "--customer", "Alexander Sidorov",
+    created = cli("orders", "create", "--as", "sergey", "--store", "home", "--customer", "Alexander Sidorov",
                   "--phone", "+7 900 000-00-01", "--item", "RK-2:Rake:1:10.00", db=demo_db)  # fmt: skip
     assert created.exit_code == 0
     states = query(demo_db, "SELECT email_state FROM notification")
@@ -299,7 +299,7 @@ def test_staff_hear_of_a_new_order_after_the_delay(desk: str, smtp: SmtpServer, 
     """Nobody is logged in, so the order waits undistributed: the store's supervisors and admins are told."""
     smtp.start()
     engine = engine_of(desk)
-    created = cli("orders", "create", "--as", "mike", "--store", "home", "--customer", "Alexander Sidorov",
+    created = cli("orders", "create", "--as", "sergey", "--store", "home", "--customer", "Alexander Sidorov",
                   "--phone", "+7 900 000-00-01", "--item", "RK-2:Rake:2:12.50", "--item", "GL-1:Gloves:1:17.50",
                   "--json", db=desk)  # fmt: skip
     assert created.exit_code == 0

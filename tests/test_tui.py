@@ -404,7 +404,7 @@ def test_a_advances_her_order_to_its_next_stage_and_an_order_not_hers_is_refused
 
         other = cursor_to(pilot, lambda r: r[MANAGER] == "—")  # the pool: she must take it first
         await pilot.press("a")
-        refusal = f"anna may not change order {other[NUMBER]}: it is an unassigned order"
+        refusal = f"anna may not move order {other[NUMBER]}: it is an unassigned order"
         await until(pilot, lambda: any(t.startswith(refusal) for t in toasts(pilot)), "the refusal told")
         assert query(demo_db, "SELECT count(*) FROM audit_event a JOIN orders o ON o.id = a.order_id "
                               "WHERE o.number = :n AND a.action = 'order.status'", n=other[NUMBER]) == [(0,)]  # fmt: skip

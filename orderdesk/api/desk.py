@@ -15,7 +15,9 @@ from orderdesk.clock import Clock
 from orderdesk.config.settings import read_settings
 from orderdesk.usecases import accounts, actions, presence
 from orderdesk.usecases.assignment import distribute_pending
+from orderdesk.policy.access import pool_stores
 from orderdesk.views import lookup, orders
+from orderdesk.views.access import actor_of
 from orderdesk.views.inbox import inbox as inbox_of
 from orderdesk.views.inbox import mark_read, unread_count
 from storage.db import read_session, write_session
@@ -88,7 +90,7 @@ class Desk:
                 return None
             employee = session.get(Employee, viewer.id)
             assert employee is not None
-            stores = orders.scope_for(session, employee).store_ids
+            stores = pool_stores(actor_of(session, employee))
             return [s for s in orders.undistributed(session=session) if stores is None or s["store_id"] in stores]
 
     # ------------------------------------------------------------------ actions on an order (S6)

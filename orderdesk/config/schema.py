@@ -160,6 +160,7 @@ class StageIn(Strict):
     delivery_methods: list[Code] = []
     kind: str = "open"
     active: StrictBool = True
+    requires_payment: StrictBool = False
 
     @field_validator("kind")
     @classmethod

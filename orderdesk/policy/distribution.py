@@ -33,7 +33,8 @@ class Policy:
 
 @dataclass(frozen=True)
 class GroupScope:
-    """What an order-processing group covers; an empty set means any."""
+    """What an order-processing group covers: the stores it lists (none listed: no store, as for
+    what its members see and claim), and its channels and types (an empty set means any)."""
 
     code: str
     stores: frozenset[int] = frozenset()
@@ -41,7 +42,7 @@ class GroupScope:
     types: frozenset[int] = frozenset()
 
     def mismatch(self, order: OrderFacts) -> str | None:
-        if self.stores and order.store_id not in self.stores:
+        if order.store_id not in self.stores:
             return "store"
         if self.channels and order.channel_id not in self.channels:
             return "channel"

@@ -82,6 +82,7 @@ class StageSpec:
     delivery_methods: tuple[str, ...] = field(default_factory=tuple)
     active: bool = True
     owner: Owner = Owner()
+    requires_payment: bool = False  # not left forward until the order is paid
 
 
 def applies(stage: StageSpec, *, payment_method: str | None, delivery_method: str | None) -> bool:
@@ -133,6 +134,12 @@ def next_stage(
         if applies(stage, payment_method=payment_method, delivery_method=delivery_method):
             return stage
     return None
+
+
+def is_forward(stages: Sequence[StageSpec], current: str, target: StageSpec) -> bool:
+    """A move into a later open or final stage (a side or cancelled stage is never forward)."""
+    here = next((s for s in stages if s.code == current), None)
+    return target.kind in ADVANCE_KINDS and (here is None or target.position > here.position)
 
 
 def may_set(allowed: Sequence[str], status: str) -> bool:

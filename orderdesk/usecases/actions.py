@@ -2,7 +2,7 @@
 discount, linked orders, contractor.
 
 Each is one function in the caller's transaction: the acting employee's permission first (one rule,
-`check_may_act`), then the change, then an audit row with exactly what changed, before → after. A
+`policy.access`), then the change, then an audit row with exactly what changed, before → after. A
 refused action raises a domain error before anything is written.
 """
 
@@ -20,8 +20,9 @@ from orderdesk.clock import Clock
 from orderdesk.config.fields import MAX_MONEY, MAX_QTY
 from orderdesk.policy.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from orderdesk.policy.money import format_money, order_total
-from orderdesk.policy.vocab import PAYMENT_STATUSES, SEE_ALL_ROLES
-from orderdesk.policy.workflow import StageSpec, may_set, next_stage
+from orderdesk.policy.vocab import PAYMENT_STATUSES
+from orderdesk.policy.access import check_may_act, check_may_leave, check_may_see
+from orderdesk.policy.workflow import StageSpec, is_forward, may_set, next_stage
 from orderdesk.usecases.stage_entry import enter_stage
 from orderdesk.views.lookup import (
     get_employee,
@@ -31,7 +32,7 @@ from orderdesk.views.lookup import (
     stage_named,
     store_code,
 )
-from orderdesk.views.orders import employee_store_ids, is_visible
+from orderdesk.views.access import actor_of, facts_of
 from storage.models import (
     AuditEvent,
     DeliveryMethod,
@@ -58,43 +59,6 @@ class Done:
 # ----------------------------------------------------------------------------------- permission
 
 
-def check_may_act(session: Session, actor: Employee, order: Order, stages: list[StageSpec]) -> None:
-    """Who may change an order: admins and supervisors always; a manager his own orders, or every
-    order of his stores when `managers_see_all` is on (A1); a contractor the orders he is the
-    contractor of; and whoever owns the stage the order is in, while it is there (S2)."""
-    if not actor.active:
-        raise NotAllowed(f"{actor.login} is deactivated")
-    if set(SEE_ALL_ROLES) & set(actor.roles):
-        return
-    if "manager" in actor.roles:
-        if order.manager_id == actor.id:
-            return
-        from orderdesk.config.settings import (
-            read_settings,  # pydantic models: only when a manager acts
-        )
-
-        if read_settings(session).managers_see_all:
-            stores = employee_store_ids(session, actor)
-            if stores is None or order.store_id in stores:
-                return
-    if "contractor" in actor.roles:
-        if order.contractor_id == actor.id:
-            return
-        if "manager" not in actor.roles:  # seed 004: a contractor has only his orders, even in his stage
-            raise NotAllowed(f"{actor.login} may not change order {order.number}: a contractor acts only on "
-                             f"the orders he is the contractor of")  # fmt: skip
-    manager = _login_of(session, order.manager_id)
-    stage = next((s for s in stages if s.code == order.status), None)
-    if stage is not None and stage.owner.includes(login=actor.login, roles=actor.roles, order_manager=manager):
-        return
-    whose = f"{manager}'s order" if manager else "an unassigned order"
-    if stage is not None:
-        owner = f'the stage "{order.status}" belongs to {stage.owner.describe()}'
-    else:
-        owner = f'its status "{order.status}" is no stage of its store'
-    raise NotAllowed(f"{actor.login} may not change order {order.number}: it is {whose} and {owner}")
-
-
 def _check_may_set(actor: Employee, status: str) -> None:
     if not may_set(actor.statuses, status):
         allowed = ", ".join(actor.statuses)
@@ -106,7 +70,7 @@ def _check_may_set(actor: Employee, status: str) -> None:
 
 def advance(*, session: Session, clock: Clock, login: str, number: str) -> Done:
     """To the next applicable stage for the order's payment and delivery methods (S1, S2)."""
-    actor, order, stages = _acting(session, login, number)
+    actor, order, stages = _leaving(session, login, number, forward=True)
     payment, delivery = _method_codes(session, order)
     target = next_stage(stages, order.status, payment_method=payment, delivery_method=delivery)
     if target is None:
@@ -119,12 +83,14 @@ def advance(*, session: Session, clock: Clock, login: str, number: str) -> Done:
 
 def move_to(*, session: Session, clock: Clock, login: str, number: str, status: str) -> Done:
     """To any active stage of the order's store, side and closed stages included."""
-    actor, order, stages = _acting(session, login, number)
+    actor, order, stages = _leaving(session, login, number, forward=False)
     target = stage_named(stages, status, store=store_code(session, order.store_id))
     if not target.active:
         raise Conflict(f'the status "{status}" of store {store_code(session, order.store_id)} is deactivated')
     if target.code == order.status:
         raise Conflict(f'order {order.number} is already in "{status}"')
+    if is_forward(stages, order.status, target):
+        _leaving(session, login, number, forward=True)
     _check_may_set(actor, target.code)
     return _enter(session, clock, actor, order, target)
 
@@ -338,11 +304,22 @@ def set_contractor(*, session: Session, clock: Clock, login: str, number: str, c
 
 def _acting(session: Session, login: str, number: str) -> tuple[Employee, Order, list[StageSpec]]:
     """The actor, the order and its store's pipeline, once the actor may change it."""
+    actor, order, stages = _read(session, login, number)
+    check_may_act(actor_of(session, actor), facts_of(session, order, stages))
+    return actor, order, stages
+
+
+def _leaving(session: Session, login: str, number: str, *, forward: bool) -> tuple[Employee, Order, list[StageSpec]]:
+    """The same, once the actor may move it out of its stage (forward: into a later stage)."""
+    actor, order, stages = _read(session, login, number)
+    check_may_leave(actor_of(session, actor), facts_of(session, order, stages), forward=forward)
+    return actor, order, stages
+
+
+def _read(session: Session, login: str, number: str) -> tuple[Employee, Order, list[StageSpec]]:
     actor = get_employee(session, login, active=True)
     order = order_by_number(session, number, lock=True)
-    stages = pipeline_of(session, order.store_id)
-    check_may_act(session, actor, order, stages)
-    return actor, order, stages
+    return actor, order, pipeline_of(session, order.store_id)
 
 
 def _audit(
@@ -443,8 +420,7 @@ def _linkable(session: Session, actor: Employee, order: Order, other: str) -> Or
     if other == order.number:
         raise InvalidInput(f"order {order.number} cannot be linked to itself")
     linked = order_by_number(session, other)
-    if not is_visible(session, actor, linked.number):
-        raise NotAllowed(f"order {other} is not {actor.login}'s to see")
+    check_may_see(actor_of(session, actor), facts_of(session, linked, stages=[]))
     return linked
 
 

@@ -30,7 +30,8 @@ from orderdesk.policy.distribution import (
     distribute,
 )
 from orderdesk.policy.errors import Conflict, NotAllowed
-from orderdesk.policy.vocab import SEE_ALL_ROLES
+from orderdesk.policy.access import check_may_assign, check_may_claim, check_may_see
+from orderdesk.views.access import actor_of, facts_of
 from orderdesk.views.lookup import get_employee, order_by_number
 from storage import queries
 from storage.models import AuditEvent, Customer, Employee, Order
@@ -332,10 +333,8 @@ def claim(*, session: Session, clock: Clock, login: str, number: str) -> Order:
     UPDATE only changes a row whose manager is still empty."""
     now = clock.now()
     actor = _employee(session, login)
-    if "manager" not in actor.roles:
-        raise NotAllowed(f"{login} is not a manager")
     order = order_by_number(session, number)
-    _may_see(session, actor, order)  # before saying anything about it
+    check_may_claim(actor_of(session, actor), facts_of(session, order, stages=[]))  # before saying anything of it
     if order.manager_id is not None:
         owner = session.get(Employee, order.manager_id)
         raise Conflict(f"order {number} already has a manager ({owner.login if owner else order.manager_id})")
@@ -363,8 +362,7 @@ def assign(*, session: Session, clock: Clock, login: str, number: str, to: str) 
     """A supervisor or admin gives an order to a manager, or moves it to another (reassign)."""
     now = clock.now()
     actor = _employee(session, login)
-    if not set(SEE_ALL_ROLES) & set(actor.roles):
-        raise NotAllowed(f"{login} may not assign orders (supervisors and admins may)")
+    check_may_assign(actor_of(session, actor))
     order = order_by_number(session, number)
     manager = _employee(session, to)
     if "manager" not in manager.roles:
@@ -385,7 +383,7 @@ def save_order(*, session: Session, clock: Clock, login: str, number: str) -> Or
     now = clock.now()
     actor = _employee(session, login)
     order = order_by_number(session, number)
-    _may_see(session, actor, order)
+    check_may_see(actor_of(session, actor), facts_of(session, order, stages=[]))
     if order.manager_id is not None:
         manager = session.get(Employee, order.manager_id)
         assert manager is not None
@@ -410,16 +408,6 @@ def save_order(*, session: Session, clock: Clock, login: str, number: str) -> Or
     session.add(order)
     _give(session, order=order, manager=manager, actor=actor, now=now, via="saved", before=None)
     return order
-
-
-def _may_see(session: Session, actor: Employee, order: Order) -> None:
-    from orderdesk.views.orders import employee_store_ids
-
-    if set(SEE_ALL_ROLES) & set(actor.roles):
-        return
-    stores = employee_store_ids(session, actor)
-    if stores is not None and order.store_id not in stores:
-        raise NotAllowed(f"order {order.number} is not in {actor.login}'s stores")
 
 
 # ----------------------------------------------------------------------------------- explain

@@ -15,7 +15,9 @@ from orderdesk.policy.money import format_money
 from orderdesk.usecases.assignment import distribute_pending
 from orderdesk.usecases.import_orders import import_orders
 from orderdesk.usecases.notify import notify, staff_of_store
-from orderdesk.views.lookup import get_employee
+from orderdesk.policy.access import check_may_create
+from orderdesk.views.access import actor_of
+from orderdesk.views.lookup import get_employee, store_id
 from storage.models import AuditEvent, Customer, Employee, Order, OrderItem, Store
 
 
@@ -25,6 +27,7 @@ def create_order(*, session: Session, clock: Clock, order: OrderIn, login: str |
     actor = None
     if login is not None:
         actor = get_employee(session, login, active=True)
+        check_may_create(actor_of(session, actor), store_id(session, order.store), order.store)
         if "manager" in actor.roles and order.manager is None:
             order = order.model_copy(update={"manager": actor.login})
     audit = {"actor_id": actor.id, "action": "order.created"} if actor else {"rule": "api", "action": "order.created"}

@@ -278,6 +278,7 @@ def _apply_stages(session: Session, config: DeskConfig, due: dict[int, set[str]]
                 "delivery_methods": list(entry.delivery_methods),
                 "kind": entry.kind,
                 "active": entry.active,
+                "requires_payment": entry.requires_payment,
             }
             make = lambda **v: Stage(store_id=store_id, code=entry.code, **v)  # noqa: E731
             row = existing.pop(entry.code, None)

@@ -13,20 +13,19 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from orderdesk.views.orders import employee_store_ids
+from orderdesk.views.access import employee_store_ids
 from storage.models import Employee, Notification
 
 
 def staff_of_store(session: Session, store_id: int, roles: Sequence[str]) -> list[Employee]:
-    """Active employees with one of `roles` whose groups cover the store (as for what they see)."""
+    """Active employees with one of `roles` whose groups give them the store."""
     employees = session.exec(select(Employee).where(Employee.active == True)).all()  # noqa: E712
-    found = []
-    for employee in employees:
-        if any(role in employee.roles for role in roles):
-            stores = employee_store_ids(session, employee)
-            if stores is None or store_id in stores:
-                found.append(employee)
-    return found
+    return [
+        employee
+        for employee in employees
+        if set(roles) & set(employee.roles)
+        and store_id in employee_store_ids(session, employee.id)  # type: ignore[arg-type]
+    ]
 
 
 def outbox_row(

@@ -80,6 +80,7 @@ def stage_spec(stage: Stage) -> StageSpec:
         delivery_methods=tuple(stage.delivery_methods),
         active=stage.active,
         owner=owner_of(stage),
+        requires_payment=stage.requires_payment,
     )
 
 

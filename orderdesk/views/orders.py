@@ -11,43 +11,16 @@ from sqlmodel import Session, select
 
 from orderdesk.policy.errors import NotAllowed, NotFound
 from orderdesk.policy.money import format_money
-from orderdesk.policy.vocab import SEE_ALL_ROLES
+from orderdesk.policy.access import may_see
+from orderdesk.views import access, lookup
 from storage import queries
-from storage.models import Employee, EmployeeGroup, GroupStore, Order, OrderLink
+from storage.models import Employee, Order, OrderLink
 from storage.queries import OrderFilter, OrderScope
 
 
-def employee_store_ids(session: Session, employee: Employee) -> frozenset[int] | None:
-    """The stores his groups cover; None = all (a group with no store list covers any store)."""
-    groups = list(session.exec(select(EmployeeGroup.group_id).where(EmployeeGroup.employee_id == employee.id)))
-    if not groups:
-        return None
-    stores: set[int] = set()
-    for group_id in groups:
-        ids = set(session.exec(select(GroupStore.store_id).where(GroupStore.group_id == group_id)))
-        if not ids:
-            return None
-        stores |= ids
-    return frozenset(stores)
-
-
 def scope_for(session: Session, employee: Employee) -> OrderScope:
-    """Admins and supervisors see everything; a contractor only his orders; a manager his stores'
-    orders, or only his own and the unassigned pool when `managers_see_all` is off (A1)."""
-    if any(role in SEE_ALL_ROLES for role in employee.roles):
-        return OrderScope()
-    if "manager" in employee.roles:
-        from orderdesk.config.settings import (
-            read_settings,  # pydantic models: only when a manager reads
-        )
-
-        stores = employee_store_ids(session, employee)
-        if read_settings(session).managers_see_all:
-            return OrderScope(store_ids=stores)
-        return OrderScope(store_ids=stores, manager_id=employee.id, with_unassigned=True)
-    if "contractor" in employee.roles:
-        return OrderScope(contractor_id=employee.id)
-    return OrderScope(store_ids=employee_store_ids(session, employee))
+    """The orders he sees (A1; the rule is `policy.access`)."""
+    return access.scope_of(access.actor_of(session, employee))
 
 
 @dataclass(frozen=True)
@@ -178,8 +151,8 @@ def show_order(*, session: Session, number: str, now: datetime, viewer: Employee
 
 
 def is_visible(session: Session, viewer: Employee, number: str) -> bool:
-    """Whether the order is in what this employee sees (A1)."""
-    return bool(queries.count_orders(session, scope=scope_for(session, viewer), flt=OrderFilter(number=number)))
+    order = lookup.order_by_number(session, number)
+    return may_see(access.actor_of(session, viewer), access.facts_of(session, order, stages=[]))
 
 
 def undistributed(*, session: Session) -> list[dict[str, Any]]:
