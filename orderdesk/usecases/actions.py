@@ -20,6 +20,7 @@ from orderdesk.clock import Clock
 from orderdesk.config.fields import MAX_MONEY, MAX_QTY
 from orderdesk.policy.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from orderdesk.policy.money import format_money, order_total
+from orderdesk.policy.timestamps import iso
 from orderdesk.policy.vocab import PAYMENT_STATUSES, SEE_ALL_ROLES
 from orderdesk.policy.workflow import StageSpec, may_set, next_stage
 from orderdesk.usecases.stage_entry import enter_stage
@@ -358,7 +359,7 @@ def _audit(
 
 def _plain(value: Any) -> Any:
     if isinstance(value, datetime):
-        return value.isoformat().replace("+00:00", "Z")
+        return iso(value)
     return value
 
 

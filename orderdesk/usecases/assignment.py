@@ -30,6 +30,7 @@ from orderdesk.policy.distribution import (
     distribute,
 )
 from orderdesk.policy.errors import Conflict, NotAllowed
+from orderdesk.policy.timestamps import iso
 from orderdesk.policy.vocab import SEE_ALL_ROLES
 from orderdesk.views.lookup import get_employee, order_by_number
 from storage import queries
@@ -438,7 +439,7 @@ def explain(*, session: Session, clock: Clock, number: str) -> dict[str, Any]:
         after = event.after or {}
         trace = after.get("trace") or {"via": after.get("via"), "candidates": [], "more": {}, "note": ""}
         return {
-            "order": number, "at": event.at.isoformat().replace("+00:00", "Z"),
+            "order": number, "at": iso(event.at),
             "manager": after.get("manager"), "recorded": True, **trace,
         }  # fmt: skip
     now = clock.now()
