@@ -103,19 +103,13 @@ def ready_engine(ctx: typer.Context) -> Engine:
     """The engine of a database that has the current schema, or a one-line error saying what to do."""
     st = state(ctx)
     from storage.db import database_url
-    from storage.migrate import latest_revision
+    from storage.migrate import current_revision, latest_revision
 
     url = database_url(st.db)
     if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
         fail(f"no database at {st.db}; create it with `orderdesk --db {st.db} init`")
     with user_errors():
-        from sqlalchemy import text
-
-        with st.engine.connect() as connection:
-            try:
-                revision = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
-            except Exception:
-                revision = None
+        revision = current_revision(st.engine)
     if revision is None:
         fail(f"{st.db} is not an orderdesk database yet; run `orderdesk --db {st.db} init`")
     if revision != latest_revision():
