@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from orderdesk.cli.core import JsonOption, fail, print_json, query, settings_app, user_errors, writing
+from orderdesk.cli.core import JsonOption, commit, print_json, query, settings_app, user_errors
 
 
 @settings_app.command("show")
@@ -30,24 +30,10 @@ def settings_set(
     value: Annotated[str, typer.Argument(help='e.g. "none", "true", "90d", \'{ statuses = ["new"], max = 5 }\'', show_default=False)],
 ) -> None:
     """Change one setting (the same keys as [settings] in the configuration file)."""
-    import tomllib
+    from orderdesk.config.settings import HIDDEN
+    from orderdesk.usecases.settings import parse_setting, set_setting
 
-    from orderdesk.config.schema import parse_config
-    from orderdesk.config.settings import HIDDEN, write_settings
-
-    try:
-        tomllib.loads(f"v = {value}")
-        literal = value
-    except tomllib.TOMLDecodeError:
-        literal = json.dumps(value)
     with user_errors():
-        config = parse_config(f"[settings]\n{key} = {literal}\n", source="setting")
-    if config.settings is None or not config.settings.model_fields_set:
-        fail(f'"{key}" is not a setting')
-    with writing(ctx) as session:
-        from orderdesk.usecases.load_config import _References
-
-        _References(session, config).check("setting")  # the workload limit's statuses exist, as `load` checks
-        changed = write_settings(session, config.settings)
-    shown = HIDDEN if key == "smtp.password" else value
-    typer.echo(f"{key} = {shown}" + ("" if changed else " (unchanged)"))
+        parse_setting(key, value)  # a mistyped key or value is told before the database is opened
+    change = commit(ctx, set_setting, key=key, value=value)
+    typer.echo(f"{key} = {HIDDEN if change.secret else value}" + ("" if change.changed else " (unchanged)"))
