@@ -21,6 +21,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from orderdesk.api import jobs
 from orderdesk.clock import Clock
+from orderdesk.policy.timestamps import iso
 
 log = logging.getLogger("orderdesk.scheduler")
 
@@ -123,5 +124,5 @@ class DeskScheduler:
         (`orderdesk scheduler run --steps`, where a test or a script says what time it is)."""
         leader = self.renew()
         results = {name: self.run(name) for name in jobs.JOBS} if leader else {}
-        return {"at": self.clock.now().isoformat().replace("+00:00", "Z"), "holder": self.holder,
+        return {"at": iso(self.clock.now()), "holder": self.holder,
                 "leader": leader, "jobs": results}  # fmt: skip

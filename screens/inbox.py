@@ -7,7 +7,6 @@ them all read; Escape goes back to the orders.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from rich.text import Text
 from textual import work
@@ -19,6 +18,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from textual.worker import Worker
 
 from orderdesk.api.desk import Viewer
+from orderdesk.views.inbox import InboxEntry
 from screens.messages import InboxLoaded
 
 KINDS = {"overdue": "late", "automove_notice": "timed move", "order_placed": "new order"}
@@ -38,7 +38,7 @@ class InboxScreen(Screen[None]):
     def __init__(self, viewer: Viewer) -> None:
         super().__init__()
         self.viewer = viewer
-        self.rows: list[dict[str, Any]] = []
+        self.rows: list[InboxEntry] = []
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -66,39 +66,39 @@ class InboxScreen(Screen[None]):
         table = self.query_one("#inbox", DataTable)
         table.clear()
         for row in self.rows:
-            table.add_row(*self.cells(row), key=str(row["id"]))
+            table.add_row(*self.cells(row), key=str(row.id))
         self.show_summary()
         if not self.rows:
             self.query_one("#inbox-text", Static).update("Nothing here yet.")
 
     def show_summary(self) -> None:
-        unread = sum(1 for r in self.rows if not r["read"])
+        unread = sum(1 for r in self.rows if not r.read)
         self.query_one("#inbox-summary", Static).update(
             f"{len(self.rows)} notifications   ·   {unread} unread   ·   Enter reads one, a marks all read"
         )
 
     @staticmethod
-    def cells(row: dict[str, Any]) -> tuple[str | Text, ...]:
-        style = "" if row["read"] else "bold"
+    def cells(row: InboxEntry) -> tuple[str | Text, ...]:
+        style = "" if row.read else "bold"
         return (
-            "" if row["read"] else "●",
-            when(row["at"]),
-            KINDS.get(row["kind"], row["kind"]),
-            row["order"] or "",
-            Text(row["subject"], style=style),
+            "" if row.read else "●",
+            when(row.at),
+            KINDS.get(row.kind, row.kind),
+            row.order or "",
+            Text(row.subject, style=style),
         )
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         row = self.row_at(event.cursor_row)
         if row is not None:
-            self.query_one("#inbox-text", Static).update(Text(f"{row['subject']}\n\n{row['text']}"))
+            self.query_one("#inbox-text", Static).update(Text(f"{row.subject}\n\n{row.text}"))
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         row = self.row_at(event.cursor_row)
-        if row is not None and not row["read"]:
-            self.reading([row["id"]])
+        if row is not None and not row.read:
+            self.reading([row.id])
 
-    def row_at(self, index: int) -> dict[str, Any] | None:
+    def row_at(self, index: int) -> InboxEntry | None:
         return self.rows[index] if 0 <= index < len(self.rows) else None
 
     def action_read_all(self) -> None:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from textual.message import Message
 
 from orderdesk.api.desk import Viewer
-from orderdesk.views.orders import OrderPage
+from orderdesk.views.inbox import InboxEntry
+from orderdesk.views.orders import OrderPage, UndistributedInStore
+from orderdesk.views.refresh import OrdersRefresh
 
 
 class SignedIn(Message):
@@ -23,14 +23,15 @@ class SignInRefused(Message):
 
 
 class OrdersLoaded(Message):
-    """A page of orders arrived; `first` says whether it replaces the list or extends it."""
+    """A page of orders arrived; `first` says whether it replaces the list (and comes with the summary
+    line's facts) or extends it."""
 
     def __init__(
         self,
         page: OrderPage,
         *,
         first: bool,
-        undistributed: list[dict[str, Any]] | None,
+        undistributed: tuple[UndistributedInStore, ...] | None = None,
         presence: str | None = None,
         unread: int | None = None,
     ) -> None:
@@ -41,6 +42,11 @@ class OrdersLoaded(Message):
         self.undistributed = undistributed
         self.presence = presence
 
+    @classmethod
+    def from_the_top(cls, refresh: OrdersRefresh) -> OrdersLoaded:
+        return cls(refresh.page, first=True, undistributed=refresh.undistributed, presence=refresh.presence,
+                   unread=refresh.unread)  # fmt: skip
+
 
 class PresenceChanged(Message):
     def __init__(self, presence: str, given: int) -> None:
@@ -50,7 +56,7 @@ class PresenceChanged(Message):
 
 
 class InboxLoaded(Message):
-    def __init__(self, rows: list[dict[str, Any]]) -> None:
+    def __init__(self, rows: list[InboxEntry]) -> None:
         super().__init__()
         self.rows = rows
 

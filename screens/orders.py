@@ -4,7 +4,6 @@ its next stage or marked paid, and the inbox is a key away."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from rich.text import Text
@@ -17,6 +16,8 @@ from textual.worker import Worker, WorkerState
 
 from orderdesk.api.desk import Viewer
 from orderdesk.policy.errors import DeskError
+from orderdesk.policy.money import format_money
+from orderdesk.views.orders import ListedOrder, UndistributedInStore
 from screens.inbox import InboxScreen
 from screens.messages import OrderActed, OrdersLoaded, PresenceChanged
 
@@ -25,11 +26,11 @@ LOADING = "Loading orders…"
 COLUMNS = ("Number", "Store", "Stage", "Customer", "Manager", "Total", "Created", "Due")
 
 
-def local_time(iso: str | None, zone: str) -> str:
-    """"2026-11-24T18:00:00Z" in the store's zone, as a person reads it: "24 Nov 21:00"."""
-    if not iso:
+def local_time(at: datetime | None, zone: str) -> str:
+    """A time in the store's zone, as a person reads it: "24 Nov 21:00"."""
+    if at is None:
         return "—"
-    return datetime.fromisoformat(iso).astimezone(ZoneInfo(zone)).strftime("%d %b %H:%M")
+    return at.astimezone(ZoneInfo(zone)).strftime("%d %b %H:%M")
 
 
 class OrdersScreen(Screen[None]):
@@ -53,6 +54,8 @@ class OrdersScreen(Screen[None]):
         self.unread = 0
         self.keep_place = False  # the reload after an action keeps the cursor on his row
         self.numbers: list[str] = []  # the order number of each row, in table order
+        self.total = 0
+        self.undistributed: tuple[UndistributedInStore, ...] | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -132,14 +135,13 @@ class OrdersScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="orders")
     def load_page(self, *, first: bool) -> None:
+        """From the top: the first page and the summary line's facts, read together; else the next page."""
         desk = self.app.desk  # type: ignore[attr-defined]
-        page = desk.orders_page(self.viewer, before=None if first else self.next_key, limit=PAGE)
-        undistributed = desk.undistributed(self.viewer) if first else None
-        presence = desk.presence(self.viewer) if first else None
-        unread = desk.unread(self.viewer) if first else None
-        self.post_message(
-            OrdersLoaded(page, first=first, undistributed=undistributed, presence=presence, unread=unread)
-        )
+        if first:
+            self.post_message(OrdersLoaded.from_the_top(desk.orders_refresh(self.viewer, limit=PAGE)))
+        else:
+            page = desk.orders_page(self.viewer, before=self.next_key, limit=PAGE)
+            self.post_message(OrdersLoaded(page, first=False))
 
     def on_orders_loaded(self, message: OrdersLoaded) -> None:
         table = self.query_one("#orders", DataTable)
@@ -152,7 +154,7 @@ class OrdersScreen(Screen[None]):
             self.total = message.page.total
             self.undistributed = message.undistributed
         table.add_rows([self.cells(order) for order in message.page.rows])
-        self.numbers += [order["number"] for order in message.page.rows]
+        self.numbers += [order.number for order in message.page.rows]
         if message.first and self.keep_place and 0 < cursor < table.row_count:
             table.move_cursor(row=cursor)
         self.keep_place = False
@@ -174,24 +176,23 @@ class OrdersScreen(Screen[None]):
             line += f"   ·   {self.unread} unread (i)"
         line += f"   ·   {self.total} orders" + (f" (showing {shown})" if shown < self.total else "")
         if self.undistributed:
-            waiting = ", ".join(f"{s['store']} {s['count']} ({s['sum']})" for s in self.undistributed)
+            waiting = ", ".join(f"{s.store} {s.count} ({format_money(s.sum)})" for s in self.undistributed)
             line += f"   ·   undistributed: {waiting}"
         return line
 
     @staticmethod
-    def cells(order: dict[str, Any]) -> tuple[str | Text, ...]:
-        zone = order["timezone"]
-        due: str | Text = local_time(order["stage_due_at"], zone)
-        if order["overdue"]:  # S3: past its stage's limit
+    def cells(order: ListedOrder) -> tuple[str | Text, ...]:
+        due: str | Text = local_time(order.stage_due_at, order.timezone)
+        if order.overdue:  # S3: past its stage's limit
             due = Text("LATE", style="bold red")
         return (
-            order["number"],
-            order["store"],
-            order["stage"] or order["status"],
-            order["customer"]["name"],
-            order["manager"] or "—",
-            Text(order["total"], justify="right"),
-            local_time(order["created_at"], zone),
+            order.number,
+            order.store,
+            order.stage or order.status,
+            order.customer.name,
+            order.manager or "—",
+            Text(format_money(order.total), justify="right"),
+            local_time(order.created_at, order.timezone),
             due,
         )
 

@@ -26,10 +26,16 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 
 def current_revision(engine: Engine) -> str | None:
-    from alembic.runtime.migration import MigrationContext
+    """The revision the database is at; None for one that has no schema yet (or is not orderdesk's).
+    One query, without loading Alembic: every CLI command asks before it opens a session."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
 
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        try:
+            return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        except DBAPIError:  # no alembic_version table
+            return None
 
 
 def latest_revision() -> str:

@@ -160,3 +160,45 @@ def test_an_order_waiting_in_a_0003_database_gets_its_timed_move_when_upgraded(t
     assert result.exit_code == 0 and "due times of 1 waiting orders" in result.stderr
     assert cli("tick", "--at", "2026-11-08T00:00Z", db=db).exit_code == 0
     assert cli("orders", "show", "P-1", "--json", db=db).stdout.count('"status": "delivered"') == 1
+
+
+def test_the_schema_revision_is_read_without_loading_alembic(empty_db: str) -> None:
+    """Every CLI command asks for the revision before it opens a session: one query, not Alembic's
+    start-up, and the query is storage's (raw SQL belongs in storage/)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from storage.db import make_engine; from storage.migrate import current_revision; "
+        "print(current_revision(make_engine(sys.argv[1])), 'alembic' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code, empty_db], capture_output=True, text=True, check=True).stdout
+    assert out.split() == [latest_revision(), "False"]
+
+
+@pytest.mark.skipif(bool(PG_URL), reason="makes an empty SQLite file")
+def test_a_file_that_is_no_orderdesk_database_has_no_revision_and_commands_say_init(tmp_path, cli):
+    path = tmp_path / "other.db"
+    sqlite3.connect(path).close()
+    engine = make_engine(str(path))
+    assert current_revision(engine) is None
+    engine.dispose()
+    result = cli("stats", db=str(path))
+    assert result.exit_code == 1
+    assert result.stderr.strip() == f"orderdesk: {path} is not an orderdesk database yet; run `orderdesk --db {path} init`"
+
+
+def test_no_raw_sql_outside_storage() -> None:
+    """DESIGN.md §2: every raw SQL statement lives in storage/ (`text(...)`, driver SQL)."""
+    import ast
+    from pathlib import Path
+
+    found = []
+    for path in sorted((Path(__file__).parent.parent / "orderdesk").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("sqlalchemy"):
+                found += [f"{path}: imports text" for a in node.names if a.name == "text"]
+            if isinstance(node, ast.Attribute) and node.attr in ("exec_driver_sql", "text"):
+                if isinstance(node.value, ast.Name) and node.value.id in ("sqlalchemy", "sa", "connection"):
+                    found.append(f"{path}:{node.lineno}: {node.value.id}.{node.attr}")
+    assert found == []

@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Input, Static
 
 from orderdesk.api.desk import Desk
 from orderdesk.clock import FixedClock
+from orderdesk.policy.money import format_money
 from screens.app import OrderDeskApp
 from screens.login import LoginScreen
 from screens.orders import LOADING, PAGE, OrdersScreen
@@ -175,11 +176,12 @@ def test_a_manager_sees_only_her_stores_orders(app: OrderDeskApp, desk: Desk) ->
         assert isinstance(pilot.app.screen, OrdersScreen)
         assert pilot.app.sub_title == "Anna Petrova (anna)"
         rows = table_rows(pilot)
-        assert [r[NUMBER] for r in rows] == [o["number"] for o in expected.rows]
+        assert [r[NUMBER] for r in rows] == [o.number for o in expected.rows]
         assert {r[STORE] for r in rows} == {"home"}
         assert {r[MANAGER] for r in rows} == {"anna", "—"}  # managers_see_all = false: hers and the pool
-        assert summary_line(pilot) == f"you are offline   ·   {len(rows)} orders   ·   undistributed: home {home[0]['count']} ({home[0]['sum']})"
-        assert [s["store"] for s in home] == ["home"]
+        waiting = f"home {home[0].count} ({format_money(home[0].sum)})"
+        assert summary_line(pilot) == f"you are offline   ·   {len(rows)} orders   ·   undistributed: {waiting}"
+        assert [s.store for s in home] == ["home"]
 
     drive(app, scenario)
 
@@ -219,7 +221,7 @@ def test_an_admin_sees_the_orders_of_every_store(app: OrderDeskApp) -> None:
 
 @pytest.mark.parametrize("keys", [("ctrl+end",), ("pagedown",) * 8], ids=["ctrl+end", "pagedown"])
 def test_the_cursor_at_the_end_of_a_page_loads_the_next(app: OrderDeskApp, desk: Desk, keys: tuple[str, ...]) -> None:
-    everything = [o["number"] for o in desk.orders_page(desk.sign_in("james", "demo"), limit=1000).rows]
+    everything = [o.number for o in desk.orders_page(desk.sign_in("james", "demo"), limit=1000).rows]
     assert len(everything) == 300 > PAGE
 
     async def scenario(pilot: Pilot) -> None:
@@ -300,7 +302,7 @@ def test_a_failing_sign_in_is_told_and_the_screen_recovers(app: OrderDeskApp, de
 def test_orders_that_fail_to_load_are_told_and_r_tries_again(app: OrderDeskApp, desk: Desk, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     async def scenario(pilot: Pilot) -> None:
         with monkeypatch.context() as patch:
-            patch.setattr(desk, "orders_page", broken)
+            patch.setattr(desk, "orders_refresh", broken)  # what loads the list from the top
             await sign_in(pilot, "anna")
             assert notifications(pilot) == ["database is locked"]
             assert summary_line(pilot) == LOADING_FAILED

@@ -22,10 +22,10 @@ def visible(db, login):
 
 def test_a_manager_sees_his_orders_and_the_unassigned_pool_of_his_stores(demo_db):
     rows = visible(demo_db, "anna")
-    assert rows and {o["store"] for o in rows} == {"home"}
-    assert {o["manager"] for o in rows} <= {"anna", None}
-    pool = [o for o in rows if o["manager"] is None]
-    assert pool and all(o["status"] not in ("completed", "cancelled") for o in pool)  # only open ones
+    assert rows and {o.store for o in rows} == {"home"}
+    assert {o.manager for o in rows} <= {"anna", None}
+    pool = [o for o in rows if o.manager is None]
+    assert pool and all(o.status not in ("completed", "cancelled") for o in pool)  # only open ones
 
 
 def test_with_managers_see_all_a_manager_sees_every_order_of_his_stores(demo_db, cli, tmp_path):
@@ -33,8 +33,8 @@ def test_with_managers_see_all_a_manager_sees_every_order_of_his_stores(demo_db,
     config.write_text("[settings]\nmanagers_see_all = true\n")
     assert cli("load", str(config), db=demo_db).exit_code == 0
     rows = visible(demo_db, "anna")
-    assert {o["store"] for o in rows} == {"home"}
-    assert {o["manager"] for o in rows} - {"anna", None}  # colleagues' orders too
+    assert {o.store for o in rows} == {"home"}
+    assert {o.manager for o in rows} - {"anna", None}  # colleagues' orders too
 
 
 def test_supervisors_and_admins_see_every_order(demo_db):
@@ -51,7 +51,7 @@ def test_a_contractor_sees_only_orders_he_is_contractor_of(demo_db, cli, tmp_pat
     path = tmp_path / "contract.json"
     path.write_text(json.dumps([order]))
     assert cli("orders", "import", str(path), db=demo_db).exit_code == 0
-    assert [o["number"] for o in visible(demo_db, "pavel")] == ["P-9001"]
+    assert [o.number for o in visible(demo_db, "pavel")] == ["P-9001"]
 
 
 def test_sign_in_refuses_a_wrong_password_and_a_deactivated_employee(demo_db):
@@ -73,6 +73,6 @@ def test_undistributed_on_the_orders_screen_counts_only_the_viewers_stores(demo_
     anna = desk.sign_in("anna", "demo")
     shown = desk.undistributed(anna)
     stats = json.loads(cli("stats", "--json", db=demo_db).stdout)["undistributed"]["stores"]
-    assert [s["store"] for s in shown] == ["home"]
-    assert shown[0]["count"] == next(s["count"] for s in stats if s["store"] == "home")
+    assert [s.store for s in shown] == ["home"]
+    assert shown[0].count == next(s["count"] for s in stats if s["store"] == "home")
     desk.engine.dispose()

@@ -1,4 +1,4 @@
-"""The desk as the screens use it: each method one short transaction, plain data out.
+"""The desk as the screens use it: each method one short transaction, typed views out (orderdesk.views).
 
 Screens hold a `Desk` and never open a database session themselves.
 """
@@ -7,19 +7,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import Engine
+from sqlmodel import Session
 
 from orderdesk.clock import Clock
-from orderdesk.config.settings import read_settings
 from orderdesk.usecases import accounts, actions, presence
 from orderdesk.usecases.assignment import distribute_pending
-from orderdesk.policy.access import pool_stores
-from orderdesk.views import lookup, orders
-from orderdesk.views.access import actor_of
-from orderdesk.views.inbox import inbox as inbox_of
-from orderdesk.views.inbox import mark_read, unread_count
+from orderdesk.views import orders
+from orderdesk.views.inbox import InboxEntry, inbox_entries, mark_read, unread_count
+from orderdesk.views.refresh import OrdersRefresh, orders_refresh
 from storage.db import read_session, write_session
 from storage.models import Employee
 
@@ -58,10 +55,6 @@ class Desk:
         with write_session(self.engine) as session:
             presence.log_out(session=session, clock=self.clock, login=viewer.login)
 
-    def presence(self, viewer: Viewer) -> str:
-        with read_session(self.engine) as session:
-            return lookup.get_employee(session, viewer.login).presence
-
     def set_presence(self, viewer: Viewer, status: str) -> int:
         """Free, busy, break or offline; turning free hands out waiting orders at once (D4).
         Returns how many orders the pass handed out."""
@@ -72,26 +65,27 @@ class Desk:
         with write_session(self.engine) as session:
             return len(distribute_pending(session=session, clock=self.clock).assigned)
 
+    def orders_refresh(self, viewer: Viewer, *, limit: int = 200) -> OrdersRefresh:
+        """Everything the orders screen shows from the top, in one read transaction."""
+        with read_session(self.engine) as session:
+            employee = _employee(session, viewer)
+            return orders_refresh(session=session, employee=employee, now=self.clock.now(), limit=limit)
+
     def orders_page(
         self, viewer: Viewer, *, before: tuple[datetime, int] | None = None, limit: int = 200
     ) -> orders.OrderPage:
+        """A page of the orders he sees, newest first; `before` is the previous page's `next_key`."""
         with read_session(self.engine) as session:
-            employee = session.get(Employee, viewer.id)
-            assert employee is not None
-            return orders.list_orders(
-                session=session, now=self.clock.now(), viewer=employee, before=before, limit=limit, with_items=False
-            )
+            return orders.order_page(
+                session=session, now=self.clock.now(), viewer=_employee(session, viewer), before=before, limit=limit,
+                with_items=False,
+            )  # fmt: skip
 
-    def undistributed(self, viewer: Viewer) -> list[dict[str, Any]] | None:
+    def undistributed(self, viewer: Viewer) -> tuple[orders.UndistributedInStore, ...] | None:
         """Per store he covers: count and sum of orders waiting for a manager, when the desk is set
-        to show them (D5). Stores are kept apart because their currencies may differ."""
+        to show them (D5)."""
         with read_session(self.engine) as session:
-            if not read_settings(session).show_undistributed:
-                return None
-            employee = session.get(Employee, viewer.id)
-            assert employee is not None
-            stores = pool_stores(actor_of(session, employee))
-            return [s for s in orders.undistributed(session=session) if stores is None or s["store_id"] in stores]
+            return orders.undistributed_seen_by(session, _employee(session, viewer))
 
     # ------------------------------------------------------------------ actions on an order (S6)
 
@@ -109,9 +103,9 @@ class Desk:
 
     # ------------------------------------------------------------------ notifications (A2)
 
-    def inbox(self, viewer: Viewer, *, limit: int = 200) -> list[dict[str, Any]]:
+    def inbox(self, viewer: Viewer, *, limit: int = 200) -> list[InboxEntry]:
         with read_session(self.engine) as session:
-            return inbox_of(session, viewer.login, self.clock.now(), limit=limit)
+            return inbox_entries(session, viewer.login, self.clock.now(), limit=limit)
 
     def unread(self, viewer: Viewer) -> int:
         with read_session(self.engine) as session:
@@ -120,6 +114,12 @@ class Desk:
     def mark_read(self, viewer: Viewer, ids: list[int] | None = None) -> int:
         with write_session(self.engine) as session:
             return mark_read(session, self.clock, viewer.login, ids)
+
+
+def _employee(session: Session, viewer: Viewer) -> Employee:
+    employee = session.get(Employee, viewer.id)
+    assert employee is not None
+    return employee
 
 
 def _viewer(employee: Employee, session_id: int | None = None) -> Viewer:

@@ -15,6 +15,7 @@ import typer
 from orderdesk.cli.core import (
     AsOption,
     JsonOption,
+    NumberArg,
     orders_app,
     parsed,
     print_json,
@@ -27,8 +28,6 @@ if TYPE_CHECKING:
 
     from orderdesk.clock import Clock
     from orderdesk.usecases.actions import Done
-
-Number = Annotated[str, typer.Argument(help="Order number.", show_default=False)]
 
 
 def _act(ctx: typer.Context, as_json: bool, run: Callable[[Session, Clock], Done]) -> None:
@@ -57,7 +56,7 @@ def _money(value: str | None, option: str) -> int | None:
 
 
 @orders_app.command("advance")
-def orders_advance(ctx: typer.Context, number: Number, login: AsOption, as_json: JsonOption = False) -> None:
+def orders_advance(ctx: typer.Context, number: NumberArg, login: AsOption, as_json: JsonOption = False) -> None:
     """Move an order to the next stage that applies to its payment and delivery methods (S2)."""
     from orderdesk.usecases.actions import advance
 
@@ -67,7 +66,7 @@ def orders_advance(ctx: typer.Context, number: Number, login: AsOption, as_json:
 @orders_app.command("move")
 def orders_move(
     ctx: typer.Context,
-    number: Number,
+    number: NumberArg,
     status: Annotated[str, typer.Argument(help="The status (stage code) to move it to.", show_default=False)],
     login: AsOption,
     as_json: JsonOption = False,
@@ -81,7 +80,7 @@ def orders_move(
 @orders_app.command("pay")
 def orders_pay(
     ctx: typer.Context,
-    number: Number,
+    number: NumberArg,
     login: AsOption,
     status: Annotated[str, typer.Option(help="paid, unpaid or refunded.")] = "paid",
     as_json: JsonOption = False,
@@ -98,7 +97,7 @@ def orders_pay(
 @orders_app.command("item-add")
 def orders_item_add(
     ctx: typer.Context,
-    number: Number,
+    number: NumberArg,
     login: AsOption,
     sku: Annotated[str, typer.Option(help="Article code.", show_default=False)],
     name: Annotated[str, typer.Option(help="Item name.", show_default=False)],
@@ -120,7 +119,7 @@ def orders_item_add(
 @orders_app.command("item-set")
 def orders_item_set(
     ctx: typer.Context,
-    number: Number,
+    number: NumberArg,
     sku: Annotated[str, typer.Argument(help="The item's article code.", show_default=False)],
     login: AsOption,
     qty: Annotated[Optional[int], typer.Option(help="New quantity.")] = None,
@@ -140,7 +139,7 @@ def orders_item_set(
 @orders_app.command("item-remove")
 def orders_item_remove(
     ctx: typer.Context,
-    number: Number,
+    number: NumberArg,
     sku: Annotated[str, typer.Argument(help="The item's article code.", show_default=False)],
     login: AsOption,
     as_json: JsonOption = False,
@@ -157,7 +156,7 @@ def orders_item_remove(
 @orders_app.command("delivery")
 def orders_delivery(
     ctx: typer.Context,
-    number: Number,
+    number: NumberArg,
     method: Annotated[str, typer.Argument(help="Delivery method code.", show_default=False)],
     login: AsOption,
     cost: Annotated[Optional[str], typer.Option(help="Delivery cost (default: the method's price).")] = None,
@@ -175,7 +174,7 @@ def orders_delivery(
 @orders_app.command("discount")
 def orders_discount(
     ctx: typer.Context,
-    number: Number,
+    number: NumberArg,
     amount: Annotated[str, typer.Argument(help='The discount, e.g. "5.00" (0 removes it).', show_default=False)],
     login: AsOption,
     item: Annotated[Optional[str], typer.Option("--item", help="On this item (article code), not the order.")] = None,
@@ -196,7 +195,7 @@ def orders_discount(
 @orders_app.command("link")
 def orders_link(
     ctx: typer.Context,
-    number: Number,
+    number: NumberArg,
     other: Annotated[str, typer.Argument(help="The order to link it to.", show_default=False)],
     login: AsOption,
     as_json: JsonOption = False,
@@ -210,7 +209,7 @@ def orders_link(
 @orders_app.command("unlink")
 def orders_unlink(
     ctx: typer.Context,
-    number: Number,
+    number: NumberArg,
     other: Annotated[str, typer.Argument(help="The linked order.", show_default=False)],
     login: AsOption,
     as_json: JsonOption = False,
@@ -224,7 +223,7 @@ def orders_unlink(
 @orders_app.command("contractor")
 def orders_contractor(
     ctx: typer.Context,
-    number: Number,
+    number: NumberArg,
     login: AsOption,
     contractor: Annotated[Optional[str], typer.Argument(help="The contractor (login).", show_default=False)] = None,
     none: Annotated[bool, typer.Option("--none", help="Take the order away from its contractor.")] = False,

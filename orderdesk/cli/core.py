@@ -1,7 +1,7 @@
-"""What every `orderdesk` command shares: the Typer apps, the state, sessions, errors, output.
+"""What every `orderdesk` command shares: the Typer apps, the options, the state, sessions, errors, output.
 
-The commands live in `orderdesk.cli.main` and in the `orderdesk.cli_*` modules it loads; this module is
-imported by all of them and imports none of them.
+The commands live in the modules of `orderdesk.cli`, one group each, which `orderdesk.cli.main` loads;
+this module is imported by all of them and imports none of them.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
 
@@ -20,8 +20,12 @@ from orderdesk.clock import Clock, SystemClock
 from orderdesk.policy.errors import DeskError
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from sqlalchemy import Engine
     from sqlmodel import Session
+
+T = TypeVar("T")
 
 app = typer.Typer(
     name="orderdesk",
@@ -40,6 +44,9 @@ app.add_typer(settings_app, name="settings")
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.")]
 AsOption = Annotated[str, typer.Option("--as", help="The employee who does it (login).", show_default=False)]
+LimitOption = Annotated[int, typer.Option(help="At most this many, newest first; 0 = all.", min=0)]
+NumberArg = Annotated[str, typer.Argument(help="Order number.", show_default=False)]
+Required = Annotated[str, typer.Argument(show_default=False)]  # an order number or a login, no help of its own
 
 
 def default_db() -> str:
@@ -103,19 +110,13 @@ def ready_engine(ctx: typer.Context) -> Engine:
     """The engine of a database that has the current schema, or a one-line error saying what to do."""
     st = state(ctx)
     from storage.db import database_url
-    from storage.migrate import latest_revision
+    from storage.migrate import current_revision, latest_revision
 
     url = database_url(st.db)
     if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
         fail(f"no database at {st.db}; create it with `orderdesk --db {st.db} init`")
     with user_errors():
-        from sqlalchemy import text
-
-        with st.engine.connect() as connection:
-            try:
-                revision = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
-            except Exception:
-                revision = None
+        revision = current_revision(st.engine)
     if revision is None:
         fail(f"{st.db} is not an orderdesk database yet; run `orderdesk --db {st.db} init`")
     if revision != latest_revision():
@@ -139,8 +140,24 @@ def reading(ctx: typer.Context) -> Iterator[Session]:
         yield session
 
 
+def commit(ctx: typer.Context, use_case: Callable[..., T], **arguments: Any) -> T:
+    """One use case in one transaction, with the command's clock; committed before it returns."""
+    with writing(ctx) as session:
+        return use_case(session=session, clock=state(ctx).clock, **arguments)
+
+
+def query(ctx: typer.Context, view: Callable[..., T], **arguments: Any) -> T:
+    """One read model in a read-only session."""
+    with reading(ctx) as session:
+        return view(session=session, **arguments)
+
+
 def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def iso_utc(value: datetime) -> str:
+    return value.isoformat().replace("+00:00", "Z")
 
 
 def console() -> Any:
@@ -158,3 +175,17 @@ def table(title: str | None, columns: list[str], rows: list[list[Any]]) -> Any:
     for row in rows:
         t.add_row(*["" if v is None else str(v) for v in row])
     return t
+
+
+def print_table(title: str | None, columns: list[str], rows: list[list[Any]]) -> None:
+    console().print(table(title, columns, rows))
+
+
+def print_pass(result: Any, as_json: bool) -> None:
+    """What a distribution pass did: each order and its new manager, and how many still wait (D4)."""
+    if as_json:
+        print_json(result.as_dict())
+        return
+    for number, login in result.assigned:
+        typer.echo(f"{number} → {login}")
+    typer.echo(f"assigned {len(result.assigned)}; {result.left} still waiting for a free manager")

@@ -11,15 +11,16 @@ import typer
 from orderdesk.cli.core import (
     AsOption,
     JsonOption,
+    LimitOption,
     app,
-    console,
+    commit,
+    iso_utc,
     print_json,
-    reading,
+    print_table,
+    query,
     ready_engine,
     state,
-    table,
     user_errors,
-    writing,
 )
 
 notifications_app = typer.Typer(help="Notifications: the outbox, e-mail delivery, marking read.", no_args_is_help=True)
@@ -31,10 +32,6 @@ class MailState(str, Enum):
     pending = "pending"
     sent = "sent"
     failed = "failed"
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value else None
 
 
 def _when(value: datetime | None) -> str:
@@ -55,16 +52,15 @@ def notifications_list(
     ctx: typer.Context,
     to: Annotated[Optional[str], typer.Option("--to", help="Only this employee's (login).")] = None,
     mail_state: Annotated[Optional[MailState], typer.Option("--state", help="Only rows whose e-mail is in this state.")] = None,
-    limit: Annotated[int, typer.Option(help="At most this many, newest first; 0 = all.", min=0)] = 200,
+    limit: LimitOption = 200,
     as_json: JsonOption = False,
 ) -> None:
     """Every notification, due or not, newest first: to whom, when, what, and how its e-mail went (UTC)."""
     from orderdesk.views.inbox import outbox
 
-    with reading(ctx) as session:
-        rows = outbox(session, login=to, state=mail_state.value if mail_state else None, limit=limit or None)
+    rows = query(ctx, outbox, login=to, state=mail_state.value if mail_state else None, limit=limit or None)
     if as_json:
-        print_json([{k: _iso(v) if isinstance(v, datetime) else v for k, v in row.items()} for row in rows])
+        print_json([{k: iso_utc(v) if isinstance(v, datetime) else v for k, v in row.items()} for row in rows])
         return
     columns = ["id", "to", "due (UTC)", "kind", "subject", "e-mail", "tries", "last error"]
     shown = [
@@ -72,7 +68,7 @@ def notifications_list(
          r["attempts"] or "", r["last_error"]]
         for r in rows
     ]  # fmt: skip
-    console().print(table(f"notifications ({len(rows)}; • unread)", columns, shown))
+    print_table(f"notifications ({len(rows)}; • unread)", columns, shown)
 
 
 @notifications_app.command("send")
@@ -100,6 +96,5 @@ def notifications_read(
     """Mark notifications of an employee's inbox read."""
     from orderdesk.views.inbox import mark_read
 
-    with writing(ctx) as session:
-        marked = mark_read(session, state(ctx).clock, login, ids or None)
+    marked = commit(ctx, mark_read, login=login, ids=ids or None)
     typer.echo(f"marked {marked} read")

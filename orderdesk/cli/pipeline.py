@@ -9,13 +9,12 @@ import typer
 from orderdesk.cli.core import (
     JsonOption,
     app,
-    console,
+    commit,
     print_json,
-    reading,
+    print_table,
+    query,
     state,
-    table,
     user_errors,
-    writing,
 )
 
 pipeline_app = typer.Typer(
@@ -67,8 +66,7 @@ def pipeline_list(ctx: typer.Context, store: StoreArg, as_json: JsonOption = Fal
     """The store's stages in order, with the open orders waiting in each and how many are overdue."""
     from orderdesk.usecases.pipeline import list_stages
 
-    with reading(ctx) as session:
-        stages = list_stages(session=session, store=store, clock=state(ctx).clock)
+    stages = query(ctx, list_stages, store=store, clock=state(ctx).clock)
     if as_json:
         print_json(stages)
         return
@@ -78,7 +76,7 @@ def pipeline_list(ctx: typer.Context, store: StoreArg, as_json: JsonOption = Fal
         for s in stages
     ]  # fmt: skip
     columns = ["#", "code", "name", "kind", "limit", "owner", "only for", "active", "open", "overdue"]
-    console().print(table(f"pipeline of {store}", columns, rows))
+    print_table(f"pipeline of {store}", columns, rows)
 
 
 @pipeline_app.command("add")
@@ -100,13 +98,10 @@ def pipeline_add(
 
     _one_place(position, after, required=False)
     seconds = _limit(limit, "limit")
-    with writing(ctx) as session:
-        change = add_stage(
-            session=session, clock=state(ctx).clock, store=store, code=code, name=name, time_limit=seconds,
-            owner=owner, kind=kind, payment_methods=payment or [], delivery_methods=delivery or [],
-            position=position, after=after,
-        )  # fmt: skip
-    _say(change)
+    _say(commit(
+        ctx, add_stage, store=store, code=code, name=name, time_limit=seconds, owner=owner, kind=kind,
+        payment_methods=payment or [], delivery_methods=delivery or [], position=position, after=after,
+    ))  # fmt: skip
 
 
 @pipeline_app.command("rename")
@@ -116,9 +111,7 @@ def pipeline_rename(
     """Give a stage a new name (its code, the orders' status, stays)."""
     from orderdesk.usecases.pipeline import rename_stage
 
-    with writing(ctx) as session:
-        change = rename_stage(session=session, clock=state(ctx).clock, store=store, code=code, name=name)
-    _say(change)
+    _say(commit(ctx, rename_stage, store=store, code=code, name=name))
 
 
 @pipeline_app.command("move")
@@ -129,11 +122,7 @@ def pipeline_move(
     from orderdesk.usecases.pipeline import move_stage
 
     _one_place(position, after, required=True)
-    with writing(ctx) as session:
-        change = move_stage(
-            session=session, clock=state(ctx).clock, store=store, code=code, position=position, after=after
-        )
-    _say(change)
+    _say(commit(ctx, move_stage, store=store, code=code, position=position, after=after))
 
 
 @pipeline_app.command("deactivate")
@@ -141,9 +130,7 @@ def pipeline_deactivate(ctx: typer.Context, store: StoreArg, code: StageArg) -> 
     """Take a stage out of the pipeline; orders already in it stay and can be advanced out of it."""
     from orderdesk.usecases.pipeline import deactivate_stage
 
-    with writing(ctx) as session:
-        change = deactivate_stage(session=session, clock=state(ctx).clock, store=store, code=code)
-    _say(change)
+    _say(commit(ctx, deactivate_stage, store=store, code=code))
 
 
 @pipeline_app.command("activate")
@@ -151,9 +138,7 @@ def pipeline_activate(ctx: typer.Context, store: StoreArg, code: StageArg) -> No
     """Put a deactivated stage back in the pipeline."""
     from orderdesk.usecases.pipeline import activate_stage
 
-    with writing(ctx) as session:
-        change = activate_stage(session=session, clock=state(ctx).clock, store=store, code=code)
-    _say(change)
+    _say(commit(ctx, activate_stage, store=store, code=code))
 
 
 @pipeline_app.command("limit")
@@ -167,9 +152,7 @@ def pipeline_limit(
     from orderdesk.usecases.pipeline import set_limit
 
     seconds = _limit(duration, "limit")
-    with writing(ctx) as session:
-        change = set_limit(session=session, clock=state(ctx).clock, store=store, code=code, time_limit=seconds)
-    _say(change)
+    _say(commit(ctx, set_limit, store=store, code=code, time_limit=seconds))
 
 
 @pipeline_app.command("owner")
@@ -182,9 +165,7 @@ def pipeline_owner(
     """Set whose queue a stage's orders appear in."""
     from orderdesk.usecases.pipeline import set_owner
 
-    with writing(ctx) as session:
-        change = set_owner(session=session, clock=state(ctx).clock, store=store, code=code, owner=owner)
-    _say(change)
+    _say(commit(ctx, set_owner, store=store, code=code, owner=owner))
 
 
 # ------------------------------------------------------------------------------ automoves
@@ -199,8 +180,7 @@ def automoves_list(
     """The timed moves, with the id `automoves remove` takes."""
     from orderdesk.usecases.pipeline import list_automoves
 
-    with reading(ctx) as session:
-        moves = list_automoves(session=session, store=store)
+    moves = query(ctx, list_automoves, store=store)
     if as_json:
         print_json(moves)
         return
@@ -209,7 +189,7 @@ def automoves_list(
          f"{m['notice']['role']} {m['notice']['before']} before" if m["notice"] else "—"]
         for m in moves
     ]  # fmt: skip
-    console().print(table("timed moves", ["id", "store", "from", "after", "to", "notice"], rows))
+    print_table("timed moves", ["id", "store", "from", "after", "to", "notice"], rows)
 
 
 @automoves_app.command("add")
@@ -228,12 +208,10 @@ def automoves_add(
     with user_errors():
         seconds = parse_span(after, field="after")
         before = parse_span(notice_before, field="notice before") if notice_before is not None else None
-    with writing(ctx) as session:
-        change = add_automove(
-            session=session, clock=state(ctx).clock, store=store, from_statuses=from_, after=seconds, to=to,
-            notice_role=notice_role, notice_before=before,
-        )  # fmt: skip
-    _say(change)
+    _say(commit(
+        ctx, add_automove, store=store, from_statuses=from_, after=seconds, to=to, notice_role=notice_role,
+        notice_before=before,
+    ))  # fmt: skip
 
 
 @automoves_app.command("remove")
@@ -245,6 +223,4 @@ def automoves_remove(
     """Remove a timed move; orders waiting for it are no longer moved by it."""
     from orderdesk.usecases.pipeline import remove_automove
 
-    with writing(ctx) as session:
-        change = remove_automove(session=session, clock=state(ctx).clock, store=store, ident=ident)
-    _say(change)
+    _say(commit(ctx, remove_automove, store=store, ident=ident))

@@ -29,6 +29,13 @@ def _duration_keys(model: type[BaseModel], prefix: str = "") -> tuple[str, ...]:
 
 
 DURATION_KEYS = _duration_keys(Settings)
+SECRET_KEYS = frozenset({"smtp.password"})  # never shown, nor written anywhere but the setting row
+HIDDEN = "********"
+
+
+def hidden(flat: dict[str, Any]) -> dict[str, Any]:
+    """Flat settings with each secret that is set replaced by HIDDEN (an unset one stays as it is)."""
+    return {key: HIDDEN if key in SECRET_KEYS and value else value for key, value in flat.items()}
 
 
 def flatten(values: dict[str, Any], prefix: str = "") -> dict[str, Any]:

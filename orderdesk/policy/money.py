@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Protocol
 
@@ -23,8 +24,18 @@ def parse_money(value: object) -> int:
     return int(cents)
 
 
-def format_money(minor: int) -> str:
-    minor = int(minor)  # PostgreSQL's sum() of a bigint is a numeric
+@dataclass(frozen=True)
+class Money:
+    """An amount of a store's money in integer minor units, as the read models carry it. Amounts of
+    different currencies are never added together (A3)."""
+
+    minor: int
+    currency: str | None = None  # stores have no currency column yet; None until they do
+
+
+def format_money(amount: int | Money) -> str:
+    """"12.50": the one way an amount is written for people and for JSON."""
+    minor = int(amount.minor if isinstance(amount, Money) else amount)  # PostgreSQL's sum() of a bigint is a numeric
     sign = "-" if minor < 0 else ""
     whole, cents = divmod(abs(minor), 100)
     return f"{sign}{whole}.{cents:02d}"

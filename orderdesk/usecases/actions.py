@@ -20,8 +20,9 @@ from orderdesk.clock import Clock
 from orderdesk.config.fields import MAX_MONEY, MAX_QTY
 from orderdesk.policy.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from orderdesk.policy.money import format_money, order_total
-from orderdesk.policy.vocab import PAYMENT_STATUSES
 from orderdesk.policy.access import check_may_act, check_may_leave, check_may_see
+from orderdesk.policy.timestamps import iso
+from orderdesk.policy.vocab import PAYMENT_STATUSES
 from orderdesk.policy.workflow import StageSpec, is_forward, may_set, next_stage
 from orderdesk.usecases.stage_entry import enter_stage
 from orderdesk.views.lookup import (
@@ -335,7 +336,7 @@ def _audit(
 
 def _plain(value: Any) -> Any:
     if isinstance(value, datetime):
-        return value.isoformat().replace("+00:00", "Z")
+        return iso(value)
     return value
 
 

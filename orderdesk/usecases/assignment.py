@@ -31,6 +31,7 @@ from orderdesk.policy.distribution import (
 )
 from orderdesk.policy.errors import Conflict, NotAllowed
 from orderdesk.policy.access import check_may_assign, check_may_claim, check_may_see
+from orderdesk.policy.timestamps import iso
 from orderdesk.views.access import actor_of, facts_of
 from orderdesk.views.lookup import get_employee, order_by_number
 from storage import queries
@@ -426,7 +427,7 @@ def explain(*, session: Session, clock: Clock, number: str) -> dict[str, Any]:
         after = event.after or {}
         trace = after.get("trace") or {"via": after.get("via"), "candidates": [], "more": {}, "note": ""}
         return {
-            "order": number, "at": event.at.isoformat().replace("+00:00", "Z"),
+            "order": number, "at": iso(event.at),
             "manager": after.get("manager"), "recorded": True, **trace,
         }  # fmt: skip
     now = clock.now()

@@ -21,6 +21,7 @@ from sqlmodel import Session, select
 from orderdesk.clock import Clock
 from orderdesk.config.settings import read_settings
 from orderdesk.policy.durations import format_duration
+from orderdesk.policy.timestamps import iso
 from orderdesk.policy.vocab import OVERSEERS
 from orderdesk.policy.workflow import MoveRule, StageSpec, enter, rule_for
 from orderdesk.usecases.notify import outbox_row, queue, staff_of_store
@@ -79,10 +80,6 @@ class _Stores:
         return stage.name if stage else code
 
 
-def _stamp(at: datetime) -> str:
-    return at.isoformat().replace("+00:00", "Z")
-
-
 def flag_overdue(*, session: Session, clock: Clock, batch: int | None = None) -> SweepResult:
     """S3: flag the open orders past their stage's limit; the store's supervisors and admins hear of
     each once per stage visit (the key names the visit: order and the time it entered the stage)."""
@@ -100,13 +97,13 @@ def flag_overdue(*, session: Session, clock: Clock, batch: int | None = None) ->
         text = (f"Order {row.number} has been in \"{stores.name(row.store_id, row.status)}\" longer than its limit of "
                 f"{limit}: it was due {stores.local(row.store_id, row.stage_due_at)}.\n"
                 f"orderdesk orders show {row.number}")  # fmt: skip
-        key = f"overdue:{row.id}:{_stamp(row.status_entered_at)}"
+        key = f"overdue:{row.id}:{iso(row.status_entered_at)}"
         for employee in stores.staff(row.store_id, OVERSEERS):
             outbox.append(outbox_row(employee, key=key, kind="overdue", subject=subject, text=text,
                                       order_id=row.id, send_after=now, now=now, email=stores.email))  # fmt: skip
         audits.append({"at": now, "actor_id": None, "rule": f"stage limit {limit}", "order_id": row.id,
                        "action": "order.overdue", "before": {"overdue": False},
-                       "after": {"overdue": True, "status": row.status, "due": _stamp(row.stage_due_at)}})  # fmt: skip
+                       "after": {"overdue": True, "status": row.status, "due": iso(row.stage_due_at)}})  # fmt: skip
         result.orders.append(row.number)
     connection = session.connection()
     connection.execute(
@@ -162,7 +159,7 @@ def run_timed_moves(*, session: Session, clock: Clock, batch: int | None = None)
             moved = enter(target, move_at, rules, issued_at=state["issued_at"]).columns()
             audits.append({"at": now, "actor_id": None, "rule": rule.describe(), "order_id": row.id,
                            "action": "order.status", "before": {"status": state["status"]},
-                           "after": {"status": target.code, "entered_at": _stamp(move_at)}})  # fmt: skip
+                           "after": {"status": target.code, "entered_at": iso(move_at)}})  # fmt: skip
             state.update(moved)
             values.update(moved)
             result.done += 1
@@ -186,7 +183,7 @@ def _notice(stores: _Stores, row: Any, rule: MoveRule, state: dict[str, Any], *,
             f"{stores.local(row.store_id, state['status_entered_at'])}; the rule \"{rule.describe()}\" moves it to "
             f"\"{stores.name(row.store_id, rule.to)}\" on {stores.local(row.store_id, move_at)}.\n"
             f"orderdesk orders show {row.number}")  # fmt: skip
-    key = f"notice:{row.id}:{state['status']}:{_stamp(state['status_entered_at'])}"
+    key = f"notice:{row.id}:{state['status']}:{iso(state['status_entered_at'])}"
     return [
         outbox_row(employee, key=key, kind="automove_notice", subject=subject, text=text, order_id=row.id,
                     send_after=state["notice_due_at"], now=now, email=stores.email)  # fmt: skip

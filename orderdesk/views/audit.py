@@ -2,15 +2,43 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session, select
 
+from orderdesk.policy.timestamps import iso
 from orderdesk.views.lookup import order_by_number
 from storage.models import AuditEvent, Employee, Order
 
 
-def audit_log(*, session: Session, order_number: str | None = None, limit: int | None = 200) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class AuditEntry:
+    """One change: who (an employee's login) or which automatic rule, when, what, before → after."""
+
+    at: datetime
+    actor: str | None
+    rule: str | None
+    order: str | None  # the order's number
+    action: str
+    before: dict[str, Any] | None  # as stored: JSON values, times already ISO strings
+    after: dict[str, Any] | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "at": iso(self.at),
+            "actor": self.actor,
+            "rule": self.rule,
+            "order": self.order,
+            "action": self.action,
+            "before": self.before,
+            "after": self.after,
+        }
+
+
+def audit_entries(*, session: Session, order_number: str | None = None, limit: int | None = 200) -> list[AuditEntry]:
+    """Newest first; of one order, or of everything."""
     query = (
         select(AuditEvent, Employee.login, Order.number)
         .outerjoin(Employee, Employee.id == AuditEvent.actor_id)
@@ -22,14 +50,12 @@ def audit_log(*, session: Session, order_number: str | None = None, limit: int |
     if limit:
         query = query.limit(limit)
     return [
-        {
-            "at": event.at.isoformat().replace("+00:00", "Z"),
-            "actor": login,
-            "rule": event.rule,
-            "order": number,
-            "action": event.action,
-            "before": event.before,
-            "after": event.after,
-        }
+        AuditEntry(at=event.at, actor=login, rule=event.rule, order=number, action=event.action,
+                   before=event.before, after=event.after)  # fmt: skip
         for event, login, number in session.exec(query)
     ]
+
+
+def audit_log(*, session: Session, order_number: str | None = None, limit: int | None = 200) -> list[dict[str, Any]]:
+    """`audit_entries` as JSON (`audit --json`)."""
+    return [entry.to_json() for entry in audit_entries(session=session, order_number=order_number, limit=limit)]

@@ -7,6 +7,7 @@ order waits 5–20 minutes); before that only `notifications list` shows it.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
@@ -15,13 +16,30 @@ from sqlmodel import Session, col, select
 
 from orderdesk.clock import Clock
 from orderdesk.policy.errors import NotFound
+from orderdesk.policy.timestamps import iso
 from orderdesk.views.lookup import get_employee
 from storage.models import Employee, Notification, Order
 
 
-def inbox(
+@dataclass(frozen=True)
+class InboxEntry:
+    """A notification in an employee's inbox; `at` is when it became due (aware, UTC)."""
+
+    id: int
+    at: datetime
+    kind: str
+    subject: str
+    text: str
+    order: str | None  # the order's number
+    read: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {**_values(self), "at": iso(self.at)}
+
+
+def inbox_entries(
     session: Session, login: str, now: datetime, *, unread_only: bool = False, limit: int = 100
-) -> list[dict[str, Any]]:
+) -> list[InboxEntry]:
     """The employee's notifications that are due, newest first."""
     employee = get_employee(session, login)
     query = (
@@ -35,9 +53,16 @@ def inbox(
     if unread_only:
         query = query.where(col(Notification.read_at).is_(None))
     return [
-        {"id": id_, "at": at, "kind": kind, "subject": subject, "text": text, "order": number, "read": read_at is not None}
+        InboxEntry(id=id_, at=at, kind=kind, subject=subject, text=text, order=number, read=read_at is not None)
         for id_, at, kind, subject, text, number, read_at in session.exec(query)
     ]
+
+
+def inbox(
+    session: Session, login: str, now: datetime, *, unread_only: bool = False, limit: int = 100
+) -> list[dict[str, Any]]:
+    """`inbox_entries` as dicts of their values (times as `datetime`s); `to_json()` writes them for scripts."""
+    return [_values(e) for e in inbox_entries(session, login, now, unread_only=unread_only, limit=limit)]
 
 
 def unread_count(session: Session, login: str, now: datetime) -> int:
@@ -67,11 +92,33 @@ def mark_read(session: Session, clock: Clock, login: str, ids: Sequence[int] | N
     return int(done.rowcount)
 
 
-def outbox(
+@dataclass(frozen=True)
+class OutboxEntry:
+    """A notification as the admin sees it: to whom, when due, what, and how its e-mail went."""
+
+    id: int
+    to: str  # login
+    due: datetime
+    kind: str
+    subject: str
+    order: str | None
+    read: bool
+    email_state: str
+    attempts: int
+    next_attempt_at: datetime | None
+    delivered_at: datetime | None
+    last_error: str | None
+    created_at: datetime
+
+    def to_json(self) -> dict[str, Any]:
+        """What `notifications list --json` prints."""
+        return {k: iso(v) if isinstance(v, datetime) else v for k, v in _values(self).items()}
+
+
+def outbox_entries(
     session: Session, *, login: str | None = None, state: str | None = None, limit: int | None = 200
-) -> list[dict[str, Any]]:
-    """Every notification, due or not, newest (by due time) first: who, when, what, and how its
-    e-mail went."""
+) -> list[OutboxEntry]:
+    """Every notification, due or not, newest (by due time) first."""
     query = (
         select(Notification, Employee.login, Order.number)
         .join(Employee, col(Employee.id) == Notification.employee_id)
@@ -85,11 +132,22 @@ def outbox(
     if limit:
         query = query.limit(limit)
     return [
-        {
-            "id": row.id, "to": to, "due": row.send_after, "kind": row.kind, "subject": row.subject,
-            "order": number, "read": row.read_at is not None, "email_state": row.email_state,
-            "attempts": row.attempts, "next_attempt_at": row.next_attempt_at, "delivered_at": row.delivered_at,
-            "last_error": row.last_error, "created_at": row.created_at,
-        }  # fmt: skip
+        OutboxEntry(
+            id=row.id, to=to, due=row.send_after, kind=row.kind, subject=row.subject, order=number,
+            read=row.read_at is not None, email_state=row.email_state, attempts=row.attempts,
+            next_attempt_at=row.next_attempt_at, delivered_at=row.delivered_at, last_error=row.last_error,
+            created_at=row.created_at,
+        )  # fmt: skip
         for row, to, number in session.exec(query)
     ]
+
+
+def outbox(
+    session: Session, *, login: str | None = None, state: str | None = None, limit: int | None = 200
+) -> list[dict[str, Any]]:
+    """`outbox_entries` as dicts of their values (times as `datetime`s, which the CLI's table formats)."""
+    return [_values(e) for e in outbox_entries(session, login=login, state=state, limit=limit)]
+
+
+def _values(entry: InboxEntry | OutboxEntry) -> dict[str, Any]:
+    return {f.name: getattr(entry, f.name) for f in fields(entry)}

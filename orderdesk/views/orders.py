@@ -10,8 +10,9 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from orderdesk.policy.errors import NotAllowed, NotFound
-from orderdesk.policy.money import format_money
-from orderdesk.policy.access import may_see
+from orderdesk.policy.access import may_see, pool_stores
+from orderdesk.policy.money import Money, format_money
+from orderdesk.policy.timestamps import iso
 from orderdesk.views import access, lookup
 from storage import queries
 from storage.models import Employee, Order, OrderLink
@@ -24,66 +25,174 @@ def scope_for(session: Session, employee: Employee) -> OrderScope:
 
 
 @dataclass(frozen=True)
+class OrderCustomer:
+    name: str
+    phone: str | None
+    email: str | None
+    city: str | None
+    manager: str | None  # the customer's responsible manager (B1), a login
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "phone": self.phone, "email": self.email, "city": self.city, "manager": self.manager}
+
+
+@dataclass(frozen=True)
+class OrderItemLine:
+    sku: str
+    name: str
+    qty: int
+    price: Money
+    discount: Money
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "sku": self.sku,
+            "name": self.name,
+            "qty": self.qty,
+            "price": format_money(self.price),
+            "discount": format_money(self.discount),
+        }
+
+
+@dataclass(frozen=True)
+class ListedOrder:
+    """An order as a list shows it (DESIGN.md §3 without the items). Times are aware, in UTC."""
+
+    number: str
+    extra_number: str | None
+    store: str
+    timezone: str  # the store's zone, for showing its times
+    channel: str
+    type: str
+    status: str
+    stage: str | None  # the stage's name in the store's pipeline
+    payment_status: str
+    customer: OrderCustomer
+    manager: str | None
+    contractor: str | None
+    payment_method: str | None
+    delivery_method: str | None
+    delivery_cost: Money
+    discount: Money
+    total: Money
+    created_at: datetime
+    status_entered_at: datetime | None
+    stage_due_at: datetime | None
+    overdue: bool  # as of the time it was read
+    issued_at: datetime | None
+    move_due_at: datetime | None  # its next timed move (S4)
+    links: tuple[str, ...]  # numbers of its linked orders
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "number": self.number,
+            "extra_number": self.extra_number,
+            "store": self.store,
+            "timezone": self.timezone,
+            "channel": self.channel,
+            "type": self.type,
+            "status": self.status,
+            "stage": self.stage,
+            "payment_status": self.payment_status,
+            "customer": self.customer.to_json(),
+            "manager": self.manager,
+            "contractor": self.contractor,
+            "payment_method": self.payment_method,
+            "delivery": {"method": self.delivery_method, "cost": format_money(self.delivery_cost)},
+            "discount": format_money(self.discount),
+            "total": format_money(self.total),
+            "created_at": iso(self.created_at),
+            "status_entered_at": iso(self.status_entered_at),
+            "stage_due_at": iso(self.stage_due_at),
+            "overdue": self.overdue,
+            "issued_at": iso(self.issued_at),
+            "move_due_at": iso(self.move_due_at),
+            "links": list(self.links),
+        }
+
+
+@dataclass(frozen=True)
+class ShownOrder(ListedOrder):
+    """An order shown whole: the listing's fields and its items."""
+
+    items: tuple[OrderItemLine, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {**super().to_json(), "items": [item.to_json() for item in self.items]}
+
+
+@dataclass(frozen=True)
 class OrderPage:
-    rows: list[dict[str, Any]]
+    rows: tuple[ListedOrder, ...]  # ShownOrder when read with items
     total: int  # how many match, across all pages
     next_key: tuple[datetime, int] | None  # pass as `before` for the next page
 
+    def to_json(self) -> list[dict[str, Any]]:
+        return [row.to_json() for row in self.rows]
 
-def order_json(row: Any, items: list[Any] | None, *, now: datetime, extra: OrderExtra | None = None) -> dict[str, Any]:
-    """An order in the JSON shape of DESIGN.md §3."""
-    extra = extra or OrderExtra()
-    data: dict[str, Any] = {
-        "number": row.number,
-        "extra_number": row.extra_number,
-        "store": row.store,
-        "timezone": row.timezone,
-        "channel": row.channel,
-        "type": row.type,
-        "status": row.status,
-        "stage": row.stage_name,
-        "payment_status": row.payment_status,
-        "customer": {
-            "name": row.customer_name,
-            "phone": row.customer_phone,
-            "email": row.customer_email,
-            "city": row.customer_city,
-            "manager": row.customer_manager,
-        },
-        "manager": row.manager,
-        "contractor": row.contractor,
-        "payment_method": row.payment_method,
-        "delivery": {"method": row.delivery_method, "cost": format_money(row.delivery_cost)},
-        "discount": format_money(row.discount),
-        "total": format_money(row.total),
-        "created_at": _iso(row.created_at),
-        "status_entered_at": _iso(row.status_entered_at),
-        "stage_due_at": _iso(row.stage_due_at),
-        "overdue": is_overdue(row, now),
-        "issued_at": _iso(row.issued_at),
-        "move_due_at": _iso(extra.move_due_at),
-        "links": list(extra.links),
-    }
-    if items is not None:
-        data["items"] = [
-            {
-                "sku": i.sku,
-                "name": i.name,
-                "qty": i.qty,
-                "price": format_money(i.price),
-                "discount": format_money(i.discount),
-            }
-            for i in items
-        ]
-    return data
+
+@dataclass(frozen=True)
+class OrderPageJson:
+    """`OrderPage` with its rows as JSON, for the command line until it reads the typed page."""
+
+    rows: list[dict[str, Any]]
+    total: int
+    next_key: tuple[datetime, int] | None
 
 
 @dataclass(frozen=True)
 class OrderExtra:
-    """What an order's JSON shows beyond the listing's row: its next timed move and linked orders."""
+    """What an order's view shows beyond the listing's row: its next timed move and linked orders."""
 
     move_due_at: datetime | None = None
     links: tuple[str, ...] = ()
+
+
+def _order_view(row: Any, items: list[Any] | None, *, now: datetime, extra: OrderExtra) -> ListedOrder:
+    """A row of `storage.queries` as the order people and scripts see; with `items`, shown whole."""
+    fields = dict(
+        number=row.number,
+        extra_number=row.extra_number,
+        store=row.store,
+        timezone=row.timezone,
+        channel=row.channel,
+        type=row.type,
+        status=row.status,
+        stage=row.stage_name,
+        payment_status=row.payment_status,
+        customer=OrderCustomer(
+            name=row.customer_name,
+            phone=row.customer_phone,
+            email=row.customer_email,
+            city=row.customer_city,
+            manager=row.customer_manager,
+        ),
+        manager=row.manager,
+        contractor=row.contractor,
+        payment_method=row.payment_method,
+        delivery_method=row.delivery_method,
+        delivery_cost=_money(row.delivery_cost),
+        discount=_money(row.discount),
+        total=_money(row.total),
+        created_at=row.created_at,
+        status_entered_at=row.status_entered_at,
+        stage_due_at=row.stage_due_at,
+        overdue=is_overdue(row, now),
+        issued_at=row.issued_at,
+        move_due_at=extra.move_due_at,
+        links=extra.links,
+    )
+    if items is None:
+        return ListedOrder(**fields)
+    lines = tuple(
+        OrderItemLine(sku=i.sku, name=i.name, qty=i.qty, price=_money(i.price), discount=_money(i.discount))
+        for i in items
+    )
+    return ShownOrder(**fields, items=lines)
+
+
+def _money(minor: Any) -> Money:
+    return Money(int(minor))  # PostgreSQL's sum() of a bigint is a numeric
 
 
 def order_extras(session: Session, order_ids: list[int]) -> dict[int, OrderExtra]:
@@ -112,8 +221,42 @@ def is_overdue(row: Any, now: datetime) -> bool:
     return bool(row.overdue or (row.stage_due_at is not None and row.stage_due_at < now))
 
 
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value else None
+def order_page(
+    *,
+    session: Session,
+    now: datetime,
+    viewer: Employee | None = None,
+    flt: OrderFilter = OrderFilter(),
+    limit: int | None = 500,
+    before: tuple[datetime, int] | None = None,
+    with_items: bool = True,
+) -> OrderPage:
+    """Newest first, a page at a time, as this viewer may see them (A1); with items, `ShownOrder`s."""
+    scope = scope_for(session, viewer) if viewer else OrderScope()
+    rows = queries.list_orders(session, scope=scope, flt=flt, limit=limit, before=before)
+    items = queries.items_of(session, [r.id for r in rows]) if with_items else {}
+    extras = order_extras(session, [r.id for r in rows])
+    page_is_full = bool(limit) and len(rows) == limit
+    total = queries.count_orders(session, scope=scope, flt=flt) if page_is_full or before else len(rows)
+    next_key = (rows[-1].created_at, rows[-1].id) if page_is_full else None
+    return OrderPage(
+        rows=tuple(_order_view(r, items[r.id] if with_items else None, now=now, extra=extras[r.id]) for r in rows),
+        total=total,
+        next_key=next_key,
+    )
+
+
+def order_shown(*, session: Session, number: str, now: datetime, viewer: Employee | None = None) -> ShownOrder:
+    """One order whole; NotFound, or NotAllowed when it is not in what the viewer sees (A1)."""
+    row = queries.order_by_number(session, number)
+    if row is None:
+        raise NotFound(f"order {number} not found")
+    if viewer is not None and not is_visible(session, viewer, number):
+        raise NotAllowed(f"order {number} is not yours to see")
+    extra = order_extras(session, [row.id])[row.id]
+    shown = _order_view(row, queries.items_of(session, [row.id])[row.id], now=now, extra=extra)
+    assert isinstance(shown, ShownOrder)
+    return shown
 
 
 def list_orders(
@@ -125,29 +268,17 @@ def list_orders(
     limit: int | None = 500,
     before: tuple[datetime, int] | None = None,
     with_items: bool = True,
-) -> OrderPage:
-    scope = scope_for(session, viewer) if viewer else OrderScope()
-    rows = queries.list_orders(session, scope=scope, flt=flt, limit=limit, before=before)
-    items = queries.items_of(session, [r.id for r in rows]) if with_items else {}
-    extras = order_extras(session, [r.id for r in rows])
-    page_is_full = bool(limit) and len(rows) == limit
-    total = queries.count_orders(session, scope=scope, flt=flt) if page_is_full or before else len(rows)
-    next_key = (rows[-1].created_at, rows[-1].id) if page_is_full else None
-    return OrderPage(
-        rows=[order_json(r, items.get(r.id) if with_items else None, now=now, extra=extras[r.id]) for r in rows],
-        total=total,
-        next_key=next_key,
+) -> OrderPageJson:
+    """`order_page` as JSON rows (`orders list --json`)."""
+    page = order_page(
+        session=session, now=now, viewer=viewer, flt=flt, limit=limit, before=before, with_items=with_items
     )
+    return OrderPageJson(rows=page.to_json(), total=page.total, next_key=page.next_key)
 
 
 def show_order(*, session: Session, number: str, now: datetime, viewer: Employee | None = None) -> dict[str, Any]:
-    row = queries.order_by_number(session, number)
-    if row is None:
-        raise NotFound(f"order {number} not found")
-    if viewer is not None and not is_visible(session, viewer, number):
-        raise NotAllowed(f"order {number} is not yours to see")
-    extra = order_extras(session, [row.id])[row.id]
-    return order_json(row, queries.items_of(session, [row.id])[row.id], now=now, extra=extra)
+    """`order_shown` as JSON (`orders show N --json`)."""
+    return order_shown(session=session, number=number, now=now, viewer=viewer).to_json()
 
 
 def is_visible(session: Session, viewer: Employee, number: str) -> bool:
@@ -155,27 +286,97 @@ def is_visible(session: Session, viewer: Employee, number: str) -> bool:
     return may_see(access.actor_of(session, viewer), access.facts_of(session, order, stages=[]))
 
 
-def undistributed(*, session: Session) -> list[dict[str, Any]]:
-    """Open orders with no manager, per store: count and sum (D5)."""
-    return [
-        {"store_id": r.id, "store": r.code, "name": r.name, "count": r.count, "sum": format_money(r.sum), "minor": r.sum}
+# ----------------------------------------------------------------------------------- undistributed (D5)
+
+
+@dataclass(frozen=True)
+class UndistributedInStore:
+    """A store's open orders with no manager: how many, and their sum in the store's money."""
+
+    store_id: int
+    store: str  # code
+    name: str
+    count: int
+    sum: Money
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "store_id": self.store_id,
+            "store": self.store,
+            "name": self.name,
+            "count": self.count,
+            "sum": format_money(self.sum),
+            "minor": self.sum.minor,
+        }
+
+
+@dataclass(frozen=True)
+class ManagerLoad:
+    login: str
+    name: str
+    presence: str
+    open: int  # his open orders
+    sum: Money  # their total
+
+    def to_json(self) -> dict[str, Any]:
+        return {"login": self.login, "name": self.name, "presence": self.presence, "open": self.open,
+                "sum": format_money(self.sum)}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class DeskStats:
+    """Undistributed orders per store and the load per manager (D5, `stats`)."""
+
+    undistributed: tuple[UndistributedInStore, ...]
+    managers: tuple[ManagerLoad, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        stores = [{k: s.to_json()[k] for k in ("store", "name", "count", "sum")} for s in self.undistributed]
+        return {
+            "undistributed": {
+                "count": sum(s.count for s in self.undistributed),
+                # every store's sum in one figure, as `stats --json` always printed it (A3 wants it per currency)
+                "sum": format_money(sum(s.sum.minor for s in self.undistributed)),
+                "stores": stores,
+            },
+            "managers": [m.to_json() for m in self.managers],
+        }
+
+
+def undistributed_per_store(
+    *, session: Session, store_ids: frozenset[int] | None = None
+) -> tuple[UndistributedInStore, ...]:
+    """Open orders with no manager, per store (of these stores; None = all), by store code (D5)."""
+    return tuple(
+        UndistributedInStore(store_id=r.id, store=r.code, name=r.name, count=r.count, sum=_money(r.sum))
         for r in queries.undistributed_by_store(session)
-    ]
+        if store_ids is None or r.id in store_ids
+    )
+
+
+def undistributed_seen_by(session: Session, employee: Employee) -> tuple[UndistributedInStore, ...] | None:
+    """Per store he covers, when the desk is set to show them (`show_undistributed`); None when not.
+    Stores are kept apart because their currencies may differ (A3)."""
+    from orderdesk.config.settings import read_settings  # pydantic models: only when a desk reads
+
+    if not read_settings(session).show_undistributed:
+        return None
+    return undistributed_per_store(session=session, store_ids=pool_stores(access.actor_of(session, employee)))
+
+
+def desk_stats(*, session: Session) -> DeskStats:
+    managers = tuple(
+        ManagerLoad(login=r.login, name=r.name, presence=r.presence, open=r.open, sum=_money(r.sum))
+        for r in queries.open_orders_per_manager(session)
+    )
+    return DeskStats(undistributed=undistributed_per_store(session=session), managers=managers)
+
+
+def undistributed(*, session: Session) -> list[dict[str, Any]]:
+    """`undistributed_per_store` as JSON."""
+    return [s.to_json() for s in undistributed_per_store(session=session)]
 
 
 def stats(*, session: Session) -> dict[str, Any]:
-    """Undistributed orders (count and sum) per store, and the load per manager (D5)."""
-    per_store = undistributed(session=session)
-    stores = [{k: s[k] for k in ("store", "name", "count", "sum")} for s in per_store]
-    managers = [
-        {"login": r.login, "name": r.name, "presence": r.presence, "open": r.open, "sum": format_money(r.sum)}
-        for r in queries.open_orders_per_manager(session)
-    ]
-    return {
-        "undistributed": {
-            "count": sum(s["count"] for s in stores),
-            "sum": format_money(sum(s["minor"] for s in per_store)),
-            "stores": stores,
-        },
-        "managers": managers,
-    }
+    """`desk_stats` as JSON (`stats --json`)."""
+    return desk_stats(session=session).to_json()

@@ -1,0 +1,59 @@
+"""`orderdesk audit`, `stats` and `distribute`: what happened, where orders stand, one distribution pass."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Optional
+
+import typer
+
+from orderdesk.cli.core import JsonOption, LimitOption, app, commit, print_json, print_pass, print_table, query
+
+
+@app.command()
+def audit(
+    ctx: typer.Context,
+    order: Annotated[Optional[str], typer.Option(help="Only this order's history (number).")] = None,
+    limit: LimitOption = 200,
+    as_json: JsonOption = False,
+) -> None:
+    """The audit log: who or which rule changed what, when, before → after."""
+    from orderdesk.views.audit import audit_log
+
+    events = query(ctx, audit_log, order_number=order, limit=limit or None)
+    if as_json:
+        print_json(events)
+        return
+    rows = [[e["at"], e["actor"] or f"rule: {e['rule']}", e["order"] or "", e["action"], _change(e)] for e in events]
+    print_table(None, ["at", "who", "order", "action", "change"], rows)
+
+
+def _change(event: dict[str, Any]) -> str:
+    before, after = event["before"] or {}, event["after"] or {}
+    if before:
+        return ", ".join(f"{k}: {before.get(k)} → {after.get(k)}" for k in sorted(set(before) | set(after)))
+    return ", ".join(f"{k}: {v}" for k, v in after.items() if not isinstance(v, dict))
+
+
+@app.command()
+def stats(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """Undistributed orders (count and sum, per store) and the load per manager."""
+    from orderdesk.views.orders import stats as desk_stats
+
+    data = query(ctx, desk_stats)
+    if as_json:
+        print_json(data)
+        return
+    u = data["undistributed"]
+    rows = [[s["store"], s["name"], s["count"], s["sum"]] for s in u["stores"]]
+    rows.append(["all", "", u["count"], u["sum"]])
+    print_table("undistributed orders", ["store", "name", "count", "sum"], rows)
+    rows = [[m["login"], m["name"], m["presence"], m["open"], m["sum"]] for m in data["managers"]]
+    print_table("open orders per manager", ["login", "name", "presence", "open", "sum"], rows)
+
+
+@app.command()
+def distribute(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """One distribution pass now: pending orders to free managers; prints what moved (D4)."""
+    from orderdesk.usecases.assignment import distribute_pending
+
+    print_pass(commit(ctx, distribute_pending), as_json)

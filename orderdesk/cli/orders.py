@@ -1,0 +1,229 @@
+"""`orderdesk orders list|show|explain|claim|assign|save|create`: reading orders, and giving them managers.
+
+The actions on one order (advance, pay, items...) are in `orderdesk.cli.actions`; `orders import` is in
+`orderdesk.cli.main` with the other commands that load data.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Optional
+
+import typer
+
+from orderdesk.cli.core import (
+    AsOption,
+    JsonOption,
+    LimitOption,
+    NumberArg,
+    Required,
+    commit,
+    console,
+    fail,
+    orders_app,
+    print_json,
+    print_table,
+    query,
+    reading,
+    state,
+    table,
+    writing,
+)
+
+
+@orders_app.command("list")
+def orders_list(
+    ctx: typer.Context,
+    status: Annotated[Optional[str], typer.Option(help="Only orders in this status (stage code).")] = None,
+    manager: Annotated[Optional[str], typer.Option(help="Only this manager's orders (login).")] = None,
+    unassigned: Annotated[bool, typer.Option("--unassigned", help="Only orders with no manager.")] = False,
+    overdue: Annotated[bool, typer.Option("--overdue", help="Only orders past their stage's time limit.")] = False,
+    store: Annotated[Optional[str], typer.Option(help="Only this store's orders (code).")] = None,
+    limit: LimitOption = 500,
+    as_json: JsonOption = False,
+) -> None:
+    """Orders, newest first."""
+    from orderdesk.views.lookup import get_employee, store_id
+    from orderdesk.views.orders import list_orders
+    from storage.queries import OrderFilter
+
+    now = state(ctx).clock.now()
+    with reading(ctx) as session:
+        flt = OrderFilter(
+            status=status,
+            manager_id=get_employee(session, manager).id if manager else None,
+            unassigned=unassigned,
+            overdue_at=now if overdue else None,
+            store_id=store_id(session, store) if store else None,
+        )
+        page = list_orders(session=session, now=now, flt=flt, limit=limit or None, with_items=as_json)
+    if as_json:
+        print_json(page.rows)
+    else:
+        rows = [
+            [o["number"], o["store"], o["status"] + (" (late)" if o["overdue"] else ""), o["customer"]["name"],
+             o["manager"] or "—", o["total"], o["created_at"]]
+            for o in page.rows
+        ]  # fmt: skip
+        print_table(None, ["number", "store", "status", "customer", "manager", "total", "created"], rows)
+    if page.total > len(page.rows):
+        typer.echo(f"showing {len(page.rows)} of {page.total}; use --limit 0 for all", err=True)
+
+
+@orders_app.command("show")
+def orders_show(
+    ctx: typer.Context,
+    number: NumberArg,
+    as_json: JsonOption = False,
+) -> None:
+    """One order with its items, customer, manager, stage and due time."""
+    from orderdesk.views.orders import show_order
+
+    order = query(ctx, show_order, number=number, now=state(ctx).clock.now())
+    if as_json:
+        print_json(order)
+        return
+    c = order["customer"]
+    lines = [
+        f"order {order['number']}  store {order['store']}  channel {order['channel']}  type {order['type']}",
+        f"status   {order['status']} ({order['stage']})" + ("  LATE" if order["overdue"] else ""),
+        f"due      {order['stage_due_at'] or '—'}",
+        f"payment  {order['payment_method'] or '—'}, {order['payment_status']}",
+        f"delivery {order['delivery']['method'] or '—'}, {order['delivery']['cost']}",
+        f"customer {c['name']}  {c['phone'] or ''}  {c['email'] or ''}  {c['city'] or ''}".rstrip(),
+        f"manager  {order['manager'] or '— (unassigned)'}   contractor {order['contractor'] or '—'}",
+        f"created  {order['created_at']}",
+    ]
+    out = console()
+    out.print("\n".join(lines), highlight=False, markup=False)
+    rows = [[i["sku"], i["name"], i["qty"], i["price"], i["discount"]] for i in order["items"]]
+    out.print(table(None, ["sku", "name", "qty", "price", "discount"], rows))
+    out.print(f"discount {order['discount']}   total {order['total']}", highlight=False)
+
+
+@orders_app.command("explain")
+def orders_explain(
+    ctx: typer.Context,
+    number: Required,
+    as_json: JsonOption = False,
+) -> None:
+    """Why an order went to its manager: each candidate and why he was or was not chosen (D6)."""
+    from orderdesk.usecases.assignment import explain
+
+    data = query(ctx, explain, clock=state(ctx).clock, number=number)
+    if as_json:
+        print_json(data)
+        return
+    for line in explanation_lines(data):
+        typer.echo(line)
+
+
+def explanation_lines(data: dict[str, Any]) -> list[str]:
+    if data["recorded"]:
+        how = {"responsible": "as the customer's responsible manager", "carousel": "by the carousel",
+               "claim": "claimed by him", "assign": "assigned by hand", "created": "created by him",
+               "saved": "on save (seed 002)"}.get(data["via"] or "", data["via"] or "")  # fmt: skip
+        lines = [f"order {data['order']} went to {data['manager']} {how} at {data['at']}"]
+    elif data["manager"]:
+        lines = [f"order {data['order']} is {data['manager']}'s; {data['note']}"]
+    else:
+        goes = data.get("would_go_to")
+        lines = [f"order {data['order']} is waiting; " + (f"it would go to {goes} now" if goes else data["note"])]
+    for c in data["candidates"]:
+        lines.append(f"  {'✓' if c['chosen'] else '·'} {c['login']}: {c['reason']}")
+    for reason, count in (data.get("more") or {}).items():
+        lines.append(f"  · {count} more: {reason}")
+    if data["recorded"] and data["note"]:
+        lines.append(f"  ({data['note']})")
+    return lines
+
+
+@orders_app.command("claim")
+def orders_claim(ctx: typer.Context, number: Required, login: AsOption) -> None:
+    """Take an unassigned order (a manager)."""
+    from orderdesk.usecases.assignment import claim
+
+    commit(ctx, claim, login=login, number=number)
+    typer.echo(f"{number} is now {login}'s")
+
+
+@orders_app.command("assign")
+def orders_assign(
+    ctx: typer.Context,
+    number: Required,
+    to: Annotated[str, typer.Option("--to", help="The manager who gets it (login).", show_default=False)],
+    login: AsOption,
+) -> None:
+    """Give an order to a manager, or move it to another (a supervisor or admin)."""
+    from orderdesk.usecases.assignment import assign
+
+    commit(ctx, assign, login=login, number=number, to=to)
+    typer.echo(f"{number} is now {to}'s")
+
+
+@orders_app.command("save")
+def orders_save(ctx: typer.Context, number: Required, login: AsOption) -> None:
+    """Save an order as an employee: seed 002's rules pick its manager if it has none."""
+    from orderdesk.usecases.assignment import save_order
+    from orderdesk.views.orders import show_order
+
+    clock = state(ctx).clock
+    with writing(ctx) as session:
+        save_order(session=session, clock=clock, login=login, number=number)
+        manager = show_order(session=session, number=number, now=clock.now())["manager"]
+    typer.echo(f"{number} saved; its manager is {manager or '— (none yet)'}")
+
+
+@orders_app.command("create")
+def orders_create(
+    ctx: typer.Context,
+    login: AsOption,
+    store: Annotated[str, typer.Option(help="Store code.", show_default=False)],
+    customer: Annotated[str, typer.Option(help="Customer's name.", show_default=False)],
+    item: Annotated[list[str], typer.Option(help='An item "SKU:name:qty:price" (repeatable).', show_default=False)],
+    phone: Annotated[Optional[str], typer.Option()] = None,
+    email: Annotated[Optional[str], typer.Option()] = None,
+    city: Annotated[Optional[str], typer.Option()] = None,
+    channel: Annotated[str, typer.Option(help="Channel code.")] = "phone",
+    order_type: Annotated[str, typer.Option("--type", help="Order type code.")] = "regular",
+    payment: Annotated[Optional[str], typer.Option(help="Payment method code.")] = None,
+    delivery: Annotated[Optional[str], typer.Option(help="Delivery method code.")] = None,
+    number: Annotated[Optional[str], typer.Option(help="Order number (default: the next free one).")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Create an order as an employee: a manager becomes its manager, else it is distributed (B1, D4)."""
+    from pydantic import ValidationError
+
+    from orderdesk.config.fields import first_error
+    from orderdesk.files.orders_file import OrderIn
+    from orderdesk.usecases.create_order import create_order, next_number
+    from orderdesk.views.orders import show_order
+
+    now = state(ctx).clock.now()
+    items = parse_items(item)
+    with writing(ctx) as session:
+        data = {
+            "number": number or next_number(session, store), "store": store, "channel": channel, "type": order_type,
+            "created_at": now, "customer": {"name": customer, "phone": phone, "email": email, "city": city},
+            "items": items, "payment_method": payment, "delivery": {"method": delivery} if delivery else None,
+        }  # fmt: skip
+        try:
+            order_in = OrderIn.model_validate(data)
+        except ValidationError as exc:
+            fail(first_error(exc))
+        created = create_order(session=session, clock=state(ctx).clock, order=order_in, login=login)
+        shown = show_order(session=session, number=created.number, now=now)
+    if as_json:
+        print_json(shown)
+    else:
+        typer.echo(f"created {shown['number']} ({shown['total']}); manager: {shown['manager'] or '— (waiting)'}")
+
+
+def parse_items(texts: list[str]) -> list[dict[str, str]]:
+    """`--item "SKU:name:qty:price"` options as the order file's items (checked with the rest of the order)."""
+    items = []
+    for i, text in enumerate(texts):
+        parts = text.split(":")
+        if len(parts) != 4:
+            fail(f'--item {i + 1}: "{text}" is not SKU:name:qty:price')
+        items.append({"sku": parts[0], "name": parts[1], "qty": parts[2], "price": parts[3]})
+    return items

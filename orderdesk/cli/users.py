@@ -1,0 +1,107 @@
+"""`orderdesk users list|add|login|logout|set-status`: employees and their presence at the desk."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from orderdesk.cli.core import (
+    JsonOption,
+    Required,
+    commit,
+    print_json,
+    print_pass,
+    print_table,
+    query,
+    state,
+    users_app,
+    writing,
+)
+
+
+@users_app.command("list")
+def users_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """Employees with their roles, groups and presence."""
+    from orderdesk.usecases.accounts import list_employees
+
+    employees = query(ctx, list_employees)
+    if as_json:
+        print_json(employees)
+        return
+    rows = [
+        [e["login"], e["name"], ", ".join(e["roles"]), ", ".join(e["groups"]), e["city"],
+         "yes" if e["active"] else "no", e["presence"]]
+        for e in employees
+    ]  # fmt: skip
+    print_table(None, ["login", "name", "roles", "groups", "city", "active", "presence"], rows)
+
+
+@users_app.command("add")
+def users_add(
+    ctx: typer.Context,
+    login: Required,
+    name: Annotated[str, typer.Option(help="Full name.", show_default=False)],
+    role: Annotated[list[str], typer.Option("--role", help="A role (repeat for several).", show_default=False)],
+    password: Annotated[
+        str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True, envvar="ORDERDESK_PASSWORD")
+    ],
+    group: Annotated[Optional[list[str]], typer.Option("--group", help="A user group (repeatable).")] = None,
+    city: Annotated[Optional[str], typer.Option()] = None,
+    email: Annotated[Optional[str], typer.Option()] = None,
+) -> None:
+    """Add an employee."""
+    from orderdesk.usecases.accounts import add_employee
+
+    commit(ctx, add_employee, login=login, name=name, roles=role, password=password, groups=group or [],
+           city=city, email=email)  # fmt: skip
+    typer.echo(f"added {login}")
+
+
+@users_app.command("login")
+def users_login(ctx: typer.Context, login: Required) -> None:
+    """Log an employee in (as a desk does); the login lasts while heartbeats come (session_timeout)."""
+    from orderdesk.usecases.assignment import distribute_pending
+    from orderdesk.usecases.presence import log_in
+    from orderdesk.views.lookup import get_employee
+
+    clock = state(ctx).clock
+    with writing(ctx) as session:
+        log_in(session=session, clock=clock, login=login, host="cli")
+        free = get_employee(session, login).presence == "free"
+    typer.echo(f"{login} logged in" + (" (free)" if free else ""))
+    if free:  # back at the desk and free: waiting orders can go to him now (D4)
+        print_pass(commit(ctx, distribute_pending), as_json=False)
+
+
+@users_app.command("logout")
+def users_logout(ctx: typer.Context, login: Required) -> None:
+    """Log an employee out of every desk; he goes offline."""
+    from orderdesk.usecases.presence import log_out
+
+    commit(ctx, log_out, login=login)
+    typer.echo(f"{login} logged out")
+
+
+@users_app.command("set-status")
+def users_set_status(
+    ctx: typer.Context,
+    login: Required,
+    status: Annotated[str, typer.Argument(help="free, busy, break or offline", show_default=False)],
+    as_json: JsonOption = False,
+) -> None:
+    """Set an employee's presence; turning free hands him waiting orders at once (D4)."""
+    from orderdesk.usecases.assignment import distribute_pending
+    from orderdesk.usecases.presence import set_presence
+
+    commit(ctx, set_presence, login=login, presence=status)
+    if status != "free":
+        if as_json:
+            print_json({"login": login, "presence": status})
+        else:
+            typer.echo(f"{login} is {status}")
+        return
+    result = commit(ctx, distribute_pending)
+    if not as_json:
+        typer.echo(f"{login} is free")
+    print_pass(result, as_json)
