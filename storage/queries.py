@@ -217,6 +217,40 @@ def open_orders_per_manager(session: Session) -> list[Any]:
 # ----------------------------------------------------------------------------------- distribution
 
 
+def _order_facts() -> Any:
+    """What distribution reads about an order and its customer, one row per order."""
+    return select(
+        Order.id, Order.number, Order.store_id, Order.channel_id, Order.type_id, Order.created_at,
+        Order.status, Order.customer_id, Customer.manager_id.label("responsible_id"),
+        Customer.registered_by_id.label("registrar_id"),
+    ).join(Customer, Customer.id == Order.customer_id)  # fmt: skip
+
+
+def order_fact_rows(session: Session, order_ids: Sequence[int]) -> list[Any]:
+    """The rows `pending_orders` gives, for these orders whatever their state."""
+    return list(session.execute(_order_facts().where(Order.id.in_(list(order_ids))).order_by(Order.id)).all())
+
+
+def customer_managers(session: Session, customer_ids: Sequence[int]) -> dict[int, int | None]:
+    """Each customer's responsible manager (none: None)."""
+    found: dict[int, int | None] = {}
+    ids = sorted(set(customer_ids))
+    for start in range(0, len(ids), 500):
+        query = select(Customer.id, Customer.manager_id).where(Customer.id.in_(ids[start : start + 500]))
+        found.update({id_: manager for id_, manager in session.execute(query)})
+    return found
+
+
+def active_employees(session: Session, employee_ids: Sequence[int]) -> dict[int, bool]:
+    """Whether each of these employees is active."""
+    found: dict[int, bool] = {}
+    ids = sorted(set(employee_ids))
+    for start in range(0, len(ids), 500):
+        query = select(Employee.id, Employee.active).where(Employee.id.in_(ids[start : start + 500]))
+        found.update({id_: bool(active) for id_, active in session.execute(query)})
+    return found
+
+
 def pending_orders(
     session: Session,
     *,
@@ -229,15 +263,7 @@ def pending_orders(
     """Open orders with no manager, newer than `created_after`, in distribution order, a page at a
     time (`after` = the last row's created_at and id). On PostgreSQL the rows are locked, skipping
     those another desk is distributing at this moment."""
-    query = (
-        select(
-            Order.id, Order.number, Order.store_id, Order.channel_id, Order.type_id, Order.created_at,
-            Order.status, Order.customer_id, Customer.manager_id.label("responsible_id"),
-            Customer.registered_by_id.label("registrar_id"),
-        )  # fmt: skip
-        .join(Customer, Customer.id == Order.customer_id)
-        .where(Order.manager_id.is_(None), Order.is_open, Order.created_at >= created_after)
-    )
+    query = _order_facts().where(Order.manager_id.is_(None), Order.is_open, Order.created_at >= created_after)
     if order_ids is not None:
         query = query.where(Order.id.in_(list(order_ids)))
     if after is not None:

@@ -446,9 +446,12 @@ def test_night_backlog_waits_until_managers_log_in_and_turn_free(demo_db, cli):
     first = distribute(cli, demo_db)
     assert first["assigned"] == [] and first["left"] > 50  # nobody is logged in at night
     assert json.loads(ok(cli("stats", "--json", db=demo_db)).stdout)["undistributed"] == before
-    night = explain(cli, demo_db, "D-1079")  # Елена Васильева's, whose manager kirill is deactivated
+    # Елена Васильева's; her manager kirill is deactivated, so the import of her order D-1041,
+    # irina's, made irina her responsible manager (B1)
+    night = explain(cli, demo_db, "D-1079")
     assert night.splitlines()[0] == "order D-1079 is waiting; no manager can take it now"
-    assert candidate_line(night, "kirill") == "· kirill: deactivated"
+    assert show(cli, demo_db, "D-1079")["customer"]["manager"] == "irina"
+    assert night.splitlines()[1] == "  · irina: not logged in"
     assert candidate_line(night, "boris") == "· boris: not logged in"
 
     ok(cli("users", "login", "boris", db=demo_db))
@@ -863,3 +866,83 @@ def test_manager_from_registrar_tries_the_employee_who_registered_the_customer(
     import_orders(cli, desk, tmp_path, [order("H-1", customer=rita)])
     assert distribute(cli, desk)["assigned"] == [{"order": "H-1", "manager": expected}]
     assert customer_manager(desk, "442000000009") == expected  # bound either way (B1)
+
+
+# ----------------------------------------------------------------------------------- one rule in one place
+
+
+RITA = {"name": "Rita Registered", "phone": "+44 20 0000 0009"}  # registered by boris, no manager
+
+
+def register_rita(cli, db, tmp_path):
+    load_more(cli, db, tmp_path, """
+        [[customers]]
+        name = "Rita Registered"
+        phone = "+44 20 0000 0009"
+        registered_by = "boris"
+    """)
+
+
+@pytest.mark.parametrize("from_registrar", [True, False])
+def test_explain_says_what_the_pass_then_does_with_manager_from_registrar(desk, cli, tmp_path, from_registrar):
+    """D6: `orders explain` reads the same facts as the pass, the registrar (seed 004) among them."""
+    register_rita(cli, desk, tmp_path)
+    ok(cli("settings", "set", "manager_from_registrar", str(from_registrar).lower(), db=desk))
+    free(cli, desk, "anna", "boris")  # anna is first in the carousel
+    import_orders(cli, desk, tmp_path, [order("H-1", customer=RITA)])
+    before = json.loads(ok(cli("orders", "explain", "H-1", "--json", db=desk)).stdout)
+    assert distribute(cli, desk)["assigned"] == [{"order": "H-1", "manager": before["would_go_to"]}]
+    assert before["would_go_to"] == ("boris" if from_registrar else "anna")
+
+
+def test_a_registered_customers_backlog_follows_the_manager_his_first_order_bound_him_to(desk, cli, tmp_path):
+    """B1 in one pass as one order at a time: once Rita's first order binds her to anna, her next
+    order is anna's first, not her registrar's."""
+    register_rita(cli, desk, tmp_path)
+    ok(cli("settings", "set", "manager_from_registrar", "true", db=desk))
+    free(cli, desk, "anna", "emma")  # boris, her registrar, is not logged in
+    import_orders(cli, desk, tmp_path, [order("H-1", customer=RITA, age=timedelta(hours=2)),
+                                        order("H-2", customer=RITA)])  # fmt: skip
+    assigned = distribute(cli, desk)["assigned"]
+    assert assigned == [{"order": "H-1", "manager": "anna"}, {"order": "H-2", "manager": "anna"}]
+    assert customer_manager(desk, "0009") == "anna"
+    assert "as the customer's responsible manager" in explain(cli, desk, "H-2")
+
+
+def deactivate_boris(cli, db, tmp_path):
+    load_more(cli, db, tmp_path, """
+        [[employees]]
+        login = "boris"
+        name = "Boris"
+        roles = ["manager"]
+        groups = ["web"]
+        active = false
+    """)
+
+
+def test_an_imported_order_with_a_manager_rebinds_a_customer_whose_manager_is_deactivated(desk, cli, tmp_path):
+    """B1: the manager the order goes to replaces a deactivated responsible manager, in an import too."""
+    import_orders(cli, desk, tmp_path, [order("H-1", customer=ALICE, manager="emma")])
+    assert customer_manager(desk, "0001") == "boris"  # boris is active: the binding stays
+    deactivate_boris(cli, desk, tmp_path)
+    import_orders(cli, desk, tmp_path, [order("H-2", customer=ALICE, manager="anna"),
+                                        order("H-3", customer=ALICE, manager="emma")])  # fmt: skip
+    assert customer_manager(desk, "0001") == "anna"  # the first of the file's orders takes her
+    assert show(cli, desk, "H-3")["customer"]["manager"] == "anna"
+    free(cli, desk, "anna", "emma")
+    import_orders(cli, desk, tmp_path, [order("H-4", customer=ALICE)])
+    assert distribute(cli, desk)["assigned"] == [{"order": "H-4", "manager": "anna"}]
+
+
+def test_saving_an_order_rebinds_a_customer_whose_manager_is_deactivated_to_its_manager(desk, cli, tmp_path):
+    free(cli, desk, "anna")
+    import_orders(cli, desk, tmp_path, [order("H-1", customer=ALICE)])
+    assert distribute(cli, desk)["assigned"] == [{"order": "H-1", "manager": "anna"}]  # boris is not logged in
+    deactivate_boris(cli, desk, tmp_path)
+    assert customer_manager(desk, "0001") == "boris"
+    assert "its manager is anna" in ok(cli("orders", "save", "H-1", "--as", "anna", db=desk)).stdout
+    assert customer_manager(desk, "0001") == "anna"
+    bound = query(desk, "SELECT before, after FROM audit_event WHERE action = 'customer.bound'")
+    assert [tuple(json.loads(x) if isinstance(x, str) else x for x in row) for row in bound] == [
+        ({"manager": "boris"}, {"manager": "anna"})
+    ]

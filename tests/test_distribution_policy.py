@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from orderdesk.policy.binding import customer_manager_after_assignment
+from orderdesk.policy.binding import CustomerBinding, customer_manager_after_assignment
 from orderdesk.policy.distribution import (
     MAX_TRACE,
     Carousel,
@@ -28,6 +28,7 @@ from orderdesk.policy.distribution import (
     Verdict,
     decide,
     distribute,
+    tried_first,
 )
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)
@@ -407,6 +408,21 @@ def test_b1_active_responsible_stays() -> None:
 def test_b1_no_order_manager_changes_nothing() -> None:
     assert customer_manager_after_assignment(3, None, current_active=False) == 3
     assert customer_manager_after_assignment(None, None) is None
+
+
+def test_b1_orders_one_after_another_see_the_binding_the_earlier_ones_left() -> None:
+    binding = CustomerBinding({1: 3, 2: None}, active=lambda e: e != 3)  # 3 is deactivated
+    assert binding.assigned(1, 7) == 7  # replaces the deactivated one
+    assert binding.assigned(1, 8) == 7  # 7 is active: he stays
+    assert binding.assigned(2, 8) == 8
+    assert binding.manager_of(5, 4) == 4 and binding.assigned(5, 9) == 4  # met with his card's manager
+    assert binding.take_changes() == {1: 7, 2: 8} and binding.take_changes() == {}
+
+
+def test_seed004_the_registrar_is_tried_only_for_a_customer_without_a_manager() -> None:
+    assert tried_first(3, 5, from_registrar=True) == 3
+    assert tried_first(None, 5, from_registrar=True) == 5
+    assert tried_first(None, 5, from_registrar=False) is None
 
 
 # --------------------------------------------------------------------------- properties

@@ -99,7 +99,17 @@ class OrderFacts:
     type_id: int
     created_at: datetime
     status: str
-    responsible_id: int | None = None
+    responsible_id: int | None = None  # tried first (D2): see `tried_first`
+    customer_id: int | None = None
+    customer_manager_id: int | None = None  # the customer's responsible manager (B1)
+
+
+def tried_first(customer_manager: int | None, registrar: int | None, *, from_registrar: bool) -> int | None:
+    """Who is tried before the carousel (D2): the customer's responsible manager; with the setting
+    `manager_from_registrar` (seed 004), for a customer who has none, the employee who registered him."""
+    if customer_manager is None and from_registrar:
+        return registrar
+    return customer_manager
 
 
 @dataclass(frozen=True)

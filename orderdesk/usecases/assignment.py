@@ -9,7 +9,7 @@ written with a few executemany statements.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -19,7 +19,7 @@ from sqlmodel import Session, select
 from orderdesk.clock import Clock
 from orderdesk.config.schema import Settings
 from orderdesk.config.settings import read_settings
-from orderdesk.policy.binding import customer_manager_after_assignment
+from orderdesk.policy.binding import CustomerBinding
 from orderdesk.policy.distribution import (
     Carousel,
     Decision,
@@ -27,11 +27,14 @@ from orderdesk.policy.distribution import (
     Manager,
     OrderFacts,
     Policy,
+    decide,
     distribute,
+    tried_first,
 )
 from orderdesk.policy.errors import Conflict, NotAllowed
 from orderdesk.policy.access import check_may_assign, check_may_claim, check_may_see
 from orderdesk.policy.timestamps import iso
+from orderdesk.usecases.binding import bind_customers
 from orderdesk.views.access import actor_of, facts_of
 from orderdesk.views.lookup import get_employee, order_by_number
 from storage import queries
@@ -53,6 +56,19 @@ def policy_of(settings: Settings) -> Policy:
         limit_statuses=frozenset(limit.statuses) if limit else frozenset(),
         limit_max=limit.max if limit else None,
     )
+
+
+def order_facts(row: Any, *, settings: Settings, binding: CustomerBinding | None = None) -> OrderFacts:
+    """What the policy reads about an order and its customer, from a row of `queries.pending_orders`
+    or `queries.order_fact_rows`: the one place these facts are made, so that `explain` says what
+    the pass does (D6). `binding` holds the customers as the decisions before this one left them."""
+    manager = binding.manager_of(row.customer_id, row.responsible_id) if binding else row.responsible_id
+    return OrderFacts(
+        id=row.id, number=row.number, store_id=row.store_id, channel_id=row.channel_id, type_id=row.type_id,
+        created_at=row.created_at, status=row.status,
+        responsible_id=tried_first(manager, row.registrar_id, from_registrar=settings.manager_from_registrar),
+        customer_id=row.customer_id, customer_manager_id=manager,
+    )  # fmt: skip
 
 
 def load_carousel(
@@ -130,7 +146,7 @@ def distribute_pending(
     if not policy.enabled:
         return result
     carousel: Carousel | None = None
-    bound: dict[int, int | None] = {}
+    binding: CustomerBinding | None = None
     full_trace = True
     after: tuple[datetime, int] | None = None
     orders_later: list[tuple[int, int]] = []
@@ -143,28 +159,19 @@ def distribute_pending(
         )  # fmt: skip
         if not rows:
             break
-        # seed 004: with manager_from_registrar, the employee who registered a customer who has no
-        # responsible manager is tried as if he were one
-        from_registrar = settings.manager_from_registrar
-        facts = [
-            OrderFacts(
-                id=r.id, number=r.number, store_id=r.store_id, channel_id=r.channel_id, type_id=r.type_id,
-                created_at=r.created_at, status=r.status,
-                responsible_id=r.responsible_id if r.responsible_id is not None or not from_registrar else r.registrar_id,
-            )  # fmt: skip
-            for r in rows
-        ]
-        customer_managers = {r.customer_id: r.responsible_id for r in rows}
         if carousel is None:
             few = order_ids is not None and len(rows) <= FULL_TRACE_UP_TO
-            carousel = load_carousel(session, now=now, settings=settings, policy=policy, only_for=facts if few else None)
+            arriving = [order_facts(r, settings=settings) for r in rows] if few else None
+            carousel = load_carousel(session, now=now, settings=settings, policy=policy, only_for=arriving)
             full_trace = len(rows) <= FULL_TRACE_UP_TO
-        customers = {r.id: r.customer_id for r in rows}
-        decisions = _distribute_binding(facts, customers, carousel, policy, now, full_trace=full_trace, bound=bound)
+            people = carousel.people
+            binding = CustomerBinding({}, active=lambda e: (m := people.get(e)) is None or m.active)
+        assert binding is not None
+        decisions = _distribute_binding(rows, settings, carousel, policy, now, full_trace=full_trace, binding=binding)
         chosen = [d for d in decisions if d.manager_id is not None]
         write_assignments(
-            session, chosen, carousel, customers=customers, now=now, rule="distribution", orders_later=orders_later,
-            customer_managers=customer_managers,
+            session, chosen, carousel, now=now, rule="distribution", orders_later=orders_later,
+            bindings=binding.take_changes(),
         )  # fmt: skip
         result.assigned += [(d.order.number, carousel.people[d.manager_id].login) for d in chosen]  # type: ignore[index]
         result.left += len(decisions) - len(chosen)
@@ -176,31 +183,25 @@ def distribute_pending(
 
 
 def _distribute_binding(
-    facts: list[OrderFacts],
-    customers: dict[int, int],
+    rows: list[Any],
+    settings: Settings,
     carousel: Carousel,
     policy: Policy,
     now: datetime,
     *,
     full_trace: bool,
-    bound: dict[int, int | None],
+    binding: CustomerBinding,
 ) -> list[Decision]:
     """`distribute`, with each order seeing its customer's responsible manager as the decisions
     before it in the same pass left him (B1, seed 002 feature 1): a customer's first waiting order
     binds him to its manager, so his later orders in the backlog go to that manager first, as they
     would have had they arrived one at a time."""
     decisions = []
-    for fact in facts:
-        customer_id = customers[fact.id]
-        if customer_id in bound and bound[customer_id] != fact.responsible_id:
-            fact = replace(fact, responsible_id=bound[customer_id])
+    for row in rows:
+        fact = order_facts(row, settings=settings, binding=binding)
         decision = distribute([fact], carousel, policy, now, full_trace=full_trace)[0]
         if decision.manager_id is not None:
-            current = fact.responsible_id
-            person = carousel.people.get(current) if current else None
-            bound[customer_id] = customer_manager_after_assignment(
-                current, decision.manager_id, current_active=person.active if person else True
-            )
+            binding.assigned(row.customer_id, decision.manager_id)
         decisions.append(decision)
     return decisions
 
@@ -210,16 +211,16 @@ def write_assignments(
     decisions: list[Decision],
     carousel: Carousel,
     *,
-    customers: dict[int, int],
     now: datetime,
     rule: str | None = None,
     actor_id: int | None = None,
     orders_later: list[tuple[int, int]] | None = None,
-    customer_managers: dict[int, int | None] | None = None,
+    bindings: dict[int, int | None] | None = None,
 ) -> None:
     """Give each decided order its manager (only if it still has none), move the managers in the
-    carousel, bind customers (B1), and write each assignment's audit row with its trace (D6), as a
-    few executemany statements straight to the driver: a backlog pass writes 100,000 rows.
+    carousel, write the customers' new bindings (B1, as `CustomerBinding` decided them), and write each
+    assignment's audit row with its trace (D6), as a few executemany statements straight to the
+    driver: a backlog pass writes 100,000 rows.
 
     With `orders_later`, the orders' own UPDATEs are collected there for `give_orders` to make at
     the end of a pass, in one sweep of the table in page order."""
@@ -236,16 +237,8 @@ def write_assignments(
         "UPDATE employee SET last_assigned_at = {} WHERE id = {}",
         [(at, m) for m in sorted({d.manager_id for d in decisions})],  # type: ignore[type-var]
     )
-    bindings: dict[int, int | None] = {}
-    for d in decisions:
-        customer_id = customers[d.order.id]
-        known = customer_managers[customer_id] if customer_managers is not None else d.order.responsible_id
-        current = bindings.get(customer_id, known)
-        person = carousel.people.get(current) if current else None
-        new = customer_manager_after_assignment(current, d.manager_id, current_active=person.active if person else True)
-        if new != current:
-            bindings[customer_id] = new
-    bulk.many("UPDATE customer SET manager_id = {} WHERE id = {}", [(m, c) for c, m in sorted(bindings.items())])
+    bound = sorted((bindings or {}).items())
+    bulk.many("UPDATE customer SET manager_id = {} WHERE id = {}", [(m, c) for c, m in bound])
     login = {m.id: m.login for m in carousel.people.values()}
     before = json.dumps({"manager": None})
     bulk.many(
@@ -309,15 +302,7 @@ def _give(
 ) -> None:
     """Hand an order to a manager by hand: audited, the manager moves to the back of the carousel,
     and the customer is bound to him if he has no responsible manager (B1)."""
-    customer = session.get(Customer, order.customer_id)
-    assert customer is not None
-    responsible = session.get(Employee, customer.manager_id) if customer.manager_id else None
-    bound = customer_manager_after_assignment(
-        customer.manager_id, manager.id, current_active=responsible.active if responsible else True
-    )
-    if bound != customer.manager_id:
-        customer.manager_id = bound
-        session.add(customer)
+    bind_customers(session, [(order.customer_id, manager.id)])
     manager.last_assigned_at = now
     session.add(manager)
     trace = {"via": via, "candidates": [], "more": {}, "note": f"{via} by {actor.login}"}
@@ -386,15 +371,12 @@ def save_order(*, session: Session, clock: Clock, login: str, number: str) -> Or
     order = order_by_number(session, number)
     check_may_see(actor_of(session, actor), facts_of(session, order, stages=[]))
     if order.manager_id is not None:
-        manager = session.get(Employee, order.manager_id)
-        assert manager is not None
-        customer = session.get(Customer, order.customer_id)
-        assert customer is not None
-        if customer.manager_id is None:
-            customer.manager_id = manager.id
-            session.add(customer)
+        for rebound in bind_customers(session, [(order.customer_id, order.manager_id)]):
+            before, after = (session.get(Employee, i) if i is not None else None
+                             for i in (rebound.before, rebound.after))  # fmt: skip
             session.add(AuditEvent(at=now, actor_id=actor.id, order_id=order.id, action="customer.bound",
-                                   before={"manager": None}, after={"manager": manager.login}))  # fmt: skip
+                                   before={"manager": before.login if before else None},
+                                   after={"manager": after.login if after else None}))  # fmt: skip
         return order
     customer = session.get(Customer, order.customer_id)
     assert customer is not None
@@ -433,15 +415,8 @@ def explain(*, session: Session, clock: Clock, number: str) -> dict[str, Any]:
     now = clock.now()
     settings = read_settings(session)
     policy = policy_of(settings)
-    customer = session.get(Customer, order.customer_id)
-    facts = OrderFacts(
-        id=order.id, number=order.number, store_id=order.store_id, channel_id=order.channel_id,
-        type_id=order.type_id, created_at=order.created_at, status=order.status,
-        responsible_id=customer.manager_id if customer else None,
-    )  # fmt: skip
+    facts = order_facts(queries.order_fact_rows(session, [order.id])[0], settings=settings)  # type: ignore[list-item]
     carousel = load_carousel(session, now=now, settings=settings, policy=policy)
-    from orderdesk.policy.distribution import decide
-
     decision = decide(facts, carousel, policy, now)
     note = decision.note
     if order.manager_id is not None:

@@ -45,12 +45,6 @@ def create_order(*, session: Session, clock: Clock, order: OrderIn, login: str |
         session.add(AuditEvent(at=clock.now(), actor_id=actor.id, order_id=created.id, action="order.assigned",
                                before={"manager": None}, after={"manager": actor.login, "via": "created",
                                                                 "trace": trace}))  # fmt: skip
-        customer = session.get(Customer, created.customer_id)
-        responsible = session.get(Employee, customer.manager_id) if customer and customer.manager_id else None
-        if customer is not None and responsible is not None and not responsible.active:
-            # B1: the import binds only a customer with no manager; a deactivated one is replaced too
-            customer.manager_id = actor.id
-            session.add(customer)
     elif created.manager_id is None:
         distribute_pending(session=session, clock=clock, order_ids=[created.id])  # type: ignore[list-item]
         session.refresh(created)

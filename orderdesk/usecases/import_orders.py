@@ -19,10 +19,10 @@ from orderdesk.clock import Clock
 from orderdesk.config.fields import MAX_MONEY
 from orderdesk.config.schema import CustomerIn
 from orderdesk.files.orders_file import OrderIn, OrderRow
-from orderdesk.policy.binding import customer_manager_after_assignment
 from orderdesk.policy.errors import InvalidInput
 from orderdesk.policy.money import format_money, order_total
 from orderdesk.policy.workflow import enter, first_stage
+from orderdesk.usecases.binding import bind_customers
 from orderdesk.views.lookup import (
     load_move_rules,
     load_pipelines,
@@ -88,7 +88,7 @@ def import_orders(
         _write_batch(session, batch, lookups, customers, now, result, audit)
         if progress:
             progress(start + len(batch), len(fresh))
-    customers.save_bindings()
+    bind_customers(session, customers.assigned)  # B1, in the file's order
     result.customers_created = customers.created
     return result
 
@@ -188,8 +188,7 @@ class _CustomerBook:
         self.now = now
         self.by_phone: dict[str, int] = {}
         self.by_email: dict[str, int] = {}
-        self.manager: dict[int, int | None] = {}
-        self.bound: dict[int, int] = {}
+        self.assigned: list[tuple[int, int]] = []  # (customer, manager) of each order that names one
         self.created = 0
 
     def _look_up(self, wanted: list[CustomerIn]) -> None:
@@ -199,16 +198,15 @@ class _CustomerBook:
         for column, values in ((Customer.phone_key, sorted(keys)), (Customer.email, sorted(emails))):
             for start in range(0, len(values), 500):
                 rows = self.session.exec(
-                    select(Customer.id, Customer.phone_key, Customer.email, Customer.manager_id)
+                    select(Customer.id, Customer.phone_key, Customer.email)
                     .where(column.in_(values[start : start + 500]))  # type: ignore[union-attr]
                     .order_by(Customer.id.desc())  # type: ignore[union-attr]
                 )
-                for id_, key, email, manager in rows:
+                for id_, key, email in rows:
                     if key:
                         self.by_phone[key] = id_
                     if email:
                         self.by_email[email] = id_
-                    self.manager[id_] = manager
 
     def find(self, c: CustomerIn) -> int | None:
         key, email = phone_key(c.phone), normalise_email(c.email)
@@ -239,22 +237,8 @@ class _CustomerBook:
                     self.by_phone[row["phone_key"]] = id_
                 if row["email"]:
                     self.by_email.setdefault(row["email"], id_)
-                self.manager[id_] = row["manager_id"]
             self.created += len(rows)
         return [self.find(c) for c in wanted]  # type: ignore[misc]
-
-    def order_assigned(self, customer_id: int, manager_id: int | None) -> None:
-        new = customer_manager_after_assignment(self.manager.get(customer_id), manager_id)
-        if new != self.manager.get(customer_id):
-            self.manager[customer_id] = new
-            self.bound[customer_id] = new  # type: ignore[assignment]
-
-    def save_bindings(self) -> None:
-        for customer_id, manager_id in self.bound.items():
-            customer = self.session.get(Customer, customer_id)
-            assert customer is not None
-            customer.manager_id = manager_id
-            self.session.add(customer)
 
 
 def _returning_ids(table: Any) -> Any:
@@ -281,7 +265,7 @@ def _write_batch(
         entering = enter(stage, entered.astimezone(timezone.utc), lookups.move_rules.get(store_id, ()))
         manager_id = lookups.logins[o.manager] if o.manager else None
         if manager_id is not None:
-            customers.order_assigned(customer_id, manager_id)
+            customers.assigned.append((customer_id, manager_id))
         total = lookups.total(o)
         order_rows.append(
             {

@@ -1,0 +1,59 @@
+"""B1 applied to the database: customers bound to the managers their orders got (seed 002).
+
+The rule is `orderdesk.policy.binding`; this is the one place that reads what it needs (each
+customer's responsible manager, whether he is still active) and writes what it decides. Claim,
+assign, save, create and import call `bind_customers`; the distribution pass decides with the same
+`CustomerBinding` in memory and writes in bulk."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import bindparam, update
+from sqlalchemy.orm.util import identity_key
+from sqlmodel import Session
+
+from orderdesk.policy.binding import CustomerBinding
+from storage import queries
+from storage.models import Customer
+
+
+@dataclass(frozen=True)
+class Rebound:
+    customer_id: int
+    before: int | None
+    after: int | None
+
+
+def bind_customers(session: Session, assigned: Sequence[tuple[int, int | None]]) -> list[Rebound]:
+    """`assigned`: orders that got a manager, as (customer id, manager id), in the order they got
+    him. Binds each customer as B1 says and returns the customers whose responsible manager changed."""
+    assigned = [(c, m) for c, m in assigned if m is not None]
+    if not assigned:
+        return []
+    known = queries.customer_managers(session, [c for c, _ in assigned])
+    people = {m for m in known.values() if m is not None} | {m for _, m in assigned if m is not None}
+    active = queries.active_employees(session, sorted(people))
+    binding = CustomerBinding(known, active=lambda e: active.get(e, True))
+    for customer_id, manager_id in assigned:
+        binding.assigned(customer_id, manager_id)
+    changed = binding.take_changes()
+    write_customer_managers(session, changed)
+    return [Rebound(c, known.get(c), m) for c, m in sorted(changed.items())]
+
+
+def write_customer_managers(session: Session, managers: dict[int, int | None]) -> None:
+    """Set customers' responsible managers (customer id -> employee id) in one executemany; a card
+    the session already holds is refreshed on its next read."""
+    if not managers:
+        return
+    table = Customer.__table__  # type: ignore[attr-defined]
+    session.connection().execute(
+        update(table).where(table.c.id == bindparam("customer")).values(manager_id=bindparam("manager")),
+        [{"customer": c, "manager": m} for c, m in sorted(managers.items())],
+    )
+    for customer_id in managers:
+        held = session.identity_map.get(identity_key(Customer, customer_id))
+        if held is not None:
+            session.expire(held, ["manager_id"])
