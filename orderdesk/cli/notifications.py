@@ -78,7 +78,7 @@ def notifications_send(ctx: typer.Context, as_json: JsonOption = False) -> None:
 
     engine = ready_engine(ctx)
     with user_errors():
-        summary = deliver_mail(engine, state(ctx).clock)
+        summary = deliver_mail(engine=engine, clock=state(ctx).clock)
     if as_json:
         print_json(summary)
         return

@@ -142,7 +142,7 @@ def orders_claim(ctx: typer.Context, number: Required, login: AsOption) -> None:
     """Take an unassigned order (a manager)."""
     from orderdesk.usecases.assignment import claim
 
-    commit(ctx, claim, login=login, number=number)
+    commit(ctx, claim, actor=login, number=number)
     typer.echo(f"{number} is now {login}'s")
 
 
@@ -156,7 +156,7 @@ def orders_assign(
     """Give an order to a manager, or move it to another (a supervisor or admin)."""
     from orderdesk.usecases.assignment import assign
 
-    commit(ctx, assign, login=login, number=number, to=to)
+    commit(ctx, assign, actor=login, number=number, to=to)
     typer.echo(f"{number} is now {to}'s")
 
 
@@ -168,7 +168,7 @@ def orders_save(ctx: typer.Context, number: Required, login: AsOption) -> None:
 
     clock = state(ctx).clock
     with writing(ctx) as session:
-        save_order(session=session, clock=clock, login=login, number=number)
+        save_order(session=session, actor=login, clock=clock, number=number)
         manager = show_order(session=session, number=number, now=clock.now())["manager"]
     typer.echo(f"{number} saved; its manager is {manager or '— (none yet)'}")
 
@@ -202,7 +202,7 @@ def orders_create(
     items = parse_items(item)
     with writing(ctx) as session:
         data = {
-            "number": number or next_number(session, store), "store": store, "channel": channel, "type": order_type,
+            "number": number or next_number(session=session, store=store), "store": store, "channel": channel, "type": order_type,
             "created_at": now, "customer": {"name": customer, "phone": phone, "email": email, "city": city},
             "items": items, "payment_method": payment, "delivery": {"method": delivery} if delivery else None,
         }  # fmt: skip
@@ -210,7 +210,7 @@ def orders_create(
             order_in = OrderIn.model_validate(data)
         except ValidationError as exc:
             fail(first_error(exc))
-        created = create_order(session=session, clock=state(ctx).clock, order=order_in, login=login)
+        created = create_order(session=session, actor=login, clock=state(ctx).clock, order=order_in)
         shown = show_order(session=session, number=created.number, now=now)
     if as_json:
         print_json(shown)
