@@ -125,7 +125,9 @@ def test_signing_in_is_one_transaction(demo_db: str, engine_of, transactions) ->
     assert len(query(demo_db, "SELECT id FROM login_session")) == 1
 
 
-def test_turning_free_and_the_pass_it_starts_are_one_transaction(demo_db: str, engine_of, transactions) -> None:  # type: ignore[no-untyped-def]
+def test_turning_free_and_the_pass_it_starts_are_one_transaction(  # type: ignore[no-untyped-def]
+    demo_db: str, engine_of, transactions
+) -> None:
     desk = Desk(engine_of(demo_db), FixedClock(NOW))
     anna = desk.sign_in("anna", "demo")
     desk.set_presence(anna, "busy")

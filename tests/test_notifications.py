@@ -23,7 +23,7 @@ from sqlmodel import select
 
 from orderdesk.usecases.mail import backoff, deliver_mail
 from orderdesk.usecases.notify import notify
-from orderdesk.views.inbox import inbox, mark_read, unread_count
+from orderdesk.views.inbox import inbox_entries, mark_read, unread_count
 from storage.db import make_engine, read_session, write_session
 from storage.models import Employee, Notification
 from tests.conftest import NOW, PG_URL, query, snapshot_of
@@ -280,7 +280,7 @@ def test_an_employee_without_an_address_gets_the_inbox_only(desk: str, smtp: Smt
     assert smtp.mailbox.to() == ["anna@example.com"]
     assert rows(desk)["nomail"][:2] == ("none", 0)
     with read_session(engine) as session:
-        assert [n["subject"] for n in inbox(session, "nomail", clock.now())] == ["Stock check"]
+        assert [n.subject for n in inbox_entries(session, "nomail", clock.now())] == ["Stock check"]
 
 
 def test_without_smtp_everything_is_inbox_only(demo_db: str, engine_of, clock, cli) -> None:  # type: ignore[no-untyped-def]
@@ -308,21 +308,21 @@ def test_staff_hear_of_a_new_order_after_the_delay(desk: str, smtp: SmtpServer, 
     subject = f"New order {number} — 42.50, Alexander Sidorov"
 
     with read_session(engine) as session:
-        assert inbox(session, "helen", clock.now()) == [] and unread_count(session, "helen", clock.now()) == 0
+        assert inbox_entries(session, "helen", clock.now()) == [] and unread_count(session, "helen", clock.now()) == 0
     listed = json.loads(cli("notifications", "list", "--to", "helen", "--json", db=desk).stdout)
     assert [(r["subject"], r["due"]) for r in listed] == [(subject, "2026-11-25T09:10:00Z")]  # queued, not yet due
     assert deliver_mail(engine=engine, clock=clock)["sent"] == 0
 
     clock.advance(timedelta(minutes=9, seconds=59))
     with read_session(engine) as session:
-        assert inbox(session, "helen", clock.now()) == []
+        assert inbox_entries(session, "helen", clock.now()) == []
     clock.advance(timedelta(seconds=1))  # the default delay: 10 minutes
     with read_session(engine) as session:
-        [notice] = inbox(session, "helen", clock.now())
+        [notice] = inbox_entries(session, "helen", clock.now())
         assert unread_count(session, "helen", clock.now()) == 1
-    assert (notice["kind"], notice["subject"], notice["order"], notice["read"]) == ("order_placed", subject, number, False)
-    assert "+7 900 000-00-01" in notice["text"] and "Rake × 2 at 12.50" in notice["text"]
-    assert f"orderdesk orders show {number}" in notice["text"]
+    assert (notice.kind, notice.subject, notice.order, notice.read) == ("order_placed", subject, number, False)
+    assert "+7 900 000-00-01" in notice.text and "Rake × 2 at 12.50" in notice.text
+    assert f"orderdesk orders show {number}" in notice.text
 
     assert deliver_mail(engine=engine, clock=clock)["sent"] == 3
     assert smtp.mailbox.to() == ["helen@example.com", "james@example.com", "olga@example.com"]
@@ -362,14 +362,14 @@ def test_mark_read(desk: str, engine_of, clock, cli) -> None:  # type: ignore[no
     tell(engine, ["helen"], key="test:c", subject="C", after=timedelta(hours=1))
     clock.advance(timedelta(minutes=1))
     with read_session(engine) as session:
-        mine = {n["subject"]: n["id"] for n in inbox(session, "helen", clock.now())}
-        theirs = inbox(session, "james", clock.now())[0]["id"]
+        mine = {n.subject: n.id for n in inbox_entries(session, "helen", clock.now())}
+        theirs = inbox_entries(session, "james", clock.now())[0].id
     assert list(mine) == ["B", "A"]  # newest first; C is not due
     later = query(desk, "SELECT id FROM notification WHERE subject = 'C'")[0][0]
 
     assert cli("notifications", "read", "--as", "helen", str(mine["A"]), db=desk).stdout.strip() == "marked 1 read"
     with read_session(engine) as session:
-        assert [n["subject"] for n in inbox(session, "helen", clock.now(), unread_only=True)] == ["B"]
+        assert [n.subject for n in inbox_entries(session, "helen", clock.now(), unread_only=True)] == ["B"]
         assert unread_count(session, "helen", clock.now()) == 1
         assert unread_count(session, "james", clock.now()) == 1
 
@@ -383,7 +383,7 @@ def test_mark_read(desk: str, engine_of, clock, cli) -> None:  # type: ignore[no
         assert mark_read(session, clock, "helen") == 1  # all of the due ones: B
     clock.advance(timedelta(hours=1))
     with read_session(engine) as session:
-        assert [(n["subject"], n["read"]) for n in inbox(session, "helen", clock.now())] == [
+        assert [(n.subject, n.read) for n in inbox_entries(session, "helen", clock.now())] == [
             ("C", False), ("B", True), ("A", True)]  # fmt: skip
 
 

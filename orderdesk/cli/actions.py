@@ -33,15 +33,15 @@ if TYPE_CHECKING:
 def _act(ctx: typer.Context, as_json: bool, run: Callable[[Session, Clock], Done]) -> None:
     """Run one action in one transaction; print what it did once it is committed."""
     from orderdesk.usecases.actions import describe
-    from orderdesk.views.orders import show_order
+    from orderdesk.views.orders import order_shown
 
     clock = state(ctx).clock
     with writing(ctx) as session:
         done = run(session, clock)
-        shown = show_order(session=session, number=done.order.number, now=clock.now()) if as_json else None
+        shown = order_shown(session=session, number=done.order.number, now=clock.now()) if as_json else None
         line = describe(session=session, done=done)
-    if as_json:
-        print_json(shown)
+    if shown is not None:
+        print_json(shown.to_json())
     else:
         typer.echo(line)
 

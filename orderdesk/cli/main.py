@@ -123,7 +123,8 @@ def recount_due(ctx: typer.Context) -> None:
 
     now = state(ctx).clock.now()
     with writing(ctx) as session:
-        changed = sum(recompute_due(session=session, store_id=store_id, now=now) for store_id in session.exec(select(Store.id)))
+        stores = session.exec(select(Store.id))
+        changed = sum(recompute_due(session=session, store_id=store_id, now=now) for store_id in stores)
     typer.echo(f"due times of {changed} waiting orders counted for the scheduler", err=True)
 
 

@@ -59,7 +59,10 @@ def tell_staff_order_placed(*, session: Session, clock: Clock, order: Order, cre
     if not settings.notifications.order_placed:
         return
     manager = session.get(Employee, order.manager_id) if order.manager_id is not None else None
-    recipients = [manager] if manager is not None else staff_of_store(session=session, store_id=order.store_id, roles=["supervisor", "admin"])
+    recipients = (
+        [manager] if manager is not None
+        else staff_of_store(session=session, store_id=order.store_id, roles=["supervisor", "admin"])
+    )
     recipients = [r for r in recipients if r.id != creator_id]
     if not recipients:
         return
