@@ -714,7 +714,7 @@ for start in range(0, len(numbers), ROUND):
     for number in numbers[start:start + ROUND]:
         try:
             with write_session(engine) as session:
-                claim(session=session, clock=clock, login=login, number=number)
+                claim(session=session, actor=login, clock=clock, number=number)
             won.append(number)
         except DeskError as exc:
             lost.append([number, str(exc)])

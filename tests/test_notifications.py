@@ -23,7 +23,7 @@ from sqlmodel import select
 
 from orderdesk.usecases.mail import backoff, deliver_mail
 from orderdesk.usecases.notify import notify
-from orderdesk.views.inbox import inbox, mark_read, unread_count
+from orderdesk.views.inbox import inbox_entries, mark_read, unread_count
 from storage.db import make_engine, read_session, write_session
 from storage.models import Employee, Notification
 from tests.conftest import NOW, PG_URL, query, snapshot_of
@@ -92,7 +92,7 @@ def desk(demo_db: str, cli, smtp: SmtpServer) -> str:  # type: ignore[no-untyped
 def tell(engine, logins: list[str], *, key: str = "test:1", subject: str = "Hello", after: timedelta = timedelta(0)) -> None:  # type: ignore[no-untyped-def]
     with write_session(engine) as session:
         people = session.exec(select(Employee).where(Employee.login.in_(logins))).all()  # type: ignore[attr-defined]
-        notify(session, recipients=people, key=key, kind="test", subject=subject, text=f"{subject}, body",
+        notify(session=session, recipients=people, key=key, kind="test", subject=subject, text=f"{subject}, body",
                send_after=NOW + after, now=NOW, email=True)  # fmt: skip
 
 
@@ -120,7 +120,7 @@ def test_due_mail_arrives_with_its_address_and_subject(desk: str, smtp: SmtpServ
     tell(engine, ["anna"], subject="Order H-1001 is late")
     tell(engine, ["boris"], key="test:later", subject="Not yet", after=timedelta(minutes=10))
 
-    assert deliver_mail(engine, clock) == {"sent": 1, "retry": 0, "failed": 0, "waiting": 0, "error": None}
+    assert deliver_mail(engine=engine, clock=clock) == {"sent": 1, "retry": 0, "failed": 0, "waiting": 0, "error": None}
 
     [message] = smtp.mailbox.messages
     assert (message["To"], message["Subject"], message["From"]) == (
@@ -131,7 +131,7 @@ def test_due_mail_arrives_with_its_address_and_subject(desk: str, smtp: SmtpServ
     assert rows(desk)["boris"][0] == "pending"  # not due: not sent
 
     clock.advance(timedelta(minutes=10))
-    assert deliver_mail(engine, clock)["sent"] == 1
+    assert deliver_mail(engine=engine, clock=clock)["sent"] == 1
     assert smtp.mailbox.to() == ["anna@example.com", "boris@example.com"]
 
 
@@ -143,7 +143,7 @@ def test_nothing_is_sent_twice(desk: str, smtp: SmtpServer, engine_of, clock, cl
 
     first = cli("notifications", "send", "--json", db=desk)
     assert first.exit_code == 0 and json.loads(first.stdout)["sent"] == 2
-    assert deliver_mail(engine, clock)["sent"] == 0
+    assert deliver_mail(engine=engine, clock=clock)["sent"] == 0
     clock.advance(timedelta(days=1))
     assert cli("notifications", "send", db=desk).stdout.strip() == "sent 0, to retry 0, failed 0"
     assert smtp.mailbox.to() == ["anna@example.com", "helen@example.com"]
@@ -153,22 +153,22 @@ def test_mail_waits_while_the_server_is_down_and_goes_when_it_is_back(desk: str,
     engine = engine_of(desk)
     tell(engine, ["anna"], key="test:first")
 
-    down = deliver_mail(engine, clock)
+    down = deliver_mail(engine=engine, clock=clock)
     assert (down["sent"], down["retry"], down["failed"]) == (0, 1, 0) and "Connection refused" in down["error"]
     state, attempts, next_at, _, error = rows(desk)["anna"]
     assert (state, attempts, next_at) == ("pending", 1, NOW + timedelta(minutes=1))
     assert "ConnectionRefusedError" in error and "\n" not in error
 
     clock.advance(timedelta(seconds=30))  # not due yet: not tried, not counted
-    assert deliver_mail(engine, clock)["retry"] == 0 and rows(desk)["anna"][1] == 1
+    assert deliver_mail(engine=engine, clock=clock)["retry"] == 0 and rows(desk)["anna"][1] == 1
     clock.set(NOW + timedelta(minutes=1))
-    deliver_mail(engine, clock)
+    deliver_mail(engine=engine, clock=clock)
     assert rows(desk)["anna"][:3] == ("pending", 2, NOW + timedelta(minutes=3))  # then twice as long
 
     # more mail while it is down: the batch stops at the first refusal, the rest wait uncounted
     tell(engine, ["boris", "helen"], key="test:second")
     clock.set(NOW + timedelta(minutes=2))
-    assert deliver_mail(engine, clock) == {
+    assert deliver_mail(engine=engine, clock=clock) == {
         "sent": 0, "retry": 1, "failed": 0, "waiting": 1, "error": down["error"]}  # fmt: skip
     tried, waited = sorted(rows(desk)[login][1] for login in ("boris", "helen"))
     assert (tried, waited) == (0, 1)
@@ -176,7 +176,7 @@ def test_mail_waits_while_the_server_is_down_and_goes_when_it_is_back(desk: str,
 
     smtp.start()  # back, on the same port
     clock.set(NOW + timedelta(minutes=3))
-    assert deliver_mail(engine, clock)["sent"] == 3
+    assert deliver_mail(engine=engine, clock=clock)["sent"] == 3
     assert smtp.mailbox.to() == ["anna@example.com", "boris@example.com", "helen@example.com"]
     assert {r[0] for r in rows(desk).values()} == {"sent"}
     assert rows(desk)["anna"][1] == 2  # the failed tries stay counted
@@ -190,13 +190,13 @@ def test_after_max_attempts_the_mail_has_failed_and_the_list_shows_it(desk: str,
     tell(engine, ["anna"], subject="Order H-1001 is late")
     tell(engine, ["boris"], key="test:later", subject="Later", after=timedelta(hours=5))
 
-    assert deliver_mail(engine, clock)["retry"] == 1
+    assert deliver_mail(engine=engine, clock=clock)["retry"] == 1
     clock.advance(timedelta(minutes=1))
-    assert deliver_mail(engine, clock)["failed"] == 1
+    assert deliver_mail(engine=engine, clock=clock)["failed"] == 1
     state, attempts, next_at, _, error = rows(desk)["anna"]
     assert (state, attempts, next_at) == ("failed", 2, None) and "recipient refused" in error
     clock.advance(timedelta(hours=1))
-    assert deliver_mail(engine, clock)["retry"] == 0  # given up on: never tried again
+    assert deliver_mail(engine=engine, clock=clock)["retry"] == 0  # given up on: never tried again
 
     listed = cli("notifications", "list", "--state", "failed", "--json", db=desk)
     assert listed.exit_code == 0
@@ -216,11 +216,11 @@ def test_a_server_down_for_hours_uses_up_no_mail_and_all_goes_when_it_is_back(de
     tell(engine, ["anna", "boris", "helen"])
     for _ in range(4 * 60 * 4):  # every 15 s for four hours: far more tries than max_attempts
         clock.advance(timedelta(seconds=15))
-        deliver_mail(engine, clock)
+        deliver_mail(engine=engine, clock=clock)
     assert {r[0] for r in rows(desk).values()} == {"pending"}  # none given up on
     smtp.start()
     clock.advance(timedelta(hours=1))  # the longest back-off
-    assert deliver_mail(engine, clock)["sent"] == 3
+    assert deliver_mail(engine=engine, clock=clock)["sent"] == 3
 
 
 def test_a_subject_with_a_line_break_is_sent_on_one_line_and_breaks_nothing(desk: str, smtp: SmtpServer, engine_of, clock) -> None:  # type: ignore[no-untyped-def]
@@ -228,8 +228,8 @@ def test_a_subject_with_a_line_break_is_sent_on_one_line_and_breaks_nothing(desk
     engine = engine_of(desk)
     tell(engine, ["anna"], key="test:a", subject="New order for Bad\nName")
     tell(engine, ["boris"], key="test:b", subject="Fine")
-    assert deliver_mail(engine, clock)["sent"] == 2
-    assert deliver_mail(engine, clock)["sent"] == 0  # and nothing goes twice
+    assert deliver_mail(engine=engine, clock=clock)["sent"] == 2
+    assert deliver_mail(engine=engine, clock=clock)["sent"] == 0  # and nothing goes twice
     assert len(smtp.mailbox.to()) == 2
 
 
@@ -239,7 +239,7 @@ def test_a_refused_recipient_fails_alone(desk: str, smtp: SmtpServer, engine_of,
     engine = engine_of(desk)
     tell(engine, ["anna", "boris", "helen"])
 
-    assert deliver_mail(engine, clock) == {"sent": 2, "retry": 1, "failed": 0, "waiting": 0, "error": None}
+    assert deliver_mail(engine=engine, clock=clock) == {"sent": 2, "retry": 1, "failed": 0, "waiting": 0, "error": None}
     assert smtp.mailbox.to() == ["boris@example.com", "helen@example.com"]
     state, attempts, _, _, error = rows(desk)["anna"]
     assert (state, attempts) == ("pending", 1) and error.startswith("recipient refused: 550")
@@ -264,7 +264,7 @@ def test_no_write_transaction_is_held_while_talking_to_the_server(desk: str, smt
     smtp.start()
     engine = engine_of(desk)
     tell(engine, ["anna", "boris"])
-    assert deliver_mail(engine, clock)["sent"] == 2
+    assert deliver_mail(engine=engine, clock=clock)["sent"] == 2
     assert writes == ["ok", "ok"]
 
 
@@ -276,11 +276,11 @@ def test_an_employee_without_an_address_gets_the_inbox_only(desk: str, smtp: Smt
     tell(engine, ["anna", "nomail"], subject="Stock check")
 
     assert rows(desk)["nomail"][:2] == ("none", 0) and rows(desk)["anna"][0] == "pending"
-    assert deliver_mail(engine, clock)["sent"] == 1
+    assert deliver_mail(engine=engine, clock=clock)["sent"] == 1
     assert smtp.mailbox.to() == ["anna@example.com"]
     assert rows(desk)["nomail"][:2] == ("none", 0)
     with read_session(engine) as session:
-        assert [n["subject"] for n in inbox(session, "nomail", clock.now())] == ["Stock check"]
+        assert [n.subject for n in inbox_entries(session, "nomail", clock.now())] == ["Stock check"]
 
 
 def test_without_smtp_everything_is_inbox_only(demo_db: str, engine_of, clock, cli) -> None:  # type: ignore[no-untyped-def]
@@ -292,7 +292,7 @@ def test_without_smtp_everything_is_inbox_only(demo_db: str, engine_of, clock, c
     assert states and set(states) == {("none",)}
     sent = cli("notifications", "send", "--json", db=demo_db)
     assert sent.exit_code == 0 and json.loads(sent.stdout)["error"] == "e-mail is off (smtp.host is not set)"
-    assert deliver_mail(engine, clock)["sent"] == 0
+    assert deliver_mail(engine=engine, clock=clock)["sent"] == 0
 
 
 def test_staff_hear_of_a_new_order_after_the_delay(desk: str, smtp: SmtpServer, engine_of, clock, cli) -> None:  # type: ignore[no-untyped-def]
@@ -308,23 +308,23 @@ def test_staff_hear_of_a_new_order_after_the_delay(desk: str, smtp: SmtpServer, 
     subject = f"New order {number} — 42.50, Alexander Sidorov"
 
     with read_session(engine) as session:
-        assert inbox(session, "helen", clock.now()) == [] and unread_count(session, "helen", clock.now()) == 0
+        assert inbox_entries(session, "helen", clock.now()) == [] and unread_count(session, "helen", clock.now()) == 0
     listed = json.loads(cli("notifications", "list", "--to", "helen", "--json", db=desk).stdout)
     assert [(r["subject"], r["due"]) for r in listed] == [(subject, "2026-11-25T09:10:00Z")]  # queued, not yet due
-    assert deliver_mail(engine, clock)["sent"] == 0
+    assert deliver_mail(engine=engine, clock=clock)["sent"] == 0
 
     clock.advance(timedelta(minutes=9, seconds=59))
     with read_session(engine) as session:
-        assert inbox(session, "helen", clock.now()) == []
+        assert inbox_entries(session, "helen", clock.now()) == []
     clock.advance(timedelta(seconds=1))  # the default delay: 10 minutes
     with read_session(engine) as session:
-        [notice] = inbox(session, "helen", clock.now())
+        [notice] = inbox_entries(session, "helen", clock.now())
         assert unread_count(session, "helen", clock.now()) == 1
-    assert (notice["kind"], notice["subject"], notice["order"], notice["read"]) == ("order_placed", subject, number, False)
-    assert "+7 900 000-00-01" in notice["text"] and "Rake × 2 at 12.50" in notice["text"]
-    assert f"orderdesk orders show {number}" in notice["text"]
+    assert (notice.kind, notice.subject, notice.order, notice.read) == ("order_placed", subject, number, False)
+    assert "+7 900 000-00-01" in notice.text and "Rake × 2 at 12.50" in notice.text
+    assert f"orderdesk orders show {number}" in notice.text
 
-    assert deliver_mail(engine, clock)["sent"] == 3
+    assert deliver_mail(engine=engine, clock=clock)["sent"] == 3
     assert smtp.mailbox.to() == ["helen@example.com", "james@example.com", "olga@example.com"]
     assert {str(m["Subject"]) for m in smtp.mailbox.messages} == {subject}
     assert f"orderdesk orders show {number}" in smtp.mailbox.messages[0].get_content()
@@ -362,14 +362,14 @@ def test_mark_read(desk: str, engine_of, clock, cli) -> None:  # type: ignore[no
     tell(engine, ["helen"], key="test:c", subject="C", after=timedelta(hours=1))
     clock.advance(timedelta(minutes=1))
     with read_session(engine) as session:
-        mine = {n["subject"]: n["id"] for n in inbox(session, "helen", clock.now())}
-        theirs = inbox(session, "james", clock.now())[0]["id"]
+        mine = {n.subject: n.id for n in inbox_entries(session, "helen", clock.now())}
+        theirs = inbox_entries(session, "james", clock.now())[0].id
     assert list(mine) == ["B", "A"]  # newest first; C is not due
     later = query(desk, "SELECT id FROM notification WHERE subject = 'C'")[0][0]
 
     assert cli("notifications", "read", "--as", "helen", str(mine["A"]), db=desk).stdout.strip() == "marked 1 read"
     with read_session(engine) as session:
-        assert [n["subject"] for n in inbox(session, "helen", clock.now(), unread_only=True)] == ["B"]
+        assert [n.subject for n in inbox_entries(session, "helen", clock.now(), unread_only=True)] == ["B"]
         assert unread_count(session, "helen", clock.now()) == 1
         assert unread_count(session, "james", clock.now()) == 1
 
@@ -383,7 +383,7 @@ def test_mark_read(desk: str, engine_of, clock, cli) -> None:  # type: ignore[no
         assert mark_read(session, clock, "helen") == 1  # all of the due ones: B
     clock.advance(timedelta(hours=1))
     with read_session(engine) as session:
-        assert [(n["subject"], n["read"]) for n in inbox(session, "helen", clock.now())] == [
+        assert [(n.subject, n.read) for n in inbox_entries(session, "helen", clock.now())] == [
             ("C", False), ("B", True), ("A", True)]  # fmt: skip
 
 

@@ -38,11 +38,11 @@ class Desk:
         self.clock = clock
 
     def sign_in(self, login: str, password: str, *, host: str | None = None) -> Viewer:
-        """Check the password, then log in (U1): from now on the heartbeat keeps him logged in."""
-        with read_session(self.engine) as session:
-            employee = accounts.authenticate(session=session, login=login, password=password)
+        """Check the password, then log in (U1): from now on the heartbeat keeps him logged in. One
+        transaction: a wrong password changes nothing."""
         with write_session(self.engine) as session:
-            session_id = presence.log_in(session=session, clock=self.clock, login=employee.login, host=host)
+            employee = accounts.authenticate(session=session, login=login, password=password)
+            session_id = presence.log_in(session=session, actor=employee.login, clock=self.clock, host=host)
         return _viewer(employee, session_id)
 
     def heartbeat(self, viewer: Viewer) -> bool:
@@ -53,16 +53,15 @@ class Desk:
 
     def sign_out(self, viewer: Viewer) -> None:
         with write_session(self.engine) as session:
-            presence.log_out(session=session, clock=self.clock, login=viewer.login)
+            presence.log_out(session=session, actor=viewer.login, clock=self.clock)
 
     def set_presence(self, viewer: Viewer, status: str) -> int:
         """Free, busy, break or offline; turning free hands out waiting orders at once (D4).
         Returns how many orders the pass handed out."""
         with write_session(self.engine) as session:
-            presence.set_presence(session=session, clock=self.clock, login=viewer.login, presence=status)
-        if status != "free":
-            return 0
-        with write_session(self.engine) as session:
+            presence.set_presence(session=session, actor=viewer.login, clock=self.clock, presence=status)
+            if status != "free":
+                return 0
             return len(distribute_pending(session=session, clock=self.clock).assigned)
 
     def orders_refresh(self, viewer: Viewer, *, limit: int = 200) -> OrdersRefresh:
@@ -93,13 +92,13 @@ class Desk:
         """To the next stage (S2); returns one line saying where it went. A refusal raises DeskError
         with the reason, and nothing changes."""
         with write_session(self.engine) as session:
-            done = actions.advance(session=session, clock=self.clock, login=viewer.login, number=number)
-            return actions.describe(session, done)
+            done = actions.advance(session=session, actor=viewer.login, clock=self.clock, number=number)
+            return actions.describe(session=session, done=done)
 
     def mark_paid(self, viewer: Viewer, number: str) -> str:
         with write_session(self.engine) as session:
-            done = actions.set_payment(session=session, clock=self.clock, login=viewer.login, number=number)
-            return actions.describe(session, done)
+            done = actions.set_payment(session=session, actor=viewer.login, clock=self.clock, number=number)
+            return actions.describe(session=session, done=done)
 
     # ------------------------------------------------------------------ notifications (A2)
 

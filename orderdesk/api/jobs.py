@@ -75,7 +75,7 @@ def delayed_tasks(engine: Engine, clock: Clock) -> dict[str, Any]:
 def deliver(engine: Engine, clock: Clock) -> dict[str, Any]:
     from orderdesk.usecases.mail import deliver_mail
 
-    return deliver_mail(engine, clock)
+    return deliver_mail(engine=engine, clock=clock)
 
 
 # In the order a tick runs them: stale desks go offline before orders are handed out; moves before

@@ -33,15 +33,15 @@ if TYPE_CHECKING:
 def _act(ctx: typer.Context, as_json: bool, run: Callable[[Session, Clock], Done]) -> None:
     """Run one action in one transaction; print what it did once it is committed."""
     from orderdesk.usecases.actions import describe
-    from orderdesk.views.orders import show_order
+    from orderdesk.views.orders import order_shown
 
     clock = state(ctx).clock
     with writing(ctx) as session:
         done = run(session, clock)
-        shown = show_order(session=session, number=done.order.number, now=clock.now()) if as_json else None
-        line = describe(session, done)
-    if as_json:
-        print_json(shown)
+        shown = order_shown(session=session, number=done.order.number, now=clock.now()) if as_json else None
+        line = describe(session=session, done=done)
+    if shown is not None:
+        print_json(shown.to_json())
     else:
         typer.echo(line)
 
@@ -60,7 +60,7 @@ def orders_advance(ctx: typer.Context, number: NumberArg, login: AsOption, as_js
     """Move an order to the next stage that applies to its payment and delivery methods (S2)."""
     from orderdesk.usecases.actions import advance
 
-    _act(ctx, as_json, lambda s, c: advance(session=s, clock=c, login=login, number=number))
+    _act(ctx, as_json, lambda s, c: advance(session=s, actor=login, clock=c, number=number))
 
 
 @orders_app.command("move")
@@ -74,7 +74,7 @@ def orders_move(
     """Move an order to any status of its store, side and closed ones included."""
     from orderdesk.usecases.actions import move_to
 
-    _act(ctx, as_json, lambda s, c: move_to(session=s, clock=c, login=login, number=number, status=status))
+    _act(ctx, as_json, lambda s, c: move_to(session=s, actor=login, clock=c, number=number, status=status))
 
 
 @orders_app.command("pay")
@@ -88,7 +88,7 @@ def orders_pay(
     """Mark an order paid (or unpaid, or refunded): its payment status, apart from its stage."""
     from orderdesk.usecases.actions import set_payment
 
-    _act(ctx, as_json, lambda s, c: set_payment(session=s, clock=c, login=login, number=number, status=status))
+    _act(ctx, as_json, lambda s, c: set_payment(session=s, actor=login, clock=c, number=number, status=status))
 
 
 # ----------------------------------------------------------------------------------- items
@@ -111,7 +111,7 @@ def orders_item_add(
 
     minor_price, minor_discount = _money(price, "--price"), _money(discount, "--discount")
     _act(ctx, as_json, lambda s, c: add_item(
-        session=s, clock=c, login=login, number=number, sku=sku, name=name, qty=qty,
+        session=s, actor=login, clock=c, number=number, sku=sku, name=name, qty=qty,
         price=minor_price, discount=minor_discount,  # type: ignore[arg-type]
     ))  # fmt: skip
 
@@ -132,7 +132,7 @@ def orders_item_set(
 
     minor_price, minor_discount = _money(price, "--price"), _money(discount, "--discount")
     _act(ctx, as_json, lambda s, c: change_item(
-        session=s, clock=c, login=login, number=number, sku=sku, qty=qty, price=minor_price, discount=minor_discount,
+        session=s, actor=login, clock=c, number=number, sku=sku, qty=qty, price=minor_price, discount=minor_discount,
     ))  # fmt: skip
 
 
@@ -147,7 +147,7 @@ def orders_item_remove(
     """Remove an item (not the last one); the total is recalculated."""
     from orderdesk.usecases.actions import remove_item
 
-    _act(ctx, as_json, lambda s, c: remove_item(session=s, clock=c, login=login, number=number, sku=sku))
+    _act(ctx, as_json, lambda s, c: remove_item(session=s, actor=login, clock=c, number=number, sku=sku))
 
 
 # ----------------------------------------------------------------------------------- delivery, discount
@@ -167,7 +167,7 @@ def orders_delivery(
 
     minor_cost = _money(cost, "--cost")
     _act(ctx, as_json, lambda s, c: set_delivery(
-        session=s, clock=c, login=login, number=number, method=method, cost=minor_cost,
+        session=s, actor=login, clock=c, number=number, method=method, cost=minor_cost,
     ))  # fmt: skip
 
 
@@ -185,7 +185,7 @@ def orders_discount(
 
     minor = _money(amount, "AMOUNT")
     _act(ctx, as_json, lambda s, c: set_discount(
-        session=s, clock=c, login=login, number=number, amount=minor, sku=item,  # type: ignore[arg-type]
+        session=s, actor=login, clock=c, number=number, amount=minor, sku=item,  # type: ignore[arg-type]
     ))  # fmt: skip
 
 
@@ -203,7 +203,7 @@ def orders_link(
     """Link two orders (the link reads both ways)."""
     from orderdesk.usecases.actions import link
 
-    _act(ctx, as_json, lambda s, c: link(session=s, clock=c, login=login, number=number, other=other))
+    _act(ctx, as_json, lambda s, c: link(session=s, actor=login, clock=c, number=number, other=other))
 
 
 @orders_app.command("unlink")
@@ -217,7 +217,7 @@ def orders_unlink(
     """Remove the link between two orders."""
     from orderdesk.usecases.actions import unlink
 
-    _act(ctx, as_json, lambda s, c: unlink(session=s, clock=c, login=login, number=number, other=other))
+    _act(ctx, as_json, lambda s, c: unlink(session=s, actor=login, clock=c, number=number, other=other))
 
 
 @orders_app.command("contractor")
@@ -237,5 +237,5 @@ def orders_contractor(
     if contractor is None and not none:
         raise typer.BadParameter("give the contractor's LOGIN or --none")
     _act(ctx, as_json, lambda s, c: set_contractor(
-        session=s, clock=c, login=login, number=number, contractor=contractor,
+        session=s, actor=login, clock=c, number=number, contractor=contractor,
     ))  # fmt: skip

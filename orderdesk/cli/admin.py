@@ -17,9 +17,9 @@ def audit(
     as_json: JsonOption = False,
 ) -> None:
     """The audit log: who or which rule changed what, when, before → after."""
-    from orderdesk.views.audit import audit_log
+    from orderdesk.views.audit import audit_entries
 
-    events = query(ctx, audit_log, order_number=order, limit=limit or None)
+    events = [e.to_json() for e in query(ctx, audit_entries, order_number=order, limit=limit or None)]
     if as_json:
         print_json(events)
         return
@@ -37,9 +37,9 @@ def _change(event: dict[str, Any]) -> str:
 @app.command()
 def stats(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """Undistributed orders (count and sum, per store) and the load per manager."""
-    from orderdesk.views.orders import stats as desk_stats
+    from orderdesk.views.orders import desk_stats
 
-    data = query(ctx, desk_stats)
+    data = query(ctx, desk_stats).to_json()
     if as_json:
         print_json(data)
         return

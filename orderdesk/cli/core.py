@@ -20,8 +20,6 @@ from orderdesk.clock import Clock, SystemClock
 from orderdesk.policy.errors import DeskError
 
 if TYPE_CHECKING:
-    from datetime import datetime
-
     from sqlalchemy import Engine
     from sqlmodel import Session
 
@@ -154,10 +152,6 @@ def query(ctx: typer.Context, view: Callable[..., T], **arguments: Any) -> T:
 
 def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
-
-
-def iso_utc(value: datetime) -> str:
-    return value.isoformat().replace("+00:00", "Z")
 
 
 def console() -> Any:

@@ -12,7 +12,8 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from orderdesk.cli.core import JsonOption, app, fail, iso_utc, parsed, print_json, ready_engine, state
+from orderdesk.cli.core import JsonOption, app, fail, parsed, print_json, ready_engine, state
+from orderdesk.policy.timestamps import iso
 
 scheduler_app = typer.Typer(help="The scheduler: timed moves, overdue flags, distribution, notifications.",
                             no_args_is_help=True)  # fmt: skip
@@ -28,7 +29,7 @@ def parse_time(text: str, what: str) -> datetime:
 
 
 def print_round(results: dict[str, dict[str, Any]], at: datetime) -> None:
-    typer.echo(f"tick at {iso_utc(at)}")
+    typer.echo(f"tick at {iso(at)}")
     for name, result in results.items():
         if not result.get("ok"):
             typer.echo(f"  {name:<12} FAILED: {result['error']}")
@@ -53,7 +54,7 @@ def tick(
     engine = ready_engine(ctx)
     results = run_all(engine, clock)
     if as_json:
-        print_json({"at": iso_utc(clock.now()), "jobs": results})
+        print_json({"at": iso(clock.now()), "jobs": results})
     else:
         print_round(results, clock.now())
     if any(not r.get("ok") for r in results.values()):

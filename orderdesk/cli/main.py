@@ -123,7 +123,8 @@ def recount_due(ctx: typer.Context) -> None:
 
     now = state(ctx).clock.now()
     with writing(ctx) as session:
-        changed = sum(recompute_due(session, store_id=store_id, now=now) for store_id in session.exec(select(Store.id)))
+        stores = session.exec(select(Store.id))
+        changed = sum(recompute_due(session=session, store_id=store_id, now=now) for store_id in stores)
     typer.echo(f"due times of {changed} waiting orders counted for the scheduler", err=True)
 
 
@@ -141,8 +142,8 @@ def load_sample(ctx: typer.Context) -> None:
         config = read_config(config_path)
         rows = shift_to(read_orders(orders_path), clock.now())
     with writing(ctx) as session:
-        apply_config(session=session, config=config, clock=clock, source=str(config_path))
-        result = import_orders(session=session, rows=rows, clock=clock, source=str(orders_path))
+        apply_config(session=session, clock=clock, config=config, source=str(config_path))
+        result = import_orders(session=session, clock=clock, rows=rows, source=str(orders_path))
     typer.echo(f"sample data loaded: {len(result.imported)} orders", err=True)
 
 

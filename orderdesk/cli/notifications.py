@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
-from typing import Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
@@ -14,7 +14,6 @@ from orderdesk.cli.core import (
     LimitOption,
     app,
     commit,
-    iso_utc,
     print_json,
     print_table,
     query,
@@ -22,6 +21,9 @@ from orderdesk.cli.core import (
     state,
     user_errors,
 )
+
+if TYPE_CHECKING:
+    from orderdesk.views.inbox import OutboxEntry
 
 notifications_app = typer.Typer(help="Notifications: the outbox, e-mail delivery, marking read.", no_args_is_help=True)
 app.add_typer(notifications_app, name="notifications")
@@ -38,12 +40,12 @@ def _when(value: datetime | None) -> str:
     return f"{value:%Y-%m-%d %H:%M}" if value else ""
 
 
-def _mail(row: dict[str, Any]) -> str:
-    mail_state = row["email_state"]
+def _mail(row: OutboxEntry) -> str:
+    mail_state = row.email_state
     if mail_state == "sent":
-        return f"sent {_when(row['delivered_at'])}"
-    if mail_state == "pending" and row["attempts"]:
-        return f"retry {_when(row['next_attempt_at'])}"
+        return f"sent {_when(row.delivered_at)}"
+    if mail_state == "pending" and row.attempts:
+        return f"retry {_when(row.next_attempt_at)}"
     return "—" if mail_state == "none" else str(mail_state)
 
 
@@ -56,16 +58,16 @@ def notifications_list(
     as_json: JsonOption = False,
 ) -> None:
     """Every notification, due or not, newest first: to whom, when, what, and how its e-mail went (UTC)."""
-    from orderdesk.views.inbox import outbox
+    from orderdesk.views.inbox import outbox_entries
 
-    rows = query(ctx, outbox, login=to, state=mail_state.value if mail_state else None, limit=limit or None)
+    rows = query(ctx, outbox_entries, login=to, state=mail_state.value if mail_state else None, limit=limit or None)
     if as_json:
-        print_json([{k: iso_utc(v) if isinstance(v, datetime) else v for k, v in row.items()} for row in rows])
+        print_json([row.to_json() for row in rows])
         return
     columns = ["id", "to", "due (UTC)", "kind", "subject", "e-mail", "tries", "last error"]
     shown = [
-        [r["id"], r["to"] + ("" if r["read"] else " •"), _when(r["due"]), r["kind"], r["subject"], _mail(r),
-         r["attempts"] or "", r["last_error"]]
+        [r.id, r.to + ("" if r.read else " •"), _when(r.due), r.kind, r.subject, _mail(r), r.attempts or "",
+         r.last_error]
         for r in rows
     ]  # fmt: skip
     print_table(f"notifications ({len(rows)}; • unread)", columns, shown)
@@ -78,7 +80,7 @@ def notifications_send(ctx: typer.Context, as_json: JsonOption = False) -> None:
 
     engine = ready_engine(ctx)
     with user_errors():
-        summary = deliver_mail(engine, state(ctx).clock)
+        summary = deliver_mail(engine=engine, clock=state(ctx).clock)
     if as_json:
         print_json(summary)
         return

@@ -42,8 +42,10 @@ def orders_list(
     as_json: JsonOption = False,
 ) -> None:
     """Orders, newest first."""
+    from orderdesk.policy.money import format_money
+    from orderdesk.policy.timestamps import iso
     from orderdesk.views.lookup import get_employee, store_id
-    from orderdesk.views.orders import list_orders
+    from orderdesk.views.orders import order_page
     from storage.queries import OrderFilter
 
     now = state(ctx).clock.now()
@@ -55,13 +57,13 @@ def orders_list(
             overdue_at=now if overdue else None,
             store_id=store_id(session, store) if store else None,
         )
-        page = list_orders(session=session, now=now, flt=flt, limit=limit or None, with_items=as_json)
+        page = order_page(session=session, now=now, flt=flt, limit=limit or None, with_items=as_json)
     if as_json:
-        print_json(page.rows)
+        print_json(page.to_json())
     else:
         rows = [
-            [o["number"], o["store"], o["status"] + (" (late)" if o["overdue"] else ""), o["customer"]["name"],
-             o["manager"] or "—", o["total"], o["created_at"]]
+            [o.number, o.store, o.status + (" (late)" if o.overdue else ""), o.customer.name, o.manager or "—",
+             format_money(o.total), iso(o.created_at)]
             for o in page.rows
         ]  # fmt: skip
         print_table(None, ["number", "store", "status", "customer", "manager", "total", "created"], rows)
@@ -76,28 +78,30 @@ def orders_show(
     as_json: JsonOption = False,
 ) -> None:
     """One order with its items, customer, manager, stage and due time."""
-    from orderdesk.views.orders import show_order
+    from orderdesk.policy.money import format_money
+    from orderdesk.policy.timestamps import iso
+    from orderdesk.views.orders import order_shown
 
-    order = query(ctx, show_order, number=number, now=state(ctx).clock.now())
+    order = query(ctx, order_shown, number=number, now=state(ctx).clock.now())
     if as_json:
-        print_json(order)
+        print_json(order.to_json())
         return
-    c = order["customer"]
+    c = order.customer
     lines = [
-        f"order {order['number']}  store {order['store']}  channel {order['channel']}  type {order['type']}",
-        f"status   {order['status']} ({order['stage']})" + ("  LATE" if order["overdue"] else ""),
-        f"due      {order['stage_due_at'] or '—'}",
-        f"payment  {order['payment_method'] or '—'}, {order['payment_status']}",
-        f"delivery {order['delivery']['method'] or '—'}, {order['delivery']['cost']}",
-        f"customer {c['name']}  {c['phone'] or ''}  {c['email'] or ''}  {c['city'] or ''}".rstrip(),
-        f"manager  {order['manager'] or '— (unassigned)'}   contractor {order['contractor'] or '—'}",
-        f"created  {order['created_at']}",
+        f"order {order.number}  store {order.store}  channel {order.channel}  type {order.type}",
+        f"status   {order.status} ({order.stage})" + ("  LATE" if order.overdue else ""),
+        f"due      {iso(order.stage_due_at) or '—'}",
+        f"payment  {order.payment_method or '—'}, {order.payment_status}",
+        f"delivery {order.delivery_method or '—'}, {format_money(order.delivery_cost)}",
+        f"customer {c.name}  {c.phone or ''}  {c.email or ''}  {c.city or ''}".rstrip(),
+        f"manager  {order.manager or '— (unassigned)'}   contractor {order.contractor or '—'}",
+        f"created  {iso(order.created_at)}",
     ]
     out = console()
     out.print("\n".join(lines), highlight=False, markup=False)
-    rows = [[i["sku"], i["name"], i["qty"], i["price"], i["discount"]] for i in order["items"]]
+    rows = [[i.sku, i.name, i.qty, format_money(i.price), format_money(i.discount)] for i in order.items]
     out.print(table(None, ["sku", "name", "qty", "price", "discount"], rows))
-    out.print(f"discount {order['discount']}   total {order['total']}", highlight=False)
+    out.print(f"discount {format_money(order.discount)}   total {format_money(order.total)}", highlight=False)
 
 
 @orders_app.command("explain")
@@ -142,7 +146,7 @@ def orders_claim(ctx: typer.Context, number: Required, login: AsOption) -> None:
     """Take an unassigned order (a manager)."""
     from orderdesk.usecases.assignment import claim
 
-    commit(ctx, claim, login=login, number=number)
+    commit(ctx, claim, actor=login, number=number)
     typer.echo(f"{number} is now {login}'s")
 
 
@@ -156,7 +160,7 @@ def orders_assign(
     """Give an order to a manager, or move it to another (a supervisor or admin)."""
     from orderdesk.usecases.assignment import assign
 
-    commit(ctx, assign, login=login, number=number, to=to)
+    commit(ctx, assign, actor=login, number=number, to=to)
     typer.echo(f"{number} is now {to}'s")
 
 
@@ -164,12 +168,12 @@ def orders_assign(
 def orders_save(ctx: typer.Context, number: Required, login: AsOption) -> None:
     """Save an order as an employee: seed 002's rules pick its manager if it has none."""
     from orderdesk.usecases.assignment import save_order
-    from orderdesk.views.orders import show_order
+    from orderdesk.views.orders import order_shown
 
     clock = state(ctx).clock
     with writing(ctx) as session:
-        save_order(session=session, clock=clock, login=login, number=number)
-        manager = show_order(session=session, number=number, now=clock.now())["manager"]
+        save_order(session=session, actor=login, clock=clock, number=number)
+        manager = order_shown(session=session, number=number, now=clock.now()).manager
     typer.echo(f"{number} saved; its manager is {manager or '— (none yet)'}")
 
 
@@ -195,14 +199,16 @@ def orders_create(
 
     from orderdesk.config.fields import first_error
     from orderdesk.files.orders_file import OrderIn
+    from orderdesk.policy.money import format_money
     from orderdesk.usecases.create_order import create_order, next_number
-    from orderdesk.views.orders import show_order
+    from orderdesk.views.orders import order_shown
 
     now = state(ctx).clock.now()
     items = parse_items(item)
     with writing(ctx) as session:
         data = {
-            "number": number or next_number(session, store), "store": store, "channel": channel, "type": order_type,
+            "number": number or next_number(session=session, store=store), "store": store, "channel": channel,
+            "type": order_type,
             "created_at": now, "customer": {"name": customer, "phone": phone, "email": email, "city": city},
             "items": items, "payment_method": payment, "delivery": {"method": delivery} if delivery else None,
         }  # fmt: skip
@@ -210,12 +216,12 @@ def orders_create(
             order_in = OrderIn.model_validate(data)
         except ValidationError as exc:
             fail(first_error(exc))
-        created = create_order(session=session, clock=state(ctx).clock, order=order_in, login=login)
-        shown = show_order(session=session, number=created.number, now=now)
+        created = create_order(session=session, actor=login, clock=state(ctx).clock, order=order_in)
+        shown = order_shown(session=session, number=created.number, now=now)
     if as_json:
-        print_json(shown)
+        print_json(shown.to_json())
     else:
-        typer.echo(f"created {shown['number']} ({shown['total']}); manager: {shown['manager'] or '— (waiting)'}")
+        typer.echo(f"created {shown.number} ({format_money(shown.total)}); manager: {shown.manager or '— (waiting)'}")
 
 
 def parse_items(texts: list[str]) -> list[dict[str, str]]:

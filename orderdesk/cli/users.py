@@ -67,11 +67,13 @@ def users_login(ctx: typer.Context, login: Required) -> None:
 
     clock = state(ctx).clock
     with writing(ctx) as session:
-        log_in(session=session, clock=clock, login=login, host="cli")
+        log_in(session=session, actor=login, clock=clock, host="cli")
         free = get_employee(session, login).presence == "free"
+        # back at the desk and free: waiting orders can go to him now (D4), in the same transaction
+        result = distribute_pending(session=session, clock=clock) if free else None
     typer.echo(f"{login} logged in" + (" (free)" if free else ""))
-    if free:  # back at the desk and free: waiting orders can go to him now (D4)
-        print_pass(commit(ctx, distribute_pending), as_json=False)
+    if result is not None:
+        print_pass(result, as_json=False)
 
 
 @users_app.command("logout")
@@ -79,7 +81,7 @@ def users_logout(ctx: typer.Context, login: Required) -> None:
     """Log an employee out of every desk; he goes offline."""
     from orderdesk.usecases.presence import log_out
 
-    commit(ctx, log_out, login=login)
+    commit(ctx, log_out, actor=login)
     typer.echo(f"{login} logged out")
 
 
@@ -94,14 +96,16 @@ def users_set_status(
     from orderdesk.usecases.assignment import distribute_pending
     from orderdesk.usecases.presence import set_presence
 
-    commit(ctx, set_presence, login=login, presence=status)
-    if status != "free":
+    clock = state(ctx).clock
+    with writing(ctx) as session:
+        set_presence(session=session, actor=login, clock=clock, presence=status)
+        result = distribute_pending(session=session, clock=clock) if status == "free" else None
+    if result is None:
         if as_json:
             print_json({"login": login, "presence": status})
         else:
             typer.echo(f"{login} is {status}")
         return
-    result = commit(ctx, distribute_pending)
     if not as_json:
         typer.echo(f"{login} is free")
     print_pass(result, as_json)

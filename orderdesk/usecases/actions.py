@@ -69,9 +69,9 @@ def _check_may_set(actor: Employee, status: str) -> None:
 # ----------------------------------------------------------------------------------- status
 
 
-def advance(*, session: Session, clock: Clock, login: str, number: str) -> Done:
+def advance(*, session: Session, actor: str, clock: Clock, number: str) -> Done:
     """To the next applicable stage for the order's payment and delivery methods (S1, S2)."""
-    actor, order, stages = _leaving(session, login, number, forward=True)
+    actor, order, stages = _leaving(session, actor, number, forward=True)
     payment, delivery = _method_codes(session, order)
     target = next_stage(stages, order.status, payment_method=payment, delivery_method=delivery)
     if target is None:
@@ -82,16 +82,16 @@ def advance(*, session: Session, clock: Clock, login: str, number: str) -> Done:
     return _enter(session, clock, actor, order, target)
 
 
-def move_to(*, session: Session, clock: Clock, login: str, number: str, status: str) -> Done:
+def move_to(*, session: Session, actor: str, clock: Clock, number: str, status: str) -> Done:
     """To any active stage of the order's store, side and closed stages included."""
-    actor, order, stages = _leaving(session, login, number, forward=False)
+    actor, order, stages = _leaving(session, actor, number, forward=False)
     target = stage_named(stages, status, store=store_code(session, order.store_id))
     if not target.active:
         raise Conflict(f'the status "{status}" of store {store_code(session, order.store_id)} is deactivated')
     if target.code == order.status:
         raise Conflict(f'order {order.number} is already in "{status}"')
     if is_forward(stages, order.status, target):
-        _leaving(session, login, number, forward=True)
+        _leaving(session, actor.login, number, forward=True)
     _check_may_set(actor, target.code)
     return _enter(session, clock, actor, order, target)
 
@@ -104,11 +104,11 @@ def _enter(session: Session, clock: Clock, actor: Employee, order: Order, stage:
     return _audit(session, clock, actor, order, "order.status", before, after, stage=stage)
 
 
-def set_payment(*, session: Session, clock: Clock, login: str, number: str, status: str = "paid") -> Done:
+def set_payment(*, session: Session, actor: str, clock: Clock, number: str, status: str = "paid") -> Done:
     """The order's payment status, kept apart from its stage (A1): paid, unpaid or refunded."""
     if status not in PAYMENT_STATUSES:
         raise InvalidInput(f'payment status "{status}" is not one of {", ".join(PAYMENT_STATUSES)}')
-    actor, order, _ = _acting(session, login, number)
+    actor, order, _ = _acting(session, actor, number)
     if order.payment_status == status:
         raise Conflict(f"order {order.number} is already {status}")
     before = {"payment_status": order.payment_status}
@@ -121,7 +121,7 @@ def set_payment(*, session: Session, clock: Clock, login: str, number: str, stat
 
 
 def add_item(
-    *, session: Session, clock: Clock, login: str, number: str, sku: str, name: str, qty: int, price: int,
+    *, session: Session, actor: str, clock: Clock, number: str, sku: str, name: str, qty: int, price: int,
     discount: int = 0,
 ) -> Done:  # fmt: skip
     sku, name = sku.strip(), name.strip()
@@ -130,7 +130,7 @@ def add_item(
     if not name:
         raise InvalidInput("name: must not be empty")
     _check_line(qty, price, discount)
-    actor, order, _ = _acting(session, login, number)
+    actor, order, _ = _acting(session, actor, number)
     _check_open(order)
     items = _items(session, order)
     if any(i.sku == sku for i in items):
@@ -148,12 +148,12 @@ def add_item(
 
 
 def change_item(
-    *, session: Session, clock: Clock, login: str, number: str, sku: str, qty: int | None = None,
+    *, session: Session, actor: str, clock: Clock, number: str, sku: str, qty: int | None = None,
     price: int | None = None, discount: int | None = None,
 ) -> Done:  # fmt: skip
     if qty is None and price is None and discount is None:
         raise InvalidInput("give a new quantity, price or discount")
-    actor, order, _ = _acting(session, login, number)
+    actor, order, _ = _acting(session, actor, number)
     _check_open(order)
     items = _items(session, order)
     item = _item(order, items, sku)
@@ -174,8 +174,8 @@ def change_item(
     return _audit(session, clock, actor, order, "order.items", before, after)
 
 
-def remove_item(*, session: Session, clock: Clock, login: str, number: str, sku: str) -> Done:
-    actor, order, _ = _acting(session, login, number)
+def remove_item(*, session: Session, actor: str, clock: Clock, number: str, sku: str) -> Done:
+    actor, order, _ = _acting(session, actor, number)
     _check_open(order)
     items = _items(session, order)
     item = _item(order, items, sku)
@@ -192,13 +192,13 @@ def remove_item(*, session: Session, clock: Clock, login: str, number: str, sku:
 
 
 def set_delivery(
-    *, session: Session, clock: Clock, login: str, number: str, method: str, cost: int | None = None
+    *, session: Session, actor: str, clock: Clock, number: str, method: str, cost: int | None = None
 ) -> Done:
     """Another delivery method (seed 003: the customer switched from courier to pickup), at the
     method's price unless a cost is given; the total follows."""
     if cost is not None:
         _check_amount("cost", cost)
-    actor, order, _ = _acting(session, login, number)
+    actor, order, _ = _acting(session, actor, number)
     _check_open(order)
     row = session.exec(select(DeliveryMethod).where(DeliveryMethod.code == method)).first()
     if row is None:
@@ -221,11 +221,11 @@ def set_delivery(
 
 
 def set_discount(
-    *, session: Session, clock: Clock, login: str, number: str, amount: int, sku: str | None = None
+    *, session: Session, actor: str, clock: Clock, number: str, amount: int, sku: str | None = None
 ) -> Done:
     """A discount on the whole order, or on one item (S6); never more than what it applies to."""
     _check_amount("discount", amount)
-    actor, order, _ = _acting(session, login, number)
+    actor, order, _ = _acting(session, actor, number)
     _check_open(order)
     items = _items(session, order)
     if sku is not None:
@@ -261,9 +261,9 @@ def set_discount(
 # ----------------------------------------------------------------------------------- links, contractor (A1)
 
 
-def link(*, session: Session, clock: Clock, login: str, number: str, other: str) -> Done:
+def link(*, session: Session, actor: str, clock: Clock, number: str, other: str) -> Done:
     """Link two orders; the link reads both ways, and both orders' histories show it."""
-    actor, order, _ = _acting(session, login, number)
+    actor, order, _ = _acting(session, actor, number)
     linked = _linkable(session, actor, order, other)
     if _link_row(session, order, linked) is not None:
         raise Conflict(f"orders {order.number} and {linked.number} are already linked")
@@ -272,8 +272,8 @@ def link(*, session: Session, clock: Clock, login: str, number: str, other: str)
     return _audit(session, clock, actor, order, "order.link", {"linked": None}, {"linked": linked.number})
 
 
-def unlink(*, session: Session, clock: Clock, login: str, number: str, other: str) -> Done:
-    actor, order, _ = _acting(session, login, number)
+def unlink(*, session: Session, actor: str, clock: Clock, number: str, other: str) -> Done:
+    actor, order, _ = _acting(session, actor, number)
     linked = _linkable(session, actor, order, other)
     if _link_row(session, order, linked) is None:
         raise Conflict(f"orders {order.number} and {linked.number} are not linked")
@@ -282,9 +282,9 @@ def unlink(*, session: Session, clock: Clock, login: str, number: str, other: st
     return _audit(session, clock, actor, order, "order.unlink", {"linked": linked.number}, {"linked": None})
 
 
-def set_contractor(*, session: Session, clock: Clock, login: str, number: str, contractor: str | None) -> Done:
+def set_contractor(*, session: Session, actor: str, clock: Clock, number: str, contractor: str | None) -> Done:
     """The contractor who works on the order and sees it (A1), or none."""
-    actor, order, _ = _acting(session, login, number)
+    actor, order, _ = _acting(session, actor, number)
     new_id = None
     if contractor is not None:
         person = get_employee(session, contractor, active=True)
@@ -439,7 +439,7 @@ def _link_row(session: Session, a: Order, b: Order) -> OrderLink | None:
 # ----------------------------------------------------------------------------------- what happened
 
 
-def describe(session: Session, done: Done) -> str:
+def describe(*, session: Session, done: Done) -> str:
     """One line saying what an action did, as the CLI prints it and the desk shows it."""
     number, before, after = done.order.number, done.before, done.after
     if done.action == "order.status":

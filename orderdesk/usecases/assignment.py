@@ -72,8 +72,8 @@ def order_facts(row: Any, *, settings: Settings, binding: CustomerBinding | None
 
 
 def load_carousel(
-    session: Session,
     *,
+    session: Session,
     now: datetime,
     settings: Settings,
     policy: Policy,
@@ -162,7 +162,7 @@ def distribute_pending(
         if carousel is None:
             few = order_ids is not None and len(rows) <= FULL_TRACE_UP_TO
             arriving = [order_facts(r, settings=settings) for r in rows] if few else None
-            carousel = load_carousel(session, now=now, settings=settings, policy=policy, only_for=arriving)
+            carousel = load_carousel(session=session, now=now, settings=settings, policy=policy, only_for=arriving)
             full_trace = len(rows) <= FULL_TRACE_UP_TO
             people = carousel.people
             binding = CustomerBinding({}, active=lambda e: (m := people.get(e)) is None or m.active)
@@ -302,7 +302,7 @@ def _give(
 ) -> None:
     """Hand an order to a manager by hand: audited, the manager moves to the back of the carousel,
     and the customer is bound to him if he has no responsible manager (B1)."""
-    bind_customers(session, [(order.customer_id, manager.id)])
+    bind_customers(session=session, assigned=[(order.customer_id, manager.id)])
     manager.last_assigned_at = now
     session.add(manager)
     trace = {"via": via, "candidates": [], "more": {}, "note": f"{via} by {actor.login}"}
@@ -314,11 +314,11 @@ def _give(
     )  # fmt: skip
 
 
-def claim(*, session: Session, clock: Clock, login: str, number: str) -> Order:
+def claim(*, session: Session, actor: str, clock: Clock, number: str) -> Order:
     """A manager takes an unassigned order. Exactly one of two desks claiming at once wins: the
     UPDATE only changes a row whose manager is still empty."""
     now = clock.now()
-    actor = _employee(session, login)
+    actor = _employee(session, actor)
     order = order_by_number(session, number)
     check_may_claim(actor_of(session, actor), facts_of(session, order, stages=[]))  # before saying anything of it
     if order.manager_id is not None:
@@ -331,7 +331,7 @@ def claim(*, session: Session, clock: Clock, login: str, number: str) -> Order:
         load = queries.open_load(session, sorted(policy.limit_statuses)).get(actor.id, 0)  # type: ignore[arg-type]
         if load >= policy.limit_max:
             statuses = ", ".join(sorted(policy.limit_statuses))
-            raise NotAllowed(f"{login} is at the limit: {load}/{policy.limit_max} orders in {statuses}")
+            raise NotAllowed(f"{actor.login} is at the limit: {load}/{policy.limit_max} orders in {statuses}")
     taken = session.connection().execute(
         update(Order.__table__)  # type: ignore[attr-defined]
         .where(Order.__table__.c.id == order.id, Order.__table__.c.manager_id.is_(None))  # type: ignore[attr-defined]
@@ -344,10 +344,10 @@ def claim(*, session: Session, clock: Clock, login: str, number: str) -> Order:
     return order
 
 
-def assign(*, session: Session, clock: Clock, login: str, number: str, to: str) -> Order:
+def assign(*, session: Session, actor: str, clock: Clock, number: str, to: str) -> Order:
     """A supervisor or admin gives an order to a manager, or moves it to another (reassign)."""
     now = clock.now()
-    actor = _employee(session, login)
+    actor = _employee(session, actor)
     check_may_assign(actor_of(session, actor))
     order = order_by_number(session, number)
     manager = _employee(session, to)
@@ -362,16 +362,16 @@ def assign(*, session: Session, clock: Clock, login: str, number: str, to: str) 
     return order
 
 
-def save_order(*, session: Session, clock: Clock, login: str, number: str) -> Order:
+def save_order(*, session: Session, actor: str, clock: Clock, number: str) -> Order:
     """Seed 002's rules when an employee saves an order: an order without a manager gets the
     customer's responsible manager (1); a customer without one gets the order's manager (2); when
     neither has one, the employee who saves becomes both (3)."""
     now = clock.now()
-    actor = _employee(session, login)
+    actor = _employee(session, actor)
     order = order_by_number(session, number)
     check_may_see(actor_of(session, actor), facts_of(session, order, stages=[]))
     if order.manager_id is not None:
-        for rebound in bind_customers(session, [(order.customer_id, order.manager_id)]):
+        for rebound in bind_customers(session=session, assigned=[(order.customer_id, order.manager_id)]):
             before, after = (session.get(Employee, i) if i is not None else None
                              for i in (rebound.before, rebound.after))  # fmt: skip
             session.add(AuditEvent(at=now, actor_id=actor.id, order_id=order.id, action="customer.bound",
@@ -416,7 +416,7 @@ def explain(*, session: Session, clock: Clock, number: str) -> dict[str, Any]:
     settings = read_settings(session)
     policy = policy_of(settings)
     facts = order_facts(queries.order_fact_rows(session, [order.id])[0], settings=settings)  # type: ignore[list-item]
-    carousel = load_carousel(session, now=now, settings=settings, policy=policy)
+    carousel = load_carousel(session=session, now=now, settings=settings, policy=policy)
     decision = decide(facts, carousel, policy, now)
     note = decision.note
     if order.manager_id is not None:

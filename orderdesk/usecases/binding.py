@@ -26,7 +26,7 @@ class Rebound:
     after: int | None
 
 
-def bind_customers(session: Session, assigned: Sequence[tuple[int, int | None]]) -> list[Rebound]:
+def bind_customers(*, session: Session, assigned: Sequence[tuple[int, int | None]]) -> list[Rebound]:
     """`assigned`: orders that got a manager, as (customer id, manager id), in the order they got
     him. Binds each customer as B1 says and returns the customers whose responsible manager changed."""
     assigned = [(c, m) for c, m in assigned if m is not None]

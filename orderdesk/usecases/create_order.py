@@ -21,18 +21,17 @@ from orderdesk.views.lookup import get_employee, store_id
 from storage.models import AuditEvent, Customer, Employee, Order, OrderItem, Store
 
 
-def create_order(*, session: Session, clock: Clock, order: OrderIn, login: str | None = None) -> Order:
+def create_order(*, session: Session, actor: str | None = None, clock: Clock, order: OrderIn) -> Order:
     """Create the order; a manager who creates it by hand becomes its manager (B1), otherwise it is
     distributed at once (D4)."""
-    actor = None
-    if login is not None:
-        actor = get_employee(session, login, active=True)
+    actor = get_employee(session, actor, active=True) if actor is not None else None
+    if actor is not None:
         check_may_create(actor_of(session, actor), store_id(session, order.store), order.store)
         if "manager" in actor.roles and order.manager is None:
             order = order.model_copy(update={"manager": actor.login})
     audit = {"actor_id": actor.id, "action": "order.created"} if actor else {"rule": "api", "action": "order.created"}
     result = import_orders(
-        session=session, rows=[OrderRow(order=order, row=1)], clock=clock, source="order", audit=audit
+        session=session, clock=clock, rows=[OrderRow(order=order, row=1)], source="order", audit=audit
     )
     if result.skipped:
         raise Conflict(f"order {order.number} already exists")
@@ -60,7 +59,10 @@ def tell_staff_order_placed(*, session: Session, clock: Clock, order: Order, cre
     if not settings.notifications.order_placed:
         return
     manager = session.get(Employee, order.manager_id) if order.manager_id is not None else None
-    recipients = [manager] if manager is not None else staff_of_store(session, order.store_id, ["supervisor", "admin"])
+    recipients = (
+        [manager] if manager is not None
+        else staff_of_store(session=session, store_id=order.store_id, roles=["supervisor", "admin"])
+    )
     recipients = [r for r in recipients if r.id != creator_id]
     if not recipients:
         return
@@ -82,14 +84,14 @@ def tell_staff_order_placed(*, session: Session, clock: Clock, order: Order, cre
         f"orderdesk orders show {order.number}",
     ]
     notify(
-        session, recipients=recipients, key=f"placed:{order.id}", kind="order_placed",
+        session=session, recipients=recipients, key=f"placed:{order.id}", kind="order_placed",
         subject=f"New order {order.number} — {format_money(order.total)}, {name}", text="\n".join(lines),
         order_id=order.id, send_after=order.created_at + timedelta(seconds=settings.notifications.order_placed_delay),
         now=clock.now(), email=bool(settings.smtp.host),
     )  # fmt: skip
 
 
-def next_number(session: Session, store: str) -> str:
+def next_number(*, session: Session, store: str) -> str:
     """The next free number of the store's series: its code's initial and a counter ("H-1121")."""
     prefix = f"{store[:1].upper()}-"
     numbers = session.exec(select(Order.number).where(Order.number.startswith(prefix))).all()  # type: ignore[attr-defined]

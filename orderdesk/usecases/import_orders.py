@@ -66,8 +66,8 @@ class ImportResult:
 def import_orders(
     *,
     session: Session,
-    rows: list[OrderRow],
     clock: Clock,
+    rows: list[OrderRow],
     source: str,
     progress: Callable[[int, int], None] | None = None,
     audit: dict[str, Any] | None = None,
@@ -88,7 +88,7 @@ def import_orders(
         _write_batch(session, batch, lookups, customers, now, result, audit)
         if progress:
             progress(start + len(batch), len(fresh))
-    bind_customers(session, customers.assigned)  # B1, in the file's order
+    bind_customers(session=session, assigned=customers.assigned)  # B1, in the file's order
     result.customers_created = customers.created
     return result
 

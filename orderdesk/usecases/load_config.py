@@ -41,7 +41,7 @@ from storage.models import (
 Summary = dict[str, Counter[str]]
 
 
-def apply_config(*, session: Session, config: DeskConfig, clock: Clock, source: str) -> Summary:
+def apply_config(*, session: Session, clock: Clock, config: DeskConfig, source: str) -> Summary:
     refs = _References(session, config)
     refs.check(source)
     summary: Summary = {}
@@ -65,7 +65,7 @@ def apply_config(*, session: Session, config: DeskConfig, clock: Clock, source: 
     if due:
         session.flush()
         recomputed = sum(
-            recompute_due(session, store_id=store_id, statuses=statuses, now=clock.now())
+            recompute_due(session=session, store_id=store_id, statuses=statuses, now=clock.now())
             for store_id, statuses in sorted(due.items())
         )
         if recomputed:

@@ -56,7 +56,7 @@ def backoff(retry_after: int, attempts: int) -> int:
     return min(retry_after * 2 ** max(attempts - 1, 0), MAX_BACKOFF)
 
 
-def deliver_mail(engine: Engine, clock: Clock, *, limit: int = 200) -> dict[str, Any]:
+def deliver_mail(*, engine: Engine, clock: Clock, limit: int = 200) -> dict[str, Any]:
     """Send the notifications whose e-mail is due; return what happened
     ({"sent", "retry", "failed", "waiting", "error"}; "waiting": claimed but not tried because the
     server could not be reached, "error": why, in one line)."""

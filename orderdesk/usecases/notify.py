@@ -17,7 +17,7 @@ from orderdesk.views.access import employee_store_ids
 from storage.models import Employee, Notification
 
 
-def staff_of_store(session: Session, store_id: int, roles: Sequence[str]) -> list[Employee]:
+def staff_of_store(*, session: Session, store_id: int, roles: Sequence[str]) -> list[Employee]:
     """Active employees with one of `roles` whose groups give them the store."""
     employees = session.exec(select(Employee).where(Employee.active == True)).all()  # noqa: E712
     return [
@@ -50,7 +50,7 @@ def outbox_row(
     }  # fmt: skip
 
 
-def notify(session: Session, *, recipients: Iterable[Employee], **message: Any) -> None:
+def notify(*, session: Session, recipients: Iterable[Employee], **message: Any) -> None:
     """Queue one notification per recipient (`message`: the fields of `outbox_row`); a (recipient,
     key) already queued is left alone."""
     queue(session, [outbox_row(employee, **message) for employee in recipients])

@@ -173,7 +173,7 @@ def _keeps_an_entry(stages: Sequence[Stage], store: str, *, without: Stage) -> N
 # ------------------------------------------------------------------------------ stages
 
 
-def list_stages(*, session: Session, store: str, clock: Clock) -> list[dict[str, Any]]:
+def list_stages(*, session: Session, clock: Clock, store: str) -> list[dict[str, Any]]:
     """The store's pipeline in order, with how many open orders wait in each stage and how many of
     those are past the stage's limit."""
     store_id, store = _store(session, store)
@@ -338,7 +338,7 @@ def set_limit(*, session: Session, clock: Clock, store: str, code: str, time_lim
     stage.time_limit = time_limit
     session.add(stage)
     session.flush()
-    orders = recompute_due(session, store_id=store_id, statuses=[stage.code], now=clock.now())
+    orders = recompute_due(session=session, store_id=store_id, statuses=[stage.code], now=clock.now())
     _audit(session, clock, "stage.limit", {"store": store, "stage": stage.code, "time_limit": _span(before)},
            {"store": store, "stage": stage.code, "time_limit": _span(time_limit)})  # fmt: skip
     return Change(
@@ -442,7 +442,7 @@ def add_automove(
     )  # fmt: skip
     session.add(row)
     session.flush()
-    orders = recompute_due(session, store_id=store_id, statuses=froms, now=clock.now())
+    orders = recompute_due(session=session, store_id=store_id, statuses=froms, now=clock.now())
     shown = _automove_dict(row, store)
     _audit(session, clock, "automove.added", None, {k: v for k, v in shown.items() if not k.endswith("_seconds")})
     notice = f" (notice to {notice_role} {_span(notice_before)} before)" if notice_role else ""
@@ -463,7 +463,7 @@ def remove_automove(*, session: Session, clock: Clock, store: str, ident: int) -
     described = move_rule(row).describe().removeprefix("automove ")
     session.delete(row)
     session.flush()
-    orders = recompute_due(session, store_id=store_id, statuses=froms, now=clock.now())
+    orders = recompute_due(session=session, store_id=store_id, statuses=froms, now=clock.now())
     _audit(session, clock, "automove.removed", {k: v for k, v in shown.items() if not k.endswith("_seconds")},
            {"id": ident, "store": store, "removed": True})  # fmt: skip
     return Change(
@@ -476,7 +476,7 @@ def remove_automove(*, session: Session, clock: Clock, store: str, ident: int) -
 # ------------------------------------------------------------------------------ due times
 
 
-def recompute_due(session: Session, *, store_id: int, statuses: Iterable[str] | None = None, now: datetime) -> int:
+def recompute_due(*, session: Session, store_id: int, statuses: Iterable[str] | None = None, now: datetime) -> int:
     """Recount stage_due_at, move_due_at and notice_due_at of the store's open orders in `statuses`
     (all of its stages when None) from their `status_entered_at`, as `workflow.enter` counts them on
     arrival, so a changed limit or timed move applies to orders already waiting and the scheduler's

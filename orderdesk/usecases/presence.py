@@ -19,11 +19,11 @@ def _employee(session: Session, login: str) -> Employee:
     return get_employee(session, login)
 
 
-def log_in(*, session: Session, clock: Clock, login: str, host: str | None = None) -> int:
+def log_in(*, session: Session, actor: str, clock: Clock, host: str | None = None) -> int:
     """Open a session for the employee; returns its id, which the desk's heartbeat renews."""
-    employee = _employee(session, login)
+    employee = _employee(session, actor)
     if not employee.active:
-        raise NotAllowed(f"{login} is deactivated")
+        raise NotAllowed(f"{actor} is deactivated")
     now = clock.now()
     row = LoginSession(employee_id=employee.id, started_at=now, heartbeat_at=now, host=host)  # type: ignore[arg-type]
     session.add(row)
@@ -43,8 +43,8 @@ def heartbeat(*, session: Session, clock: Clock, session_id: int) -> bool:
     return True
 
 
-def log_out(*, session: Session, clock: Clock, login: str) -> None:
-    employee = _employee(session, login)
+def log_out(*, session: Session, actor: str, clock: Clock) -> None:
+    employee = _employee(session, actor)
     session.exec(delete(LoginSession).where(LoginSession.employee_id == employee.id))  # type: ignore[call-overload]
     before = employee.presence
     employee.presence = "offline"
@@ -53,14 +53,14 @@ def log_out(*, session: Session, clock: Clock, login: str) -> None:
                            before={"presence": before}, after={"presence": "offline"}))  # fmt: skip
 
 
-def set_presence(*, session: Session, clock: Clock, login: str, presence: str) -> str:
+def set_presence(*, session: Session, actor: str, clock: Clock, presence: str) -> str:
     """Set free / busy / break / offline; returns what it was. The caller runs a distribution pass
     when the employee turns free (D4)."""
     if presence not in PRESENCES:
         raise InvalidInput(f'"{presence}" is not a presence ({", ".join(PRESENCES)})')
-    employee = _employee(session, login)
+    employee = _employee(session, actor)
     if not employee.active:
-        raise NotAllowed(f"{login} is deactivated")
+        raise NotAllowed(f"{actor} is deactivated")
     before = employee.presence
     if before != presence:
         employee.presence = presence

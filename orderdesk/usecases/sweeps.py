@@ -66,7 +66,7 @@ class _Stores:
 
     def staff(self, store_id: int, roles: tuple[str, ...]) -> list[Employee]:
         if (store_id, roles) not in self._staff:
-            self._staff[store_id, roles] = staff_of_store(self.session, store_id, roles)
+            self._staff[store_id, roles] = staff_of_store(session=self.session, store_id=store_id, roles=roles)
         return self._staff[store_id, roles]
 
     def local(self, store_id: int, at: datetime) -> str:

@@ -54,8 +54,3 @@ def audit_entries(*, session: Session, order_number: str | None = None, limit: i
                    before=event.before, after=event.after)  # fmt: skip
         for event, login, number in session.exec(query)
     ]
-
-
-def audit_log(*, session: Session, order_number: str | None = None, limit: int | None = 200) -> list[dict[str, Any]]:
-    """`audit_entries` as JSON (`audit --json`)."""
-    return [entry.to_json() for entry in audit_entries(session=session, order_number=order_number, limit=limit)]

@@ -58,13 +58,6 @@ def inbox_entries(
     ]
 
 
-def inbox(
-    session: Session, login: str, now: datetime, *, unread_only: bool = False, limit: int = 100
-) -> list[dict[str, Any]]:
-    """`inbox_entries` as dicts of their values (times as `datetime`s); `to_json()` writes them for scripts."""
-    return [_values(e) for e in inbox_entries(session, login, now, unread_only=unread_only, limit=limit)]
-
-
 def unread_count(session: Session, login: str, now: datetime) -> int:
     employee = get_employee(session, login)
     query = select(func.count()).select_from(Notification).where(
@@ -140,13 +133,6 @@ def outbox_entries(
         )  # fmt: skip
         for row, to, number in session.exec(query)
     ]
-
-
-def outbox(
-    session: Session, *, login: str | None = None, state: str | None = None, limit: int | None = 200
-) -> list[dict[str, Any]]:
-    """`outbox_entries` as dicts of their values (times as `datetime`s, which the CLI's table formats)."""
-    return [_values(e) for e in outbox_entries(session, login=login, state=state, limit=limit)]
 
 
 def _values(entry: InboxEntry | OutboxEntry) -> dict[str, Any]:

@@ -132,15 +132,6 @@ class OrderPage:
 
 
 @dataclass(frozen=True)
-class OrderPageJson:
-    """`OrderPage` with its rows as JSON, for the command line until it reads the typed page."""
-
-    rows: list[dict[str, Any]]
-    total: int
-    next_key: tuple[datetime, int] | None
-
-
-@dataclass(frozen=True)
 class OrderExtra:
     """What an order's view shows beyond the listing's row: its next timed move and linked orders."""
 
@@ -259,28 +250,6 @@ def order_shown(*, session: Session, number: str, now: datetime, viewer: Employe
     return shown
 
 
-def list_orders(
-    *,
-    session: Session,
-    now: datetime,
-    viewer: Employee | None = None,
-    flt: OrderFilter = OrderFilter(),
-    limit: int | None = 500,
-    before: tuple[datetime, int] | None = None,
-    with_items: bool = True,
-) -> OrderPageJson:
-    """`order_page` as JSON rows (`orders list --json`)."""
-    page = order_page(
-        session=session, now=now, viewer=viewer, flt=flt, limit=limit, before=before, with_items=with_items
-    )
-    return OrderPageJson(rows=page.to_json(), total=page.total, next_key=page.next_key)
-
-
-def show_order(*, session: Session, number: str, now: datetime, viewer: Employee | None = None) -> dict[str, Any]:
-    """`order_shown` as JSON (`orders show N --json`)."""
-    return order_shown(session=session, number=number, now=now, viewer=viewer).to_json()
-
-
 def is_visible(session: Session, viewer: Employee, number: str) -> bool:
     order = lookup.order_by_number(session, number)
     return may_see(access.actor_of(session, viewer), access.facts_of(session, order, stages=[]))
@@ -370,13 +339,3 @@ def desk_stats(*, session: Session) -> DeskStats:
         for r in queries.open_orders_per_manager(session)
     )
     return DeskStats(undistributed=undistributed_per_store(session=session), managers=managers)
-
-
-def undistributed(*, session: Session) -> list[dict[str, Any]]:
-    """`undistributed_per_store` as JSON."""
-    return [s.to_json() for s in undistributed_per_store(session=session)]
-
-
-def stats(*, session: Session) -> dict[str, Any]:
-    """`desk_stats` as JSON (`stats --json`)."""
-    return desk_stats(session=session).to_json()
