@@ -23,7 +23,8 @@ from sqlmodel import select
 
 from orderdesk.usecases.mail import backoff, deliver_mail
 from orderdesk.usecases.notify import notify
-from orderdesk.views.inbox import inbox_entries, mark_read, unread_count
+from orderdesk.usecases.inbox import mark_read
+from orderdesk.views.inbox import inbox_entries, unread_count
 from storage.db import make_engine, read_session, write_session
 from storage.models import Employee, Notification
 from tests.conftest import NOW, PG_URL, query, snapshot_of
@@ -380,7 +381,7 @@ def test_mark_read(desk: str, engine_of, clock, cli) -> None:  # type: ignore[no
     assert snapshot_of(desk) == before
 
     with write_session(engine) as session:
-        assert mark_read(session, clock, "helen") == 1  # all of the due ones: B
+        assert mark_read(session=session, actor="helen", clock=clock) == 1  # all of the due ones: B
     clock.advance(timedelta(hours=1))
     with read_session(engine) as session:
         assert [(n.subject, n.read) for n in inbox_entries(session, "helen", clock.now())] == [

@@ -15,7 +15,8 @@ from orderdesk.clock import Clock
 from orderdesk.usecases import accounts, actions, presence
 from orderdesk.usecases.assignment import distribute_pending
 from orderdesk.views import orders
-from orderdesk.views.inbox import InboxEntry, inbox_entries, mark_read, unread_count
+from orderdesk.usecases.inbox import mark_read
+from orderdesk.views.inbox import InboxEntry, inbox_entries, unread_count
 from orderdesk.views.refresh import OrdersRefresh, orders_refresh
 from storage.db import read_session, write_session
 from storage.models import Employee
@@ -112,7 +113,7 @@ class Desk:
 
     def mark_read(self, viewer: Viewer, ids: list[int] | None = None) -> int:
         with write_session(self.engine) as session:
-            return mark_read(session, self.clock, viewer.login, ids)
+            return mark_read(session=session, actor=viewer.login, clock=self.clock, ids=ids)
 
 
 def _employee(session: Session, viewer: Viewer) -> Employee:

@@ -96,7 +96,7 @@ def notifications_read(
     ids: Annotated[Optional[list[int]], typer.Argument(help="Notification ids (default: all of the inbox).", show_default=False)] = None,
 ) -> None:
     """Mark notifications of an employee's inbox read."""
-    from orderdesk.views.inbox import mark_read
+    from orderdesk.usecases.inbox import mark_read
 
-    marked = commit(ctx, mark_read, login=login, ids=ids or None)
+    marked = commit(ctx, mark_read, actor=login, ids=ids or None)
     typer.echo(f"marked {marked} read")

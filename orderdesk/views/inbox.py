@@ -6,16 +6,13 @@ order waits 5–20 minutes); before that only `notifications list` shows it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from orderdesk.clock import Clock
-from orderdesk.policy.errors import NotFound
 from orderdesk.policy.timestamps import iso
 from orderdesk.views.lookup import get_employee
 from storage.models import Employee, Notification, Order
@@ -64,25 +61,6 @@ def unread_count(session: Session, login: str, now: datetime) -> int:
         Notification.employee_id == employee.id, col(Notification.send_after) <= now, col(Notification.read_at).is_(None)
     )
     return int(session.exec(query).one())
-
-
-def mark_read(session: Session, clock: Clock, login: str, ids: Sequence[int] | None = None) -> int:
-    """Mark the employee's due notifications read: these `ids`, or all of them. An id that is not
-    in his inbox is refused and nothing is marked. Returns how many were unread."""
-    employee = get_employee(session, login)
-    now = clock.now()
-    mine = (Notification.employee_id == employee.id, col(Notification.send_after) <= now)
-    if ids is not None:
-        wanted = set(ids)
-        found = set(session.exec(select(Notification.id).where(col(Notification.id).in_(wanted), *mine)))
-        missing = sorted(wanted - found)
-        if missing:
-            raise NotFound(f"no notification {missing[0]} in {login}'s inbox")
-        mine = (*mine, col(Notification.id).in_(wanted))
-    done = session.execute(
-        update(Notification).where(*mine, col(Notification.read_at).is_(None)).values(read_at=now)
-    )
-    return int(done.rowcount)
 
 
 @dataclass(frozen=True)
