@@ -18,7 +18,7 @@ import sqlite3
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -30,7 +30,7 @@ from orderdesk.cli.main import State, app
 from orderdesk.clock import FixedClock
 from storage.db import dispose_shared_engines, make_engine, shared_engine
 
-NOW = datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 PG_URL = os.environ.get("ORDERDESK_TEST_DATABASE_URL")
 
 
