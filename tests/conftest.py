@@ -181,7 +181,9 @@ def snapshot_of(db: str) -> dict[str, list[tuple[object, ...]]]:
 
     url = make_url(database_url(db))
     if url.get_backend_name() == "sqlite":  # read as stored: reflecting and typing each row cost 10x more
-        with contextlib.closing(sqlite3.connect(f"file:{url.database}?mode=ro", uri=True)) as connection:
+        with contextlib.closing(
+            sqlite3.connect(f"{Path(str(url.database)).resolve().as_uri()}?mode=ro", uri=True)
+        ) as connection:
             tables = connection.execute(
                 "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
             )
