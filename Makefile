@@ -24,9 +24,12 @@ $(DEMO_DB): $(VENV)/.installed $(wildcard sample_data/*)
 demo: $(DEMO_DB)
 	$(BIN)/orderdesk --db $(DEMO_DB)
 
+# -n auto: one pytest worker per core (one process when ORDERDESK_TEST_DATABASE_URL names a shared database)
 test: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 clean:
 	rm -rf $(VENV) .demo

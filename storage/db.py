@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,6 +29,34 @@ def make_engine(db: str, *, echo: bool = False) -> Engine:
         _configure_sqlite(engine)
         return engine
     return create_engine(url, echo=echo, pool_pre_ping=True)
+
+
+_shared: dict[tuple[str, str, bool], Engine] = {}
+_shared_lock = threading.Lock()
+
+
+def shared_engine(db: str, *, echo: bool = False) -> Engine:
+    """This process's one engine for `db`: made by make_engine the first time, the same one after.
+
+    A fresh engine is not free: it has a pool of its own and a cache of compiled SQL of its own, so a
+    process that runs many commands on one database (the tests do, in process) would connect and compile
+    every statement again for each. dispose_shared_engines() closes them all.
+    """
+    key = (database_url(db), os.getcwd(), echo)  # a relative path is relative to where we are
+    with _shared_lock:
+        engine = _shared.get(key)
+        if engine is None:
+            engine = _shared[key] = make_engine(db, echo=echo)
+        return engine
+
+
+def dispose_shared_engines() -> None:
+    """Close the connections of every shared engine and forget them (the next call makes new ones)."""
+    with _shared_lock:
+        engines = list(_shared.values())
+        _shared.clear()
+    for engine in engines:
+        engine.dispose()
 
 
 def is_sqlite(engine: Engine) -> bool:

@@ -1,28 +1,57 @@
 """Fixtures: a fixed clock, temporary databases built from sample_data/, and the CLI runner.
 
-The demo database is built once per session and copied for each test that wants it, so each test
-starts from the same data without paying for the load (password hashing, 300 orders) again.
+The demo database is built once per session (once per xdist worker) and copied for each test that
+wants it, so each test starts from the same data without paying for the load (300 orders) again.
+Password hashes are cheap here (ORDERDESK_PASSWORD_WORK, set before anything hashes and inherited by
+the subprocesses tests start); tests/test_passwords.py checks that a desk without it hashes at full cost.
 """
 
 from __future__ import annotations
 
 import os
+
+os.environ.setdefault("ORDERDESK_PASSWORD_WORK", "4")  # before orderdesk is imported: see the docstring
+
+import contextlib
+import functools
 import shutil
 import sqlite3
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import typer
 from typer.testing import CliRunner
 
 from orderdesk.cli.main import State, app
 from orderdesk.clock import FixedClock
-from storage.db import make_engine
+from storage.db import database_url, dispose_shared_engines, make_engine, shared_engine
 
-NOW = datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 PG_URL = os.environ.get("ORDERDESK_TEST_DATABASE_URL")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    """`-n auto` (make test) runs one process when the tests share one PostgreSQL database."""
+    return 0 if PG_URL else None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if PG_URL and getattr(config.option, "numprocesses", 0):
+        raise pytest.UsageError(
+            "ORDERDESK_TEST_DATABASE_URL is one database that every test empties: run without -n (or with -n auto)"
+        )
+
+
+@pytest.fixture(autouse=True)
+def _engines_closed() -> Iterator[None]:
+    """The engines commands and helpers share within a test (storage.db.shared_engine) close after it."""
+    yield
+    dispose_shared_engines()
 
 
 @pytest.fixture
@@ -37,11 +66,31 @@ class Run:
     stderr: str
 
 
+@functools.cache
+def _command():  # type: ignore[no-untyped-def]  # typer's own click.Command
+    """The Click command of `app`, built once: Typer's CliRunner.invoke builds it again at every call
+    (reading the signature and type hints of every command), which cost a quarter of a second a run."""
+    return typer.main.get_command(app)
+
+
 def run_cli(args: list[str], *, db: str, clock: FixedClock | None = None, input: str | None = None) -> Run:
-    result = CliRunner().invoke(
-        app, ["--db", db, *args], obj=State(clock=clock or FixedClock(NOW)), input=input, catch_exceptions=False
-    )
-    return Run(result.exit_code, result.stdout, result.stderr)
+    """`orderdesk --db DB ARGS...` in this process, as typer.testing.CliRunner.invoke runs it."""
+    runner = CliRunner()
+    with runner.isolation(input=input) as (stdout, stderr, _):
+        try:
+            _command().main(["--db", db, *args], prog_name="orderdesk", obj=State(clock=clock or FixedClock(NOW)))
+            exit_code = 0
+        except SystemExit as exc:
+            exit_code = exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 1
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        out, err = stdout.getvalue(), stderr.getvalue()
+    return Run(exit_code, _text(out, runner.charset), _text(err, runner.charset))
+
+
+def _text(data: bytes, charset: str) -> str:
+    return data.decode(charset, "replace").replace("\r\n", "\n")
 
 
 def _fresh_postgres() -> str:
@@ -70,6 +119,7 @@ def _templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     empty, demo = base / "empty.db", base / "demo.db"
     assert run_cli(["init"], db=str(empty)).exit_code == 0
     assert run_cli(["init", "--sample"], db=str(demo)).exit_code == 0
+    dispose_shared_engines()
     return {"empty": _checkpointed(empty), "demo": _checkpointed(demo)}
 
 
@@ -121,41 +171,39 @@ def query(db: str, sql: str, **params: object) -> list[tuple[object, ...]]:
     """Rows of a raw SQL query, for tests that look at what a command wrote."""
     from sqlalchemy import text
 
-    engine = make_engine(db)
-    try:
-        with engine.connect() as connection:
-            return [tuple(row) for row in connection.execute(text(sql), params)]
-    finally:
-        engine.dispose()
+    with shared_engine(db).connect() as connection:
+        return [tuple(row) for row in connection.execute(text(sql), params)]
 
 
 def snapshot_of(db: str) -> dict[str, list[tuple[object, ...]]]:
-    """Every row of every table, to prove a refused command changed nothing."""
-    from sqlalchemy import MetaData, select
+    """Every row of every table, to prove a refused command changed nothing (each table's rows in any order)."""
+    from sqlalchemy import MetaData, make_url, select
 
-    engine = make_engine(db)
-    try:
-        meta = MetaData()
-        meta.reflect(engine)
-        with engine.connect() as connection:
+    url = make_url(database_url(db))
+    if url.get_backend_name() == "sqlite":  # read as stored: reflecting and typing each row cost 10x more
+        with contextlib.closing(
+            sqlite3.connect(f"{Path(str(url.database)).resolve().as_uri()}?mode=ro", uri=True)
+        ) as connection:
+            tables = connection.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            )
             return {
-                name: sorted(map(tuple, connection.execute(select(table))), key=repr)
-                for name, table in meta.tables.items()
+                name: sorted(connection.execute(f'SELECT * FROM "{name}"'), key=repr) for (name,) in tables.fetchall()
             }
-    finally:
-        engine.dispose()
+    meta = MetaData()
+    with shared_engine(db).connect() as connection:
+        meta.reflect(connection)
+        return {
+            name: sorted(map(tuple, connection.execute(select(table))), key=repr) for name, table in meta.tables.items()
+        }
 
 
 def execute(db: str, sql: str, **params: object) -> None:
     """Write with raw SQL, as another tool or a person at the database would."""
     from sqlalchemy import text
 
-    engine = make_engine(db)
-    try:
-        with engine.begin() as connection:
-            connection.execute(text(sql), params)
-    finally:
-        engine.dispose()
+    with shared_engine(db).begin() as connection:
+        connection.execute(text(sql), params)
 
 
 def ok(result: Run) -> Run:

@@ -64,9 +64,9 @@ class State:
     @property
     def engine(self) -> Engine:
         if self._engine is None:
-            from storage.db import make_engine
+            from storage.db import shared_engine
 
-            self._engine = make_engine(self.db)
+            self._engine = shared_engine(self.db)
         return self._engine
 
 
