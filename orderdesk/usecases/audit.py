@@ -2,6 +2,8 @@
 
 `record` adds one row to the session (written with the session's other changes); `row` builds one
 for `record_many`, which writes a batch of them at once (a distribution pass, a sweep, an import).
+A `before` or `after` of None reads back as None from both (`record` stores it as JSON null through
+the ORM, `record_many` as SQL NULL, as each path always has).
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ from sqlmodel import Session
 
 from storage import writes
 from storage.models import AuditEvent
-
 
 FIELDS = ("at", "actor_id", "rule", "order_id", "action", "before", "after")  # of `row`, in its order
 
