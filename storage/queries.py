@@ -373,3 +373,16 @@ def timed_move_candidates(session: Session, *, now: datetime, limit: int) -> lis
     rows = {row.id: row for row in session.execute(notices)}
     rows.update({row.id: row for row in session.execute(moves)})
     return sorted(rows.values(), key=lambda r: (min(d for d in (r.notice_due_at, r.move_due_at) if d), r.id))
+
+
+def open_due_times(session: Session, *, store_id: int, status: str, after_id: int, limit: int) -> list[Any]:
+    """A page (by id, after `after_id`) of the store's open orders in `status`, with their due times."""
+    c = Order.__table__.c  # type: ignore[attr-defined]
+    return list(
+        session.connection().execute(
+            select(c.id, c.status_entered_at, c.stage_due_at, c.move_due_at, c.notice_due_at, c.overdue)
+            .where(and_(c.status == status, c.store_id == store_id, c.is_open == True, c.id > after_id))  # noqa: E712
+            .order_by(c.id)
+            .limit(limit)
+        ).all()
+    )

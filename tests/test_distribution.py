@@ -653,6 +653,16 @@ def test_a_manager_claims_an_unassigned_order(desk, cli, tmp_path):
     assert stats["undistributed"]["count"] == 0
 
 
+def test_an_orders_history_lists_its_distribution_after_its_import_at_the_same_moment(desk, cli, tmp_path):
+    """Rows written at one moment (the fixed clock here, `tick --at` for a person) keep the order they
+    were written in: the pass's bulk rows store their time as every other writer does."""
+    import_orders(cli, desk, tmp_path, [order("H-1")])
+    free(cli, desk, "anna")
+    audit = json.loads(ok(cli("audit", "--order", "H-1", "--json", db=desk)).stdout)
+    assert [(e["action"], e["at"]) for e in audit] == [("order.assigned", "2026-11-25T09:00:00Z"),
+                                                       ("order.imported", "2026-11-25T09:00:00Z")]  # fmt: skip
+
+
 def test_claiming_an_assigned_order_names_its_owner_and_changes_nothing(desk, cli, tmp_path):
     import_orders(cli, desk, tmp_path, [order("H-1", manager="boris")])
     before = snapshot_of(desk)

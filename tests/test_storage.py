@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import ast
+import re
 import sqlite3
+from pathlib import Path
 
 import pytest
 from sqlalchemy import inspect, text
@@ -201,4 +204,49 @@ def test_no_raw_sql_outside_storage() -> None:
             if isinstance(node, ast.Attribute) and node.attr in ("exec_driver_sql", "text"):
                 if isinstance(node.value, ast.Name) and node.value.id in ("sqlalchemy", "sa", "connection"):
                     found.append(f"{path}:{node.lineno}: {node.value.id}.{node.attr}")
+    assert found == []
+
+
+def _our_sources() -> list[Path]:
+    root = Path(__file__).parent.parent
+    return [path for package in ("orderdesk", "screens", "scheduler") 
+            for path in sorted((root / package).rglob("*.py"))]
+
+
+SQL_START = re.compile(r"\s*(SELECT|INSERT|UPDATE|DELETE|PRAGMA|BEGIN)\s")
+DIALECT_NAMES = ("dialect", "paramstyle", "driver_connection", "cursor", "executemany",
+                 "on_conflict_do_nothing", "on_conflict_do_update")  # fmt: skip
+
+
+def test_no_dialect_branch_or_driver_sql_outside_storage() -> None:
+    """DESIGN.md §2: every dialect branch (`dialect.name`, the driver's `paramstyle`, a dialect's own
+    INSERT ... ON CONFLICT) and every SQL string written for the driver live in storage/."""
+    found = []
+    for path in _our_sources():
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom | ast.Import):
+                modules = [node.module or ""] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
+                found += [f"{path}:{node.lineno}: imports {m}" for m in modules if m.startswith("sqlalchemy.dialects")]
+            if isinstance(node, ast.Attribute) and node.attr in DIALECT_NAMES:
+                found.append(f"{path}:{node.lineno}: .{node.attr}")
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and SQL_START.match(node.value):
+                found.append(f"{path}:{node.lineno}: SQL {node.value[:40]!r}")
+    assert found == []
+
+
+def test_every_audit_row_is_written_by_the_audit_writer() -> None:
+    """S7: orderdesk/usecases/audit.py builds every audit row, one at a time (`record`) or in bulk
+    (`row`, `record_many`); nothing else makes an `AuditEvent` or writes to its table."""
+    found = []
+    for path in _our_sources():
+        if path.parts[-2:] == ("usecases", "audit.py"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "AuditEvent":
+                found.append(f"{path}:{node.lineno}: AuditEvent(...)")
+            if isinstance(node, ast.Attribute) and node.attr == "__table__":
+                if isinstance(node.value, ast.Name) and node.value.id == "AuditEvent":
+                    found.append(f"{path}:{node.lineno}: AuditEvent.__table__")
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and "audit_event" in node.value:
+                found.append(f"{path}:{node.lineno}: {node.value[:40]!r}")
     assert found == []

@@ -7,7 +7,8 @@ from sqlmodel import Session, select
 from orderdesk.clock import Clock
 from orderdesk.policy.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from orderdesk.policy.passwords import hash_password, verify_password
-from storage.models import AuditEvent, Employee, EmployeeGroup, UserGroup
+from orderdesk.usecases import audit
+from storage.models import Employee, EmployeeGroup, UserGroup
 
 
 def authenticate(*, session: Session, login: str, password: str) -> Employee:
@@ -75,12 +76,11 @@ def add_employee(
     assert employee.id is not None
     for group_id in group_ids:
         session.add(EmployeeGroup(employee_id=employee.id, group_id=group_id))
-    session.add(
-        AuditEvent(
-            at=clock.now(),
-            rule="cli",
-            action="employee.added",
-            after={"login": login, "name": name, "roles": roles, "groups": list(groups)},
-        )
+    audit.record(
+        session,
+        at=clock.now(),
+        rule="cli",
+        action="employee.added",
+        after={"login": login, "name": name, "roles": roles, "groups": list(groups)},
     )
     return employee

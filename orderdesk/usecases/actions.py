@@ -24,6 +24,7 @@ from orderdesk.policy.access import check_may_act, check_may_leave, check_may_se
 from orderdesk.policy.timestamps import iso
 from orderdesk.policy.vocab import PAYMENT_STATUSES
 from orderdesk.policy.workflow import StageSpec, is_forward, may_set, next_stage
+from orderdesk.usecases import audit
 from orderdesk.usecases.stage_entry import enter_stage
 from orderdesk.views.lookup import (
     get_employee,
@@ -35,7 +36,6 @@ from orderdesk.views.lookup import (
 )
 from orderdesk.views.access import actor_of, facts_of
 from storage.models import (
-    AuditEvent,
     DeliveryMethod,
     Employee,
     Order,
@@ -327,9 +327,8 @@ def _audit(
     session: Session, clock: Clock, actor: Employee, order: Order, action: str,
     before: dict[str, Any], after: dict[str, Any], *, stage: StageSpec | None = None,
 ) -> Done:  # fmt: skip
-    session.add(
-        AuditEvent(at=clock.now(), actor_id=actor.id, order_id=order.id, action=action, before=before, after=after)
-    )
+    audit.record(session, at=clock.now(), actor_id=actor.id, order_id=order.id, action=action,
+                 before=before, after=after)  # fmt: skip
     session.flush()
     return Done(order=order, action=action, before=before, after=after, stage=stage)
 

@@ -3,12 +3,11 @@ and the explanation of a decision (D6).
 
 Each runs in the caller's transaction (one per command); writes are set-based so that a backlog of
 100,000 orders is one pass: the decisions are made in memory by `orderdesk.policy.distribution`, then
-written with a few executemany statements.
+written with a few executemany statements (`storage.writes`).
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -34,10 +33,11 @@ from orderdesk.policy.distribution import (
 from orderdesk.policy.errors import Conflict, NotAllowed
 from orderdesk.policy.access import check_may_assign, check_may_claim, check_may_see
 from orderdesk.policy.timestamps import iso
-from orderdesk.usecases.binding import bind_customers
+from orderdesk.usecases import audit
+from orderdesk.usecases.binding import bind_customers, write_customer_managers
 from orderdesk.views.access import actor_of, facts_of
 from orderdesk.views.lookup import get_employee, order_by_number
-from storage import queries
+from storage import queries, writes
 from storage.models import AuditEvent, Customer, Employee, Order
 
 FULL_TRACE_UP_TO = 1000  # a larger backlog records only the managers up to each winner
@@ -220,74 +220,33 @@ def write_assignments(
     """Give each decided order its manager (only if it still has none), move the managers in the
     carousel, write the customers' new bindings (B1, as `CustomerBinding` decided them), and write each
     assignment's audit row with its trace (D6), as a few executemany statements straight to the
-    driver: a backlog pass writes 100,000 rows.
+    driver (`storage.writes`): a backlog pass writes 100,000 rows.
 
     With `orders_later`, the orders' own UPDATEs are collected there for `give_orders` to make at
     the end of a pass, in one sweep of the table in page order."""
     if not decisions:
         return
-    bulk = BulkWriter(session)
-    at = bulk.time(now)
+    connection = session.connection()
     pairs = [(d.manager_id, d.order.id) for d in decisions]
     if orders_later is None:
         give_orders(session, pairs)  # type: ignore[arg-type]
     else:
         orders_later.extend(pairs)  # type: ignore[arg-type]
-    bulk.many(
-        "UPDATE employee SET last_assigned_at = {} WHERE id = {}",
-        [(at, m) for m in sorted({d.manager_id for d in decisions})],  # type: ignore[type-var]
-    )
-    bound = sorted((bindings or {}).items())
-    bulk.many("UPDATE customer SET manager_id = {} WHERE id = {}", [(m, c) for c, m in bound])
+    writes.set_last_assigned(connection, {d.manager_id for d in decisions}, now)  # type: ignore[misc]
+    write_customer_managers(session, bindings or {})
     login = {m.id: m.login for m in carousel.people.values()}
-    before = json.dumps({"manager": None})
-    bulk.many(
-        "INSERT INTO audit_event (at, actor_id, rule, order_id, action, before, after) "
-        "VALUES ({}, {}, {}, {}, {}, {}, {})",
-        [
-            (at, actor_id, rule, d.order.id, "order.assigned", before,
-             json.dumps({"manager": login[d.manager_id], "via": d.via, "trace": d.as_json()}, ensure_ascii=False))  # type: ignore[index]
-            for d in decisions
-        ],
-    )  # fmt: skip
+    audit.record_many(session, [
+        {"order_id": d.order.id,
+         "after": {"manager": login[d.manager_id], "via": d.via, "trace": d.as_json()}}  # type: ignore[index]
+        for d in decisions
+    ], at=now, actor_id=actor_id, rule=rule, action="order.assigned", before={"manager": None})  # fmt: skip
 
 
 def give_orders(session: Session, pairs: list[tuple[int, int]]) -> None:
     """Set each order's manager, only where it has none yet: a desk that got there first wins."""
-    taken = BulkWriter(session).many(
-        "UPDATE orders SET manager_id = {} WHERE id = {} AND manager_id IS NULL",
-        sorted(pairs, key=lambda pair: pair[1]),  # in page order
-    )
+    taken = writes.set_managers_where_unassigned(session.connection(), pairs)
     if taken != len(pairs):
         raise Conflict("another desk assigned some of these orders at the same moment; run the pass again")
-
-
-class BulkWriter:
-    """executemany straight to the DBAPI cursor, in the driver's own placeholder style, with values
-    already in their database form: the per-row work SQLAlchemy would repeat is done once."""
-
-    def __init__(self, session: Session) -> None:
-        self.connection = session.connection()
-        self.dialect = self.connection.dialect
-        self.placeholder = "?" if self.dialect.paramstyle == "qmark" else "%s"
-
-    def time(self, value: datetime) -> Any:
-        from storage.models import UTCDateTime
-
-        column_type = UTCDateTime()
-        process = column_type.bind_processor(self.dialect)  # ours, then the dialect's
-        return process(value) if process else column_type.process_bind_param(value, self.dialect)
-
-    def many(self, sql: str, rows: list[tuple[Any, ...]]) -> int:
-        if not rows:
-            return 0
-        statement = sql.format(*[self.placeholder] * sql.count("{}"))
-        cursor = self.connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        try:
-            cursor.executemany(statement, rows)
-            return cursor.rowcount
-        finally:
-            cursor.close()
 
 
 # ----------------------------------------------------------------------------------- by hand
@@ -306,11 +265,9 @@ def _give(
     manager.last_assigned_at = now
     session.add(manager)
     trace = {"via": via, "candidates": [], "more": {}, "note": f"{via} by {actor.login}"}
-    session.add(
-        AuditEvent(
-            at=now, actor_id=actor.id, order_id=order.id, action="order.assigned",
-            before={"manager": before}, after={"manager": manager.login, "via": via, "trace": trace},
-        )
+    audit.record(
+        session, at=now, actor_id=actor.id, order_id=order.id, action="order.assigned",
+        before={"manager": before}, after={"manager": manager.login, "via": via, "trace": trace},
     )  # fmt: skip
 
 
@@ -374,9 +331,9 @@ def save_order(*, session: Session, actor: str, clock: Clock, number: str) -> Or
         for rebound in bind_customers(session=session, assigned=[(order.customer_id, order.manager_id)]):
             before, after = (session.get(Employee, i) if i is not None else None
                              for i in (rebound.before, rebound.after))  # fmt: skip
-            session.add(AuditEvent(at=now, actor_id=actor.id, order_id=order.id, action="customer.bound",
-                                   before={"manager": before.login if before else None},
-                                   after={"manager": after.login if after else None}))  # fmt: skip
+            audit.record(session, at=now, actor_id=actor.id, order_id=order.id, action="customer.bound",
+                         before={"manager": before.login if before else None},
+                         after={"manager": after.login if after else None})  # fmt: skip
         return order
     customer = session.get(Customer, order.customer_id)
     assert customer is not None

@@ -10,12 +10,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, update
 from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session
 
 from orderdesk.policy.binding import CustomerBinding
-from storage import queries
+from storage import queries, writes
 from storage.models import Customer
 
 
@@ -48,12 +47,11 @@ def write_customer_managers(session: Session, managers: dict[int, int | None]) -
     the session already holds is refreshed on its next read."""
     if not managers:
         return
-    table = Customer.__table__  # type: ignore[attr-defined]
-    session.connection().execute(
-        update(table).where(table.c.id == bindparam("customer")).values(manager_id=bindparam("manager")),
-        [{"customer": c, "manager": m} for c, m in sorted(managers.items())],
-    )
-    for customer_id in managers:
-        held = session.identity_map.get(identity_key(Customer, customer_id))
-        if held is not None:
-            session.expire(held, ["manager_id"])
+    writes.set_customer_managers(session.connection(), managers)
+    held = session.identity_map
+    if len(held) < len(managers):  # a pass binds thousands of customers and holds none of them
+        found = [card for key, card in list(held.items()) if key[0] is Customer and key[1][0] in managers]
+    else:
+        found = [card for c in managers if (card := held.get(identity_key(Customer, c))) is not None]
+    for card in found:
+        session.expire(card, ["manager_id"])

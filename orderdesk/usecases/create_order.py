@@ -12,13 +12,14 @@ from orderdesk.config.settings import read_settings
 from orderdesk.files.orders_file import OrderIn, OrderRow
 from orderdesk.policy.errors import Conflict
 from orderdesk.policy.money import format_money
+from orderdesk.usecases import audit as audit_log
 from orderdesk.usecases.assignment import distribute_pending
 from orderdesk.usecases.import_orders import import_orders
 from orderdesk.usecases.notify import notify, staff_of_store
 from orderdesk.policy.access import check_may_create
 from orderdesk.views.access import actor_of
 from orderdesk.views.lookup import get_employee, store_id
-from storage.models import AuditEvent, Customer, Employee, Order, OrderItem, Store
+from storage.models import Customer, Employee, Order, OrderItem, Store
 
 
 def create_order(*, session: Session, actor: str | None = None, clock: Clock, order: OrderIn) -> Order:
@@ -41,9 +42,8 @@ def create_order(*, session: Session, actor: str | None = None, clock: Clock, or
         session.add(actor)
         trace = {"via": "created", "candidates": [], "more": {},
                  "note": f"created by hand by {actor.login}, who becomes its manager"}  # fmt: skip
-        session.add(AuditEvent(at=clock.now(), actor_id=actor.id, order_id=created.id, action="order.assigned",
-                               before={"manager": None}, after={"manager": actor.login, "via": "created",
-                                                                "trace": trace}))  # fmt: skip
+        audit_log.record(session, at=clock.now(), actor_id=actor.id, order_id=created.id, action="order.assigned",
+                         before={"manager": None}, after={"manager": actor.login, "via": "created", "trace": trace})
     elif created.manager_id is None:
         distribute_pending(session=session, clock=clock, order_ids=[created.id])  # type: ignore[list-item]
         session.refresh(created)

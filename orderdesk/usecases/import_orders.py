@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from datetime import timezone
 from typing import Any
 
-from sqlalchemy import insert
 from sqlmodel import Session, select
 
 from orderdesk.clock import Clock
@@ -22,6 +21,7 @@ from orderdesk.files.orders_file import OrderIn, OrderRow
 from orderdesk.policy.errors import InvalidInput
 from orderdesk.policy.money import format_money, order_total
 from orderdesk.policy.workflow import enter, first_stage
+from orderdesk.usecases import audit as audit_log
 from orderdesk.usecases.binding import bind_customers
 from orderdesk.views.lookup import (
     load_move_rules,
@@ -29,8 +29,8 @@ from orderdesk.views.lookup import (
     normalise_email,
     phone_key,
 )
+from storage import writes
 from storage.models import (
-    AuditEvent,
     Channel,
     Customer,
     DeliveryMethod,
@@ -231,18 +231,15 @@ class _CustomerBook:
                  "city": c.city, "manager_id": logins[c.manager] if c.manager else None, "created_at": self.now}
             )  # fmt: skip
         if rows:
-            ids = self.session.connection().execute(_returning_ids(Customer), rows)
-            for row, id_ in zip(rows, ids.scalars()):
+            table = Customer.__table__  # type: ignore[attr-defined]
+            ids = writes.insert_returning_ids(self.session.connection(), table, rows)
+            for row, id_ in zip(rows, ids):
                 if row["phone_key"]:
                     self.by_phone[row["phone_key"]] = id_
                 if row["email"]:
                     self.by_email.setdefault(row["email"], id_)
             self.created += len(rows)
         return [self.find(c) for c in wanted]  # type: ignore[misc]
-
-
-def _returning_ids(table: Any) -> Any:
-    return insert(table.__table__).returning(table.__table__.c.id, sort_by_parameter_order=True)
 
 
 def _write_batch(
@@ -293,19 +290,16 @@ def _write_batch(
         result.total += total
     # Core inserts, not the ORM's bulk path: a tenth of the per-row cost, and nothing to track
     connection = session.connection()
-    ids = connection.execute(_returning_ids(Order), order_rows).scalars().all()
-    connection.execute(
-        insert(OrderItem.__table__),  # type: ignore[attr-defined]
+    ids = writes.insert_returning_ids(connection, Order.__table__, order_rows)  # type: ignore[attr-defined]
+    writes.insert_rows(
+        connection,
+        OrderItem.__table__,  # type: ignore[attr-defined]
         [
             {"order_id": order_id, "sku": i.sku, "name": i.name, "qty": i.qty, "price": i.price, "discount": i.discount}
             for order_id, items in zip(ids, items_per_order)
             for i in items
         ],
     )
-    connection.execute(
-        insert(AuditEvent.__table__),  # type: ignore[attr-defined]
-        [
-            {"at": now, "rule": None, "actor_id": None, **audit, "order_id": order_id, "after": after}
-            for order_id, after in zip(ids, audits)
-        ],
+    audit_log.record_many(
+        session, [{"order_id": order_id, "after": after} for order_id, after in zip(ids, audits)], at=now, **audit
     )

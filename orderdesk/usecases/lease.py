@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, update
 from sqlmodel import Session, select
 
+from storage import writes
 from storage.models import SchedulerLease
 
 NAME = "scheduler"
@@ -35,17 +36,8 @@ def hold_lease(session: Session, *, holder: str, now: datetime, ttl: int, name: 
         return True
     if session.exec(select(SchedulerLease.name).where(SchedulerLease.name == name)).first() is not None:
         return False
-    dialect = connection.dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    inserted = connection.execute(
-        insert(table)
-        .values(name=name, holder=holder, acquired_at=now, expires_at=expires)
-        .on_conflict_do_nothing(index_elements=["name"])
-    ).rowcount
-    return bool(inserted)
+    row = {"name": name, "holder": holder, "acquired_at": now, "expires_at": expires}
+    return bool(writes.insert_ignoring_duplicates(connection, table, [row], keys=["name"]))
 
 
 def release_lease(session: Session, *, holder: str, name: str = NAME) -> bool:

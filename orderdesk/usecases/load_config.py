@@ -18,10 +18,10 @@ from orderdesk.config.settings import write_settings
 from orderdesk.policy.errors import InvalidInput
 from orderdesk.policy.passwords import hash_password, verify_password
 from orderdesk.policy.workflow import Owner
+from orderdesk.usecases import audit
 from orderdesk.usecases.pipeline import recompute_due
 from orderdesk.views.lookup import find_customer, normalise_email, phone_key
 from storage.models import (
-    AuditEvent,
     AutoMove,
     Channel,
     Customer,
@@ -75,13 +75,12 @@ def apply_config(*, session: Session, clock: Clock, config: DeskConfig, source: 
         summary["settings"] = Counter(updated=len(changed))
     summary = {k: v for k, v in summary.items() if v}
     if any(c["created"] or c["updated"] or c["deactivated"] for c in summary.values()):
-        session.add(
-            AuditEvent(
-                at=clock.now(),
-                rule="config",
-                action="config.loaded",
-                after={"file": source, **{k: dict(v) for k, v in summary.items()}},
-            )
+        audit.record(
+            session,
+            at=clock.now(),
+            rule="config",
+            action="config.loaded",
+            after={"file": source, **{k: dict(v) for k, v in summary.items()}},
         )
     return summary
 

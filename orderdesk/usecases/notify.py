@@ -14,6 +14,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from orderdesk.views.access import employee_store_ids
+from storage import writes
 from storage.models import Employee, Notification
 
 
@@ -61,12 +62,5 @@ def queue(session: Session, rows: list[dict[str, Any]]) -> None:
     sweep that runs twice, or a second scheduler that slipped past the lease, tells nobody twice."""
     if not rows:
         return
-    connection = session.connection()
-    if connection.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    statement = insert(Notification.__table__).on_conflict_do_nothing(  # type: ignore[attr-defined]
-        index_elements=["key", "employee_id"]
-    )
-    connection.execute(statement, rows)
+    table = Notification.__table__  # type: ignore[attr-defined]
+    writes.insert_ignoring_duplicates(session.connection(), table, rows, keys=["key", "employee_id"])

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, case, func, or_, select, update
+from sqlalchemy import case, func, or_, select
 from sqlmodel import Session
 
 from orderdesk.clock import Clock
@@ -23,10 +23,11 @@ from orderdesk.policy.durations import format_duration, parse_duration
 from orderdesk.policy.errors import Conflict, InvalidInput, NotFound
 from orderdesk.policy.vocab import CLOSED_KINDS, STAGE_KINDS
 from orderdesk.policy.workflow import Owner, enter
+from orderdesk.usecases import audit
 from orderdesk.views.lookup import move_rule, move_rules_of, owner_of, pipeline_of
 from orderdesk.views.lookup import store_id as find_store_id
+from storage import queries, writes
 from storage.models import (
-    AuditEvent,
     AutoMove,
     DeliveryMethod,
     Employee,
@@ -136,7 +137,7 @@ def _check_owner(session: Session, owner: Owner) -> None:
 
 
 def _audit(session: Session, clock: Clock, action: str, before: dict[str, Any] | None, after: dict[str, Any]) -> None:
-    session.add(AuditEvent(at=clock.now(), rule="admin", action=action, before=before, after=after))
+    audit.record(session, at=clock.now(), rule="admin", action=action, before=before, after=after)
 
 
 def _renumber(stages: list[Stage]) -> None:
@@ -487,28 +488,12 @@ def recompute_due(*, session: Session, store_id: int, statuses: Iterable[str] | 
     pipeline = {s.code: s for s in pipeline_of(session, store_id)}
     rules = move_rules_of(session, store_id)
     codes = sorted(pipeline if statuses is None else set(statuses) & set(pipeline))
-    table = Order.__table__  # type: ignore[attr-defined]
-    c = table.c
-    write = (
-        update(table)
-        .where(c.id == bindparam("oid"))
-        .values(
-            stage_due_at=bindparam("v_stage"), move_due_at=bindparam("v_move"),
-            notice_due_at=bindparam("v_notice"), overdue=bindparam("v_overdue"),
-        )
-    )  # fmt: skip
-    connection = session.connection()
     changed = 0
     for code in codes:
         stage = pipeline[code]
         last = 0
         while True:
-            rows = connection.execute(
-                select(c.id, c.status_entered_at, c.stage_due_at, c.move_due_at, c.notice_due_at, c.overdue)
-                .where(and_(c.status == code, c.store_id == store_id, c.is_open == True, c.id > last))  # noqa: E712
-                .order_by(c.id)
-                .limit(CHUNK)
-            ).all()
+            rows = queries.open_due_times(session, store_id=store_id, status=code, after_id=last, limit=CHUNK)
             if not rows:
                 break
             last = rows[-1].id
@@ -520,10 +505,10 @@ def recompute_due(*, session: Session, store_id: int, statuses: Iterable[str] | 
                 if (due, entry.move_due_at, entry.notice_due_at, overdue) != (
                     row.stage_due_at, row.move_due_at, row.notice_due_at, bool(row.overdue)
                 ):  # fmt: skip
-                    params.append({"oid": row.id, "v_stage": due, "v_move": entry.move_due_at,
-                                   "v_notice": entry.notice_due_at, "v_overdue": overdue})  # fmt: skip
+                    params.append((row.id, {"stage_due_at": due, "move_due_at": entry.move_due_at,
+                                            "notice_due_at": entry.notice_due_at, "overdue": overdue}))  # fmt: skip
             if params:
-                connection.execute(write, params)
+                writes.update_orders(session.connection(), params)
                 changed += len(params)
             if len(rows) < CHUNK:
                 break

@@ -11,8 +11,9 @@ from orderdesk.clock import Clock
 from orderdesk.config.settings import read_settings
 from orderdesk.policy.errors import InvalidInput, NotAllowed
 from orderdesk.policy.vocab import PRESENCES
+from orderdesk.usecases import audit
 from orderdesk.views.lookup import get_employee
-from storage.models import AuditEvent, Employee, LoginSession
+from storage.models import Employee, LoginSession
 
 
 def _employee(session: Session, login: str) -> Employee:
@@ -27,7 +28,7 @@ def log_in(*, session: Session, actor: str, clock: Clock, host: str | None = Non
     now = clock.now()
     row = LoginSession(employee_id=employee.id, started_at=now, heartbeat_at=now, host=host)  # type: ignore[arg-type]
     session.add(row)
-    session.add(AuditEvent(at=now, actor_id=employee.id, action="employee.logged_in", after={"host": host}))
+    audit.record(session, at=now, actor_id=employee.id, action="employee.logged_in", after={"host": host})
     session.flush()
     assert row.id is not None
     return row.id
@@ -49,8 +50,8 @@ def log_out(*, session: Session, actor: str, clock: Clock) -> None:
     before = employee.presence
     employee.presence = "offline"
     session.add(employee)
-    session.add(AuditEvent(at=clock.now(), actor_id=employee.id, action="employee.logged_out",
-                           before={"presence": before}, after={"presence": "offline"}))  # fmt: skip
+    audit.record(session, at=clock.now(), actor_id=employee.id, action="employee.logged_out",
+                 before={"presence": before}, after={"presence": "offline"})  # fmt: skip
 
 
 def set_presence(*, session: Session, actor: str, clock: Clock, presence: str) -> str:
@@ -65,8 +66,8 @@ def set_presence(*, session: Session, actor: str, clock: Clock, presence: str) -
     if before != presence:
         employee.presence = presence
         session.add(employee)
-        session.add(AuditEvent(at=clock.now(), actor_id=employee.id, action="employee.presence",
-                               before={"presence": before}, after={"presence": presence}))  # fmt: skip
+        audit.record(session, at=clock.now(), actor_id=employee.id, action="employee.presence",
+                     before={"presence": before}, after={"presence": presence})  # fmt: skip
     return before
 
 
@@ -87,9 +88,9 @@ def expire_sessions(*, session: Session, clock: Clock) -> list[str]:
         if employee is not None and employee.presence != "offline":
             before, employee.presence = employee.presence, "offline"
             session.add(employee)
-            session.add(AuditEvent(at=clock.now(), actor_id=employee.id, rule="session timeout",
-                                   action="employee.presence", before={"presence": before},
-                                   after={"presence": "offline"}))  # fmt: skip
+            audit.record(session, at=clock.now(), actor_id=employee.id, rule="session timeout",
+                         action="employee.presence", before={"presence": before},
+                         after={"presence": "offline"})  # fmt: skip
         if employee is not None:
             gone.append(employee.login)
     return sorted(gone)

@@ -18,8 +18,8 @@ from orderdesk.clock import Clock
 from orderdesk.config.schema import DeskConfig, parse_config
 from orderdesk.config.settings import SECRET_KEYS, flatten, hidden, write_settings
 from orderdesk.policy.errors import InvalidInput
+from orderdesk.usecases import audit
 from orderdesk.usecases.load_config import _References
-from storage.models import AuditEvent
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ def set_setting(*, session: Session, clock: Clock, key: str, value: str) -> Sett
     before = hidden({k: old for k, (old, _) in changed.items()})
     after = hidden({k: new for k, (_, new) in changed.items()})
     if changed:
-        session.add(AuditEvent(at=clock.now(), rule="admin", action="setting.changed", before=before, after=after))
+        audit.record(session, at=clock.now(), rule="admin", action="setting.changed", before=before, after=after)
     return SettingChange(
         changed={k: (before[k], after[k]) for k in changed}, secret=bool(SECRET_KEYS & given.keys())
     )

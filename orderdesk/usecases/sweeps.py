@@ -15,7 +15,6 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, update
 from sqlmodel import Session, select
 
 from orderdesk.clock import Clock
@@ -24,10 +23,11 @@ from orderdesk.policy.durations import format_duration
 from orderdesk.policy.timestamps import iso
 from orderdesk.policy.vocab import OVERSEERS
 from orderdesk.policy.workflow import MoveRule, StageSpec, enter, rule_for
+from orderdesk.usecases import audit
 from orderdesk.usecases.notify import outbox_row, queue, staff_of_store
 from orderdesk.views.lookup import move_rules_of, pipeline_of
-from storage import queries
-from storage.models import AuditEvent, Employee, Order, Store
+from storage import queries, writes
+from storage.models import Employee, Store
 
 BATCH = 5000  # due orders handled per transaction; the job runs the sweep again while it is full
 MAX_MOVES_PER_ORDER = 100  # a rule cycle (a → b → a) must not spin forever in one sweep
@@ -101,18 +101,13 @@ def flag_overdue(*, session: Session, clock: Clock, batch: int | None = None) ->
         for employee in stores.staff(row.store_id, OVERSEERS):
             outbox.append(outbox_row(employee, key=key, kind="overdue", subject=subject, text=text,
                                       order_id=row.id, send_after=now, now=now, email=stores.email))  # fmt: skip
-        audits.append({"at": now, "actor_id": None, "rule": f"stage limit {limit}", "order_id": row.id,
-                       "action": "order.overdue", "before": {"overdue": False},
-                       "after": {"overdue": True, "status": row.status, "due": iso(row.stage_due_at)}})  # fmt: skip
+        audits.append(audit.row(
+            at=now, rule=f"stage limit {limit}", order_id=row.id, action="order.overdue", before={"overdue": False},
+            after={"overdue": True, "status": row.status, "due": iso(row.stage_due_at)},
+        ))  # fmt: skip
         result.orders.append(row.number)
-    connection = session.connection()
-    connection.execute(
-        update(Order.__table__)  # type: ignore[arg-type]
-        .where(Order.__table__.c.id == bindparam("oid"), Order.__table__.c.overdue == False)  # noqa: E712
-        .values(overdue=True),
-        [{"oid": row.id} for row in rows],
-    )
-    connection.execute(AuditEvent.__table__.insert(), audits)  # type: ignore[attr-defined]
+    writes.set_overdue(session.connection(), [row.id for row in rows])
+    audit.record_many(session, audits)
     queue(session, outbox)
     result.done, result.notified, result.full = len(rows), len(outbox), len(rows) == batch
     result.written = len(rows)
@@ -132,7 +127,7 @@ def run_timed_moves(*, session: Session, clock: Clock, batch: int | None = None)
     stores = _Stores(session)
     outbox: list[dict[str, Any]] = []
     audits: list[dict[str, Any]] = []
-    updates: list[dict[str, Any]] = []
+    updates: list[tuple[int, str, dict[str, Any]]] = []  # (order, the status it was read in, new values)
     for row in rows:
         state = {
             "status": row.status, "status_entered_at": row.status_entered_at, "move_due_at": row.move_due_at,
@@ -157,18 +152,17 @@ def run_timed_moves(*, session: Session, clock: Clock, batch: int | None = None)
                 state["notice_due_at"] = values["notice_due_at"] = None
                 break
             moved = enter(target, move_at, rules, issued_at=state["issued_at"]).columns()
-            audits.append({"at": now, "actor_id": None, "rule": rule.describe(), "order_id": row.id,
-                           "action": "order.status", "before": {"status": state["status"]},
-                           "after": {"status": target.code, "entered_at": iso(move_at)}})  # fmt: skip
+            audits.append(audit.row(at=now, rule=rule.describe(), order_id=row.id, action="order.status",
+                                    before={"status": state["status"]},
+                                    after={"status": target.code, "entered_at": iso(move_at)}))  # fmt: skip
             state.update(moved)
             values.update(moved)
             result.done += 1
         if values:
-            updates.append(values | {"oid": row.id, "expect_status": row.status})
+            updates.append((row.id, row.status, values))
         result.orders.append(row.number)
     _write_moves(session, updates)
-    if audits:
-        session.connection().execute(AuditEvent.__table__.insert(), audits)  # type: ignore[attr-defined]
+    audit.record_many(session, audits)
     queue(session, outbox)
     # the notices and the moves are read a batch each: the pass was full if either was
     result.notified, result.full, result.written = len(outbox), len(rows) >= batch, len(updates)
@@ -195,24 +189,12 @@ _MOVED = ("status", "is_open", "status_entered_at", "stage_due_at", "overdue", "
           "issued_at")  # fmt: skip
 
 
-def _write_moves(session: Session, updates: list[dict[str, Any]]) -> None:
+def _write_moves(session: Session, updates: list[tuple[int, str, dict[str, Any]]]) -> None:
     """One executemany per shape of change; each row only if it is still in the status it was read
     in, so a scheduler that lost its lease mid-sweep cannot move an order twice (the rows were read
     in this write transaction: SQLite's write lock, PostgreSQL's row locks, keep them as read)."""
-    table = Order.__table__  # type: ignore[attr-defined]
-    shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-    for values in updates:
-        columns = tuple(c for c in _MOVED if c in values)
-        shapes.setdefault(columns, []).append(values)
-    connection = session.connection()
-    for columns, rows in shapes.items():
-        statement = (
-            update(table)
-            .where(table.c.id == bindparam("oid"), table.c.status == bindparam("expect_status"))
-            .values({c: bindparam(f"v_{c}") for c in columns})
-        )
-        params = [
-            {"oid": r["oid"], "expect_status": r["expect_status"]} | {f"v_{c}": r[c] for c in columns}
-            for r in rows
-        ]
-        connection.execute(statement, params)
+    writes.update_orders(
+        session.connection(),
+        [(order_id, {c: values[c] for c in _MOVED if c in values}) for order_id, _, values in updates],
+        expect_status=[status for _, status, _ in updates],
+    )

@@ -1,0 +1,186 @@
+"""Writes of many rows at once, and the statements whose SQL differs by database.
+
+Use cases decide; these functions only write what they are given (plain ids, dicts and tables), so
+the raw SQL, the driver-level executemany and every dialect branch stay here (DESIGN.md §2).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime
+from itertools import repeat
+from typing import Any
+
+from sqlalchemy import Connection, Table, bindparam, insert, update
+
+from storage.models import Employee, Order
+
+_orders = Order.__table__  # type: ignore[attr-defined]
+
+
+class BulkWriter:
+    """executemany straight to the DBAPI cursor, in the driver's own placeholder style, with values
+    already in their database form: the per-row work SQLAlchemy would repeat is done once."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self.dialect = connection.dialect
+        self.placeholder = "?" if self.dialect.paramstyle == "qmark" else "%s"
+
+    def many(self, sql: str, rows: Sequence[Sequence[Any]]) -> int:
+        """`sql` with `{}` where each value goes; returns the rows changed."""
+        if not rows:
+            return 0
+        statement = sql.format(*[self.placeholder] * sql.count("{}"))
+        cursor = self.connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.executemany(statement, rows)
+            return cursor.rowcount
+        finally:
+            cursor.close()
+
+    def insert(
+        self, table: Table, rows: Sequence[Mapping[str, Any]], shared: Mapping[str, Any] | None = None
+    ) -> int:
+        """INSERT rows that all have the same keys, given as the ORM takes them (aware times, dicts for
+        JSON), each with the `shared` values too: each column's value is put in its database form by
+        the column's own type, once for a shared value or one the row before had too. None is SQL
+        NULL, in a JSON column too."""
+        if not rows:
+            return 0
+        names = list(rows[0])
+        columns: list[Iterable[Any]] = []
+        for name in names:
+            values = [row[name] for row in rows]
+            process = self._processor(table.c[name].type)
+            columns.append(values if process is None else _converted(values, process))
+        for name, value in (shared or {}).items():
+            if name not in rows[0]:
+                names.append(name)
+                columns.append(repeat(self.value(table.c[name], value)))
+        quote = self.dialect.identifier_preparer.quote
+        sql = (f"INSERT INTO {self.dialect.identifier_preparer.format_table(table)} "
+               f"({', '.join(quote(n) for n in names)}) VALUES ({', '.join(['{}'] * len(names))})")  # fmt: skip
+        return self.many(sql, list(zip(*columns)))
+
+    def value(self, column: Any, value: Any) -> Any:
+        """One value in the database form of `column` (a table's column)."""
+        process = self._processor(column.type)
+        return value if process is None or value is None else process(value)
+
+    def _processor(self, column_type: Any) -> Callable[[Any], Any] | None:
+        # the dialect's own form of the type, as SQLAlchemy binds it (SQLite: times as text with
+        # microseconds, like every other writer's; PostgreSQL: JSON as the driver's JSON)
+        return column_type.dialect_impl(self.dialect).bind_processor(self.dialect)  # type: ignore[no-any-return]
+
+
+def _converted(values: list[Any], process: Callable[[Any], Any]) -> list[Any]:
+    """`process` each value, once for a run of the same object (one time, one shared `before`, for
+    a whole pass); None stays None (SQL NULL, in a JSON column too)."""
+    out = []
+    last: Any = None
+    done = None
+    for value in values:
+        if value is not last:
+            last, done = value, None if value is None else process(value)
+        out.append(done)
+    return out
+
+
+# ---------------------------------------------------------------------------------- inserts
+
+
+def bulk_insert(
+    connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]], shared: Mapping[str, Any] | None = None
+) -> int:
+    """`BulkWriter.insert`: rows with the same keys (and the `shared` values), straight to the driver
+    (a pass writes 100,000 audit rows)."""
+    return BulkWriter(connection).insert(table, rows, shared)
+
+
+def insert_rows(connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """One executemany INSERT through SQLAlchemy Core (not the ORM's bulk path: nothing to track)."""
+    if rows:
+        connection.execute(insert(table), list(rows))
+
+
+def insert_returning_ids(connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> list[int]:
+    """INSERT the rows and return their new ids, in the order of `rows`."""
+    if not rows:
+        return []
+    statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+    return list(connection.execute(statement, list(rows)).scalars().all())
+
+
+def insert_ignoring_duplicates(
+    connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]], keys: Sequence[str]
+) -> int:
+    """INSERT the rows; one whose `keys` (a unique constraint's columns) are already there is skipped.
+    Returns how many were inserted."""
+    if not rows:
+        return 0
+    if connection.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    statement = dialect_insert(table).on_conflict_do_nothing(index_elements=list(keys))
+    return connection.execute(statement, dict(rows[0]) if len(rows) == 1 else list(rows)).rowcount
+
+
+# ---------------------------------------------------------------------------------- orders
+
+
+def set_managers_where_unassigned(connection: Connection, pairs: Iterable[tuple[int, int]]) -> int:
+    """(manager id, order id): set each order's manager, only where it has none yet. Written in page
+    order (by order id), one executemany; returns how many orders took their manager."""
+    return BulkWriter(connection).many(
+        "UPDATE orders SET manager_id = {} WHERE id = {} AND manager_id IS NULL",
+        sorted(pairs, key=lambda pair: pair[1]),
+    )
+
+
+def set_overdue(connection: Connection, order_ids: Sequence[int]) -> None:
+    """Flag the orders overdue, those not flagged yet."""
+    if order_ids:
+        not_yet = _orders.c.overdue == False  # noqa: E712
+        statement = update(_orders).where(_orders.c.id == bindparam("oid"), not_yet).values(overdue=True)
+        connection.execute(statement, [{"oid": order_id} for order_id in order_ids])
+
+
+def update_orders(
+    connection: Connection,
+    changes: Sequence[tuple[int, Mapping[str, Any]]],
+    *,
+    expect_status: Sequence[str] | None = None,
+) -> None:
+    """(order id, new column values): one executemany per set of columns changed. With `expect_status`
+    (one per change), an order is changed only while it is still in that status."""
+    shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for index, (order_id, values) in enumerate(changes):
+        params = {"oid": order_id} | {f"v_{c}": v for c, v in values.items()}
+        if expect_status is not None:
+            params["expect_status"] = expect_status[index]
+        shapes.setdefault(tuple(values), []).append(params)
+    for columns, params in shapes.items():
+        where = [_orders.c.id == bindparam("oid")]
+        if expect_status is not None:
+            where.append(_orders.c.status == bindparam("expect_status"))
+        statement = update(_orders).where(*where).values({c: bindparam(f"v_{c}") for c in columns})
+        connection.execute(statement, params)
+
+
+# ---------------------------------------------------------------------------------- people
+
+
+def set_last_assigned(connection: Connection, employee_ids: Iterable[int], at: datetime) -> None:
+    """The managers were given an order at `at` (the carousel's order, D3)."""
+    bulk = BulkWriter(connection)
+    when = bulk.value(Employee.__table__.c.last_assigned_at, at)  # type: ignore[attr-defined]
+    bulk.many("UPDATE employee SET last_assigned_at = {} WHERE id = {}", [(when, e) for e in sorted(employee_ids)])
+
+
+def set_customer_managers(connection: Connection, managers: Mapping[int, int | None]) -> None:
+    """Customer id -> responsible manager's employee id, one executemany in customer order."""
+    BulkWriter(connection).many(
+        "UPDATE customer SET manager_id = {} WHERE id = {}", [(m, c) for c, m in sorted(managers.items())]
+    )
