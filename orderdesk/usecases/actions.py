@@ -327,7 +327,7 @@ def _audit(
     session: Session, clock: Clock, actor: Employee, order: Order, action: str,
     before: dict[str, Any], after: dict[str, Any], *, stage: StageSpec | None = None,
 ) -> Done:  # fmt: skip
-    audit.record(session, at=clock.now(), actor_id=actor.id, order_id=order.id, action=action,
+    audit.record(session=session, at=clock.now(), actor_id=actor.id, order_id=order.id, action=action,
                  before=before, after=after)  # fmt: skip
     session.flush()
     return Done(order=order, action=action, before=before, after=after, stage=stage)

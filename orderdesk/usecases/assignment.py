@@ -235,7 +235,7 @@ def write_assignments(
     writes.set_last_assigned(connection, {d.manager_id for d in decisions}, now)  # type: ignore[misc]
     write_customer_managers(session, bindings or {})
     login = {m.id: m.login for m in carousel.people.values()}
-    audit.record_many(session, [
+    audit.record_many(session=session, rows=[
         {"order_id": d.order.id,
          "after": {"manager": login[d.manager_id], "via": d.via, "trace": d.as_json()}}  # type: ignore[index]
         for d in decisions
@@ -265,8 +265,7 @@ def _give(
     manager.last_assigned_at = now
     session.add(manager)
     trace = {"via": via, "candidates": [], "more": {}, "note": f"{via} by {actor.login}"}
-    audit.record(
-        session, at=now, actor_id=actor.id, order_id=order.id, action="order.assigned",
+    audit.record(session=session, at=now, actor_id=actor.id, order_id=order.id, action="order.assigned",
         before={"manager": before}, after={"manager": manager.login, "via": via, "trace": trace},
     )  # fmt: skip
 
@@ -331,7 +330,7 @@ def save_order(*, session: Session, actor: str, clock: Clock, number: str) -> Or
         for rebound in bind_customers(session=session, assigned=[(order.customer_id, order.manager_id)]):
             before, after = (session.get(Employee, i) if i is not None else None
                              for i in (rebound.before, rebound.after))  # fmt: skip
-            audit.record(session, at=now, actor_id=actor.id, order_id=order.id, action="customer.bound",
+            audit.record(session=session, at=now, actor_id=actor.id, order_id=order.id, action="customer.bound",
                          before={"manager": before.login if before else None},
                          after={"manager": after.login if after else None})  # fmt: skip
         return order

@@ -37,8 +37,8 @@ def row(
 
 
 def record(
-    session: Session,
     *,
+    session: Session,
     at: datetime,
     action: str,
     actor_id: int | None = None,
@@ -52,7 +52,7 @@ def record(
     session.add(AuditEvent(**fields))
 
 
-def record_many(session: Session, rows: Sequence[dict[str, Any]], **shared: Any) -> None:
+def record_many(*, session: Session, rows: Sequence[dict[str, Any]], **shared: Any) -> None:
     """Write a batch of rows at once, straight to the driver (a backlog pass writes 100,000): rows
     made by `row`, or, where most fields are the same for the whole batch, each row's own fields
     (`order_id`, `after`...) with the others given once as keywords (the fields of `row`)."""

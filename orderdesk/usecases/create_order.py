@@ -42,7 +42,7 @@ def create_order(*, session: Session, actor: str | None = None, clock: Clock, or
         session.add(actor)
         trace = {"via": "created", "candidates": [], "more": {},
                  "note": f"created by hand by {actor.login}, who becomes its manager"}  # fmt: skip
-        audit_log.record(session, at=clock.now(), actor_id=actor.id, order_id=created.id, action="order.assigned",
+        audit_log.record(session=session, at=clock.now(), actor_id=actor.id, order_id=created.id, action="order.assigned",
                          before={"manager": None}, after={"manager": actor.login, "via": "created", "trace": trace})
     elif created.manager_id is None:
         distribute_pending(session=session, clock=clock, order_ids=[created.id])  # type: ignore[list-item]

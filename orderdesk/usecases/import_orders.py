@@ -300,6 +300,5 @@ def _write_batch(
             for i in items
         ],
     )
-    audit_log.record_many(
-        session, [{"order_id": order_id, "after": after} for order_id, after in zip(ids, audits)], at=now, **audit
+    audit_log.record_many(session=session, rows=[{"order_id": order_id, "after": after} for order_id, after in zip(ids, audits)], at=now, **audit
     )

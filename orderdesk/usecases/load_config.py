@@ -75,8 +75,7 @@ def apply_config(*, session: Session, clock: Clock, config: DeskConfig, source: 
         summary["settings"] = Counter(updated=len(changed))
     summary = {k: v for k, v in summary.items() if v}
     if any(c["created"] or c["updated"] or c["deactivated"] for c in summary.values()):
-        audit.record(
-            session,
+        audit.record(session=session,
             at=clock.now(),
             rule="config",
             action="config.loaded",

@@ -137,7 +137,7 @@ def _check_owner(session: Session, owner: Owner) -> None:
 
 
 def _audit(session: Session, clock: Clock, action: str, before: dict[str, Any] | None, after: dict[str, Any]) -> None:
-    audit.record(session, at=clock.now(), rule="admin", action=action, before=before, after=after)
+    audit.record(session=session, at=clock.now(), rule="admin", action=action, before=before, after=after)
 
 
 def _renumber(stages: list[Stage]) -> None:

@@ -28,7 +28,7 @@ def log_in(*, session: Session, actor: str, clock: Clock, host: str | None = Non
     now = clock.now()
     row = LoginSession(employee_id=employee.id, started_at=now, heartbeat_at=now, host=host)  # type: ignore[arg-type]
     session.add(row)
-    audit.record(session, at=now, actor_id=employee.id, action="employee.logged_in", after={"host": host})
+    audit.record(session=session, at=now, actor_id=employee.id, action="employee.logged_in", after={"host": host})
     session.flush()
     assert row.id is not None
     return row.id
@@ -50,7 +50,7 @@ def log_out(*, session: Session, actor: str, clock: Clock) -> None:
     before = employee.presence
     employee.presence = "offline"
     session.add(employee)
-    audit.record(session, at=clock.now(), actor_id=employee.id, action="employee.logged_out",
+    audit.record(session=session, at=clock.now(), actor_id=employee.id, action="employee.logged_out",
                  before={"presence": before}, after={"presence": "offline"})  # fmt: skip
 
 
@@ -66,7 +66,7 @@ def set_presence(*, session: Session, actor: str, clock: Clock, presence: str) -
     if before != presence:
         employee.presence = presence
         session.add(employee)
-        audit.record(session, at=clock.now(), actor_id=employee.id, action="employee.presence",
+        audit.record(session=session, at=clock.now(), actor_id=employee.id, action="employee.presence",
                      before={"presence": before}, after={"presence": presence})  # fmt: skip
     return before
 
@@ -88,7 +88,7 @@ def expire_sessions(*, session: Session, clock: Clock) -> list[str]:
         if employee is not None and employee.presence != "offline":
             before, employee.presence = employee.presence, "offline"
             session.add(employee)
-            audit.record(session, at=clock.now(), actor_id=employee.id, rule="session timeout",
+            audit.record(session=session, at=clock.now(), actor_id=employee.id, rule="session timeout",
                          action="employee.presence", before={"presence": before},
                          after={"presence": "offline"})  # fmt: skip
         if employee is not None:
