@@ -18,19 +18,21 @@ import sqlite3
 import subprocess
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-NOW = datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 
 
 def orderdesk(db: Path, *args: str) -> None:
-    subprocess.run([sys.executable, "-m", "orderdesk.cli.main", "--db", str(db), *args], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, "-m", "orderdesk.cli.main", "--db", str(db), *args], check=True, stdout=subprocess.DEVNULL
+    )
 
 
 def naive(at: datetime) -> str:
-    return at.astimezone(timezone.utc).replace(tzinfo=None).isoformat(sep=" ")
+    return at.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ")
 
 
 def build(db: Path, *, orders: int, customers: int, managers: int, pending: float, open_: float, seed: int) -> None:
@@ -59,7 +61,9 @@ def build(db: Path, *, orders: int, customers: int, managers: int, pending: floa
         "INSERT INTO employee_group (employee_id, group_id) VALUES (?, ?)", [(m, manager_group) for m in manager_ids]
     )
     stages: dict[int, dict[str, list[tuple[str, int | None]]]] = {}
-    for store_id, code, kind, limit in cur.execute("SELECT store_id, code, kind, time_limit FROM stage ORDER BY position"):
+    for store_id, code, kind, limit in cur.execute(
+        "SELECT store_id, code, kind, time_limit FROM stage ORDER BY position"
+    ):
         bucket = "closed" if kind in ("final", "cancelled") else "open"
         stages.setdefault(store_id, {"open": [], "closed": []})[bucket].append((code, limit))
 

@@ -44,7 +44,10 @@ def main() -> None:
         (f"orders show {number}", [*od, "orders", "show", number]),
         ("stats --json", [*od, "stats", "--json"]),
         ("stats", [*od, "stats"]),
-        ("orders list --unassigned --limit 50 --json", [*od, "orders", "list", "--unassigned", "--limit", "50", "--json"]),
+        (
+            "orders list --unassigned --limit 50 --json",
+            [*od, "orders", "list", "--unassigned", "--limit", "50", "--json"],
+        ),
     ]
     print(f"{count:,} orders in {args.db}; {args.runs} runs each")
     print(f"{'command':48} {'min s':>7} {'median s':>9} {'max s':>7}")

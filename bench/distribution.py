@@ -24,13 +24,13 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-NOW = datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 GROUPS = 20
 
 
@@ -46,7 +46,9 @@ def build(path: Path, *, orders: int, pending_share: float, open_share: float) -
     managers = [r[0] for r in con.execute("SELECT id FROM employee WHERE login LIKE 'm____' ORDER BY id")]
     con.execute("DELETE FROM employee_group WHERE employee_id IN (SELECT id FROM employee WHERE login LIKE 'm____')")
     for g in range(GROUPS):
-        cur = con.execute("INSERT INTO user_group (code, name, process_orders) VALUES (?, ?, 1)", (f"b{g}", f"Bench {g}"))
+        cur = con.execute(
+            "INSERT INTO user_group (code, name, process_orders) VALUES (?, ?, 1)", (f"b{g}", f"Bench {g}")
+        )
         gid = cur.lastrowid
         con.execute("INSERT INTO group_store (group_id, store_id) VALUES (?, ?)", (gid, stores[g % len(stores)]))
         for c in channels[g % 2 :: 2] if g >= len(stores) * 2 else []:
@@ -60,7 +62,7 @@ def build(path: Path, *, orders: int, pending_share: float, open_share: float) -
         "INSERT INTO login_session (employee_id, started_at, heartbeat_at, host) VALUES (?, ?, ?, 'bench')",
         [(m, now, now) for m in managers],
     )
-    con.execute("UPDATE employee SET presence = 'free' WHERE id IN (%s)" % ",".join(map(str, managers)))
+    con.execute("UPDATE employee SET presence = 'free' WHERE id IN ({})".format(",".join(map(str, managers))))
     con.execute("DELETE FROM setting WHERE key = 'distribution.workload_limit'")
     con.execute("INSERT INTO setting (key, value) VALUES ('distribution.workload_limit', 'null')")
     con.commit()

@@ -11,7 +11,7 @@ import csv
 import json
 import random
 import tomllib
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -21,8 +21,8 @@ JSON_OUT = HERE / "orders.json"
 CSV_OUT = HERE / "orders.csv"
 
 SEED = 2026
-END = datetime(2026, 11, 24, 18, 0, tzinfo=timezone.utc)  # "now" of the demo
-START = datetime(2026, 7, 24, 18, 0, tzinfo=timezone.utc)  # four months earlier
+END = datetime(2026, 11, 24, 18, 0, tzinfo=UTC)  # "now" of the demo
+START = datetime(2026, 7, 24, 18, 0, tzinfo=UTC)  # four months earlier
 # Old orders lie clearly beyond both "90 days" and "3 months" (Aug 24) before END.
 OLD_BEFORE = END - timedelta(days=93)
 RECENT_FROM = END - timedelta(days=88)
@@ -65,10 +65,15 @@ HOME_GOODS = [
     ("LF-10", "Lawn feed 10 kg", "21.00"),
     ("FT-1", "Folding garden table", "64.00"),
 ]
-HOME_DIGITAL = [("GC-25", "E-gift card 25", "25.00"), ("GC-50", "E-gift card 50", "50.00"),
-                ("GP-1", "Online garden planning session", "35.00")]
-HOME_CUSTOM = [("CU-PB", "Made-to-measure planter box", ("80.00", "240.00")),
-               ("CU-SH", "Custom shed shelving", ("60.00", "180.00"))]
+HOME_DIGITAL = [
+    ("GC-25", "E-gift card 25", "25.00"),
+    ("GC-50", "E-gift card 50", "50.00"),
+    ("GP-1", "Online garden planning session", "35.00"),
+]
+HOME_CUSTOM = [
+    ("CU-PB", "Made-to-measure planter box", ("80.00", "240.00")),
+    ("CU-SH", "Custom shed shelving", ("60.00", "180.00")),
+]
 
 DOM_GOODS = [
     ("SK-26", "Сковорода чугунная 26 см", "1890.00"),
@@ -94,10 +99,14 @@ DOM_GOODS = [
     ("TR-1", "Термос 1 л", "1290.00"),
     ("GZ-40", "Гамак садовый", "2590.00"),
 ]
-DOM_DIGITAL = [("SR-1000", "Подарочный сертификат на 1000 ₽ (электронный)", "1000.00"),
-               ("SR-3000", "Подарочный сертификат на 3000 ₽ (электронный)", "3000.00")]
-DOM_CUSTOM = [("IZ-SH", "Шкаф-купе по индивидуальным размерам", ("18000.00", "46000.00")),
-              ("IZ-TX", "Пошив штор по размерам", ("4500.00", "15000.00"))]
+DOM_DIGITAL = [
+    ("SR-1000", "Подарочный сертификат на 1000 ₽ (электронный)", "1000.00"),
+    ("SR-3000", "Подарочный сертификат на 3000 ₽ (электронный)", "3000.00"),
+]
+DOM_CUSTOM = [
+    ("IZ-SH", "Шкаф-купе по индивидуальным размерам", ("18000.00", "46000.00")),
+    ("IZ-TX", "Пошив штор по размерам", ("4500.00", "15000.00")),
+]
 
 PRINT_GOODS = [
     ("VZ-100", "Визитки, 100 шт.", "690.00"),
@@ -119,47 +128,128 @@ PRINT_GOODS = [
     ("MG-1", "Магнит с фото", "150.00"),
     ("BK-1", "Брошюра, 16 страниц, 100 шт.", "5400.00"),
 ]
-PRINT_DIGITAL = [("MK-VZ", "Макет визитки (файл)", "500.00"),
-                 ("ES-1000", "Электронный сертификат на 1000 ₽", "1000.00"),
-                 ("ED-FK", "Электронная версия фотокниги (PDF)", "300.00")]
-PRINT_CUSTOM = [("PR-SH", "Печать по индивидуальному макету", ("1500.00", "25000.00")),
-                ("PR-BN", "Баннер по размерам заказчика", ("2400.00", "12000.00"))]
+PRINT_DIGITAL = [
+    ("MK-VZ", "Макет визитки (файл)", "500.00"),
+    ("ES-1000", "Электронный сертификат на 1000 ₽", "1000.00"),
+    ("ED-FK", "Электронная версия фотокниги (PDF)", "300.00"),
+]
+PRINT_CUSTOM = [
+    ("PR-SH", "Печать по индивидуальному макету", ("1500.00", "25000.00")),
+    ("PR-BN", "Баннер по размерам заказчика", ("2400.00", "12000.00")),
+]
 TOPUP_PERSON = ("TP-P", "Пополнение счёта частного лица")
 TOPUP_COMPANY = ("TP-C", "Пополнение счёта организации")
 
 # Repeat customers per store (names as in demo.toml).
 STORE_CUSTOMERS = {
-    "home": ["Alexander Sidorov", "Oliver Bennett", "Charlotte Hughes", "George Whitfield",
-             "Amelia Turner", "Greenleaf Landscaping Ltd", "Oakfield Primary School",
-             "Harry Collins"],
-    "dom": ["Сидоров Александр", "Мария Кузьмина", "Елена Васильева", "Андрей Никитин",
-            "Татьяна Белова", "ООО «Ромашка»", "Ольга Зайцева", "Наталья Егорова"],
-    "print": ["Игорь Смирнов", "Наталья Егорова", "АО «Вектор-Медиа»", "ИП Соколов Д. А.",
-              "Кафе «Берёзка»", "ООО «Ромашка»", "Татьяна Белова"],
+    "home": [
+        "Alexander Sidorov",
+        "Oliver Bennett",
+        "Charlotte Hughes",
+        "George Whitfield",
+        "Amelia Turner",
+        "Greenleaf Landscaping Ltd",
+        "Oakfield Primary School",
+        "Harry Collins",
+    ],
+    "dom": [
+        "Сидоров Александр",
+        "Мария Кузьмина",
+        "Елена Васильева",
+        "Андрей Никитин",
+        "Татьяна Белова",
+        "ООО «Ромашка»",
+        "Ольга Зайцева",
+        "Наталья Егорова",
+    ],
+    "print": [
+        "Игорь Смирнов",
+        "Наталья Егорова",
+        "АО «Вектор-Медиа»",
+        "ИП Соколов Д. А.",
+        "Кафе «Берёзка»",
+        "ООО «Ромашка»",
+        "Татьяна Белова",
+    ],
 }
 NEW_CUSTOMER_SHARE = {"home": 0.35, "dom": 0.35, "print": 0.40}
 
-EN_FIRST = ["Jack", "Emily", "Sophie", "Daniel", "Olivia", "Lucy", "Noah", "Isla", "Ethan",
-            "Grace", "Samuel", "Chloe", "Henry", "Ruby", "William", "Freya"]
-EN_LAST = ["Smith", "Taylor", "Brown", "Wilson", "Evans", "Walker", "Wright", "Thompson",
-           "Robinson", "Wood", "Hall", "Green", "Harris", "Lewis", "Clarke", "Baker"]
-EN_CITIES = [("London", "20 7946"), ("London", "20 7946"), ("Manchester", "161 496"),
-             ("Birmingham", "121 496"), ("Leeds", "113 496"), ("Bristol", "117 496"),
-             ("Edinburgh", "131 496")]
-RU_MALE = ["Алексей", "Михаил", "Сергей", "Павел", "Роман", "Владимир", "Артём", "Денис",
-           "Константин", "Егор"]
-RU_FEMALE = ["Дарья", "Анна", "Ксения", "Юлия", "Екатерина", "Светлана", "Полина", "Вероника",
-             "Алина", "Ирина"]
+EN_FIRST = [
+    "Jack",
+    "Emily",
+    "Sophie",
+    "Daniel",
+    "Olivia",
+    "Lucy",
+    "Noah",
+    "Isla",
+    "Ethan",
+    "Grace",
+    "Samuel",
+    "Chloe",
+    "Henry",
+    "Ruby",
+    "William",
+    "Freya",
+]
+EN_LAST = [
+    "Smith",
+    "Taylor",
+    "Brown",
+    "Wilson",
+    "Evans",
+    "Walker",
+    "Wright",
+    "Thompson",
+    "Robinson",
+    "Wood",
+    "Hall",
+    "Green",
+    "Harris",
+    "Lewis",
+    "Clarke",
+    "Baker",
+]
+EN_CITIES = [
+    ("London", "20 7946"),
+    ("London", "20 7946"),
+    ("Manchester", "161 496"),
+    ("Birmingham", "121 496"),
+    ("Leeds", "113 496"),
+    ("Bristol", "117 496"),
+    ("Edinburgh", "131 496"),
+]
+RU_MALE = ["Алексей", "Михаил", "Сергей", "Павел", "Роман", "Владимир", "Артём", "Денис", "Константин", "Егор"]
+RU_FEMALE = ["Дарья", "Анна", "Ксения", "Юлия", "Екатерина", "Светлана", "Полина", "Вероника", "Алина", "Ирина"]
 # (male surname, female surname, transliteration for e-mail)
-RU_SURNAMES = [("Попов", "Попова", "popov"), ("Лебедев", "Лебедева", "lebedev"),
-               ("Козлов", "Козлова", "kozlov"), ("Новиков", "Новикова", "novikov"),
-               ("Морозов", "Морозова", "morozov"), ("Волков", "Волкова", "volkov"),
-               ("Соловьёв", "Соловьёва", "solovyov"), ("Зуев", "Зуева", "zuev"),
-               ("Павлов", "Павлова", "pavlov"), ("Семёнов", "Семёнова", "semyonov"),
-               ("Голубев", "Голубева", "golubev"), ("Виноградов", "Виноградова", "vinogradov"),
-               ("Богданов", "Богданова", "bogdanov"), ("Тихонов", "Тихонова", "tikhonov")]
-RU_CITIES = ["Moscow", "Moscow", "Moscow", "Saint Petersburg", "Saint Petersburg", "Kazan",
-             "Nizhny Novgorod", "Yekaterinburg", "Tver", "Kaluga"]
+RU_SURNAMES = [
+    ("Попов", "Попова", "popov"),
+    ("Лебедев", "Лебедева", "lebedev"),
+    ("Козлов", "Козлова", "kozlov"),
+    ("Новиков", "Новикова", "novikov"),
+    ("Морозов", "Морозова", "morozov"),
+    ("Волков", "Волкова", "volkov"),
+    ("Соловьёв", "Соловьёва", "solovyov"),
+    ("Зуев", "Зуева", "zuev"),
+    ("Павлов", "Павлова", "pavlov"),
+    ("Семёнов", "Семёнова", "semyonov"),
+    ("Голубев", "Голубева", "golubev"),
+    ("Виноградов", "Виноградова", "vinogradov"),
+    ("Богданов", "Богданова", "bogdanov"),
+    ("Тихонов", "Тихонова", "tikhonov"),
+]
+RU_CITIES = [
+    "Moscow",
+    "Moscow",
+    "Moscow",
+    "Saint Petersburg",
+    "Saint Petersburg",
+    "Kazan",
+    "Nizhny Novgorod",
+    "Yekaterinburg",
+    "Tver",
+    "Kaluga",
+]
 
 # Weighted choices per store.
 CHANNELS = {
@@ -170,16 +260,19 @@ CHANNELS = {
 TYPES = {
     "home": {"regular": 70, "quick": 15, "custom": 6, "digital": 9},
     "dom": {"regular": 70, "quick": 17, "custom": 7, "digital": 6},
-    "print": {"regular": 50, "quick": 12, "custom": 12, "digital": 10,
-              "topup_person": 9, "topup_company": 7},
+    "print": {"regular": 50, "quick": 12, "custom": 12, "digital": 10, "topup_person": 9, "topup_company": 7},
 }
-DELIVERY = {"home": {"courier": 45, "post": 25, "pickup": 30},
-            "dom": {"courier": 45, "post": 20, "pickup": 35},
-            "print": {"pickup": 50, "post": 25, "courier": 25}}
+DELIVERY = {
+    "home": {"courier": 45, "post": 25, "pickup": 30},
+    "dom": {"courier": 45, "post": 20, "pickup": 35},
+    "print": {"pickup": 50, "post": 25, "courier": 25},
+}
 PAYMENT = {"cash": 25, "card": 35, "online": 30, "bank_transfer": 10}
-ORDER_DISCOUNTS = {"home": ["5.00", "10.00", "15.00"],
-                   "dom": ["100.00", "250.00", "500.00"],
-                   "print": ["100.00", "200.00", "300.00"]}
+ORDER_DISCOUNTS = {
+    "home": ["5.00", "10.00", "15.00"],
+    "dom": ["100.00", "250.00", "500.00"],
+    "print": ["100.00", "200.00", "300.00"],
+}
 # Print-shop production statuses make no sense for digital goods and account top-ups.
 PRINT_PHYSICAL_ONLY = {"in_print", "printed", "sent", "at_pickup_point", "misprinted", "returned"}
 
@@ -197,15 +290,17 @@ def utc_offset(store_tz: str, moment: datetime) -> timedelta:
     if store_tz == "Europe/Moscow":
         return timedelta(hours=3)
     if store_tz == "Europe/London":
+
         def last_sunday(month: int) -> datetime:
-            day = datetime(moment.year, month, 31, 1, 0, tzinfo=timezone.utc)
+            day = datetime(moment.year, month, 31, 1, 0, tzinfo=UTC)
             return day - timedelta(days=(day.weekday() + 1) % 7)
+
         return timedelta(hours=1) if last_sunday(3) <= moment < last_sunday(10) else timedelta(0)
     raise ValueError(f"no offset rule for {store_tz}")
 
 
 def iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class Demo:
@@ -214,25 +309,30 @@ class Demo:
         self.stores = {s["code"]: s for s in config["stores"]}
         self.delivery_price = {d["code"]: Decimal(d["price"]) for d in config["delivery_methods"]}
         self.cash = {p["code"]: p["cash"] for p in config["payment_methods"]}
-        self.stages = {code: [s for s in config["stages"] if s["store"] == code]
-                       for code in self.stores}
+        self.stages = {code: [s for s in config["stages"] if s["store"] == code] for code in self.stores}
         self.customers = {c["name"]: c for c in config["customers"]}
         groups = {g["code"]: g for g in config["groups"]}
         self.employees = {e["login"]: e for e in config["employees"]}
         # Managers who may hold an order of a store: active, in an order-processing group
         # whose stores include it (empty = any).
         self.managers = {
-            store: [e["login"] for e in config["employees"]
-                    if e["active"] and "manager" in e["roles"]
-                    and any(groups[g]["process_orders"]
-                            and (not groups[g]["stores"] or store in groups[g]["stores"])
-                            for g in e["groups"])]
+            store: [
+                e["login"]
+                for e in config["employees"]
+                if e["active"]
+                and "manager" in e["roles"]
+                and any(
+                    groups[g]["process_orders"] and (not groups[g]["stores"] or store in groups[g]["stores"])
+                    for g in e["groups"]
+                )
+            ]
             for store in self.stores
         }
 
     def applies(self, stage: dict, payment: str, delivery: str) -> bool:
-        return ((not stage["payment_methods"] or payment in stage["payment_methods"])
-                and (not stage["delivery_methods"] or delivery in stage["delivery_methods"]))
+        return (not stage["payment_methods"] or payment in stage["payment_methods"]) and (
+            not stage["delivery_methods"] or delivery in stage["delivery_methods"]
+        )
 
 
 class Generator:
@@ -251,10 +351,8 @@ class Generator:
             if night:
                 hour = self.rng.choice([22, 23, 0, 1, 2, 3, 4, 5])
             else:
-                hour = self.rng.choices(range(6, 22), weights=[1, 2, 4, 7, 9, 9, 8, 8, 8, 8, 8,
-                                                               8, 7, 6, 4, 2])[0]
-            local = local_day.replace(hour=hour, minute=self.rng.randrange(60),
-                                      second=self.rng.randrange(60))
+                hour = self.rng.choices(range(6, 22), weights=[1, 2, 4, 7, 9, 9, 8, 8, 8, 8, 8, 8, 7, 6, 4, 2])[0]
+            local = local_day.replace(hour=hour, minute=self.rng.randrange(60), second=self.rng.randrange(60))
             moment = local - utc_offset(tz, local)
             if lo <= moment < hi and utc_offset(tz, moment) == utc_offset(tz, local):
                 return moment
@@ -279,9 +377,12 @@ class Generator:
         rng = self.rng
         first, last = rng.choice(EN_FIRST), rng.choice(EN_LAST)
         city, prefix = rng.choice(EN_CITIES)
-        return {"name": f"{first} {last}", "phone": f"+44 {prefix} {rng.randrange(100, 1000):04d}",
-                "email": f"{first}.{last}{rng.randrange(10, 99)}@example.com".lower(),
-                "city": city}
+        return {
+            "name": f"{first} {last}",
+            "phone": f"+44 {prefix} {rng.randrange(100, 1000):04d}",
+            "email": f"{first}.{last}{rng.randrange(10, 99)}@example.com".lower(),
+            "city": city,
+        }
 
     def new_ru(self) -> dict:
         rng = self.rng
@@ -291,11 +392,13 @@ class Generator:
         else:
             name, suffix = f"{rng.choice(RU_FEMALE)} {female}", "a"
         number = rng.randrange(1_000_000)
-        phone = (f"+7 9{rng.randrange(10, 99)} {number // 10000:03d}-"
-                 f"{number // 100 % 100:02d}-{number % 100:02d}")
-        return {"name": name, "phone": phone,
-                "email": f"{latin}{suffix}{rng.randrange(1, 999)}@example.ru",
-                "city": rng.choice(RU_CITIES)}
+        phone = f"+7 9{rng.randrange(10, 99)} {number // 10000:03d}-{number // 100 % 100:02d}-{number % 100:02d}"
+        return {
+            "name": name,
+            "phone": phone,
+            "email": f"{latin}{suffix}{rng.randrange(1, 999)}@example.ru",
+            "city": rng.choice(RU_CITIES),
+        }
 
     # --- what ------------------------------------------------------------------------
     def items(self, store: str, kind: str, company: bool) -> list[dict]:
@@ -319,7 +422,7 @@ class Generator:
         elif kind == "custom":
             sku, name, (lo, hi) = rng.choice(custom)
             step = Decimal("10") if store == "home" else Decimal("100")
-            price = (Decimal(lo) + step * rng.randrange(int((Decimal(hi) - Decimal(lo)) / step)))
+            price = Decimal(lo) + step * rng.randrange(int((Decimal(hi) - Decimal(lo)) / step))
             lines.append((sku, name, 1, price))
             if rng.random() < 0.3:
                 sku, name, extra = rng.choice(goods)
@@ -327,8 +430,7 @@ class Generator:
         else:
             count = rng.choices([1, 2, 3, 4, 5], weights=[35, 30, 20, 10, 5])[0]
             for sku, name, price in rng.sample(goods, count):
-                qty = rng.choices([1, 2, 3, 5, 10], weights=[60, 20, 8, 6 if company else 2,
-                                                             6 if company else 1])[0]
+                qty = rng.choices([1, 2, 3, 5, 10], weights=[60, 20, 8, 6 if company else 2, 6 if company else 1])[0]
                 lines.append((sku, name, qty, Decimal(price)))
         result = []
         for sku, name, qty, price in lines:
@@ -336,8 +438,15 @@ class Generator:
             if kind not in ("topup_person", "topup_company") and rng.random() < 0.12:
                 rate = Decimal(rng.choice(["0.05", "0.10", "0.15"]))
                 discount = (qty * price * rate).quantize(CENT)
-            result.append({"sku": sku, "name": name, "qty": qty, "price": money(price),
-                           "discount": money(discount) if discount else "0"})
+            result.append(
+                {
+                    "sku": sku,
+                    "name": name,
+                    "qty": qty,
+                    "price": money(price),
+                    "discount": money(discount) if discount else "0",
+                }
+            )
         return result
 
     def payment(self, kind: str, company: bool) -> str:
@@ -356,13 +465,18 @@ class Generator:
             if not (payment == "cash" and method == "post" and self.rng.random() < 0.7):
                 return method  # cash on delivery by post is rare
 
-    def status(self, store: str, kind: str, payment: str, delivery: str,
-               created: datetime) -> tuple[str, datetime] | None:
+    def status(
+        self, store: str, kind: str, payment: str, delivery: str, created: datetime
+    ) -> tuple[str, datetime] | None:
         rng = self.rng
-        stages = [s for s in self.demo.stages[store][1:]
-                  if self.demo.applies(s, payment, delivery)
-                  and not (store == "print" and kind not in ("regular", "quick", "custom")
-                           and s["code"] in PRINT_PHYSICAL_ONLY)]
+        stages = [
+            s
+            for s in self.demo.stages[store][1:]
+            if self.demo.applies(s, payment, delivery)
+            and not (
+                store == "print" and kind not in ("regular", "quick", "custom") and s["code"] in PRINT_PHYSICAL_ONLY
+            )
+        ]
         age_days = (END - created) / timedelta(days=1)
         weights = []
         for stage in stages:
@@ -407,8 +521,7 @@ class Generator:
         items = self.items(store, kind, company)
         payment = self.payment(kind, company)
         delivery = self.delivery(store, kind, payment)
-        subtotal = sum(Decimal(i["qty"]) * Decimal(i["price"]) - Decimal(i["discount"])
-                       for i in items)
+        subtotal = sum(Decimal(i["qty"]) * Decimal(i["price"]) - Decimal(i["discount"]) for i in items)
         discount = Decimal("0")
         if kind not in ("topup_person", "topup_company") and rng.random() < 0.1:
             discount = Decimal(rng.choice(ORDER_DISCOUNTS[store]))
@@ -445,8 +558,7 @@ def generate_json(gen: Generator) -> list[dict]:
         old = set(rng.sample(range(count), int(count * OLD_SHARE)))
         today = set(rng.sample(sorted(set(range(count)) - old), int(count * TODAY_SHARE)))
         night = set(rng.sample(range(count), int(count * NIGHT_SHARE)))
-        batch = [gen.order(store, old=i in old, night=i in night, today=i in today)
-                 for i in range(count)]
+        batch = [gen.order(store, old=i in old, night=i in night, today=i in today) for i in range(count)]
         batch.sort(key=lambda o: o["created_at"])
         for n, order in enumerate(batch, start=1001):
             order["number"] = f"{PREFIX[store]}-{n}"
@@ -455,10 +567,29 @@ def generate_json(gen: Generator) -> list[dict]:
     return orders
 
 
-CSV_COLUMNS = ["number", "store", "channel", "type", "created_at", "status", "manager",
-               "customer_name", "customer_phone", "customer_email", "customer_city",
-               "payment_method", "delivery_method", "delivery_cost", "discount", "total",
-               "sku", "item_name", "qty", "price", "item_discount"]
+CSV_COLUMNS = [
+    "number",
+    "store",
+    "channel",
+    "type",
+    "created_at",
+    "status",
+    "manager",
+    "customer_name",
+    "customer_phone",
+    "customer_email",
+    "customer_city",
+    "payment_method",
+    "delivery_method",
+    "delivery_cost",
+    "discount",
+    "total",
+    "sku",
+    "item_name",
+    "qty",
+    "price",
+    "item_discount",
+]
 
 
 def generate_csv(gen: Generator) -> list[dict]:
@@ -471,21 +602,31 @@ def generate_csv(gen: Generator) -> list[dict]:
         for n, order in enumerate(batch, start=5001):
             order["number"] = f"{PREFIX[store]}-{n}"
             for item in order["items"]:
-                rows.append({
-                    "number": order["number"], "store": store, "channel": order["channel"],
-                    "type": order["type"], "created_at": order["created_at"],
-                    "status": order["status"] or "", "manager": order["manager"] or "",
-                    "customer_name": order["customer"]["name"],
-                    "customer_phone": order["customer"]["phone"],
-                    "customer_email": order["customer"]["email"],
-                    "customer_city": order["customer"]["city"],
-                    "payment_method": order["payment_method"],
-                    "delivery_method": order["delivery"]["method"],
-                    "delivery_cost": order["delivery"]["cost"],
-                    "discount": order["discount"], "total": order.get("total", ""),
-                    "sku": item["sku"], "item_name": item["name"], "qty": item["qty"],
-                    "price": item["price"], "item_discount": item["discount"],
-                })
+                rows.append(
+                    {
+                        "number": order["number"],
+                        "store": store,
+                        "channel": order["channel"],
+                        "type": order["type"],
+                        "created_at": order["created_at"],
+                        "status": order["status"] or "",
+                        "manager": order["manager"] or "",
+                        "customer_name": order["customer"]["name"],
+                        "customer_phone": order["customer"]["phone"],
+                        "customer_email": order["customer"]["email"],
+                        "customer_city": order["customer"]["city"],
+                        "payment_method": order["payment_method"],
+                        "delivery_method": order["delivery"]["method"],
+                        "delivery_cost": order["delivery"]["cost"],
+                        "discount": order["discount"],
+                        "total": order.get("total", ""),
+                        "sku": item["sku"],
+                        "item_name": item["name"],
+                        "qty": item["qty"],
+                        "price": item["price"],
+                        "item_discount": item["discount"],
+                    }
+                )
     return rows
 
 
@@ -502,8 +643,10 @@ def main() -> None:
         writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
-    print(f"wrote {len(orders)} orders to {JSON_OUT.name}, "
-          f"{len({r['number'] for r in rows})} orders ({len(rows)} rows) to {CSV_OUT.name}")
+    print(
+        f"wrote {len(orders)} orders to {JSON_OUT.name}, "
+        f"{len({r['number'] for r in rows})} orders ({len(rows)} rows) to {CSV_OUT.name}"
+    )
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ import socket
 import threading
 import uuid
 from collections.abc import Callable
-from datetime import timezone
+from datetime import UTC
 from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -55,7 +55,7 @@ class DeskScheduler:
         self._lock = threading.Lock()
         self._first = threading.Thread(target=self.first_round, name="orderdesk-first-round", daemon=True)
         self._scheduler = BackgroundScheduler(
-            timezone=timezone.utc,
+            timezone=UTC,
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
         )
 
@@ -111,8 +111,8 @@ class DeskScheduler:
             return None
         with self._lock:  # the jobs of one process never overlap (SQLite has one writer anyway)
             result = jobs.run_job(self.engine, self.clock, name)
-        did = {k: v for k, v in result.items()  # what it did, in counts: not every idle round
-               if k not in ("ok", "orders", "left", "waiting") and isinstance(v, (int, list)) and not isinstance(v, bool) and v}  # fmt: skip
+        quiet = ("ok", "orders", "left", "waiting")  # what it did, in counts: not every idle round
+        did = {k: v for k, v in result.items() if k not in quiet and isinstance(v, int | list) and v is not True and v}
         if result.get("ok") and did:
             log.info("%s: %s", name, ", ".join(f"{k} {len(v) if isinstance(v, list) else v}" for k, v in did.items()))
         if self.on_round is not None:

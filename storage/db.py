@@ -90,13 +90,11 @@ def _configure_sqlite(engine: Engine) -> None:
 @contextmanager
 def write_session(engine: Engine) -> Iterator[Session]:
     """One transaction: committed when the block ends, rolled back if it raises."""
-    with Session(engine, expire_on_commit=False) as session:
-        with session.begin():
-            yield session
+    with Session(engine, expire_on_commit=False) as session, session.begin():
+        yield session
 
 
 @contextmanager
 def read_session(engine: Engine) -> Iterator[Session]:
-    with Session(engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False) as session:
-        with session.begin():
-            yield session
+    with Session(engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False) as session, session.begin():
+        yield session

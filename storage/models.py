@@ -8,7 +8,7 @@ allowed statuses, a stage's payment methods) are JSON columns; relations that ar
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import ConfigDict
@@ -37,12 +37,12 @@ class UTCDateTime(TypeDecorator):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given to a UTC column")
-        return value.astimezone(timezone.utc).replace(tzinfo=None)
+        return value.astimezone(UTC).replace(tzinfo=None)
 
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
         if value is None:
             return None
-        return value.replace(tzinfo=timezone.utc)
+        return value.replace(tzinfo=UTC)
 
 
 def utc_column(*, nullable: bool = True, index: bool = False) -> Any:
@@ -218,10 +218,18 @@ class Order(_Table, table=True):
             sqlite_where=text("overdue = 0 AND is_open = 1"),
             postgresql_where=text("NOT overdue AND is_open"),
         ),
-        Index("ix_orders_move_due", "move_due_at", sqlite_where=text("move_due_at IS NOT NULL"),
-              postgresql_where=text("move_due_at IS NOT NULL")),
-        Index("ix_orders_notice_due", "notice_due_at", sqlite_where=text("notice_due_at IS NOT NULL"),
-              postgresql_where=text("notice_due_at IS NOT NULL")),
+        Index(
+            "ix_orders_move_due",
+            "move_due_at",
+            sqlite_where=text("move_due_at IS NOT NULL"),
+            postgresql_where=text("move_due_at IS NOT NULL"),
+        ),
+        Index(
+            "ix_orders_notice_due",
+            "notice_due_at",
+            sqlite_where=text("notice_due_at IS NOT NULL"),
+            postgresql_where=text("notice_due_at IS NOT NULL"),
+        ),
         Index("ix_orders_status_store", "status", "store_id"),
         # the open part of the book, which is what the desk works on all day: the pending pool
         # in arrival order, and each manager's open orders by status
@@ -306,7 +314,6 @@ class AuditEvent(_Table, table=True):
     after: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
 
 
-
 class Notification(_Table, table=True):
     """The outbox (A2): a message to an employee's TUI inbox, and by e-mail where configured.
 
@@ -317,10 +324,19 @@ class Notification(_Table, table=True):
         UniqueConstraint("key", "employee_id"),
         Index("ix_notification_inbox", "employee_id", "send_after"),
         # the unread count on every refresh of a desk: not a walk through an admin's whole history
-        Index("ix_notification_unread", "employee_id", "send_after", sqlite_where=text("read_at IS NULL"),
-              postgresql_where=text("read_at IS NULL")),
-        Index("ix_notification_mail_due", "next_attempt_at", sqlite_where=text("email_state = 'pending'"),
-              postgresql_where=text("email_state = 'pending'")),
+        Index(
+            "ix_notification_unread",
+            "employee_id",
+            "send_after",
+            sqlite_where=text("read_at IS NULL"),
+            postgresql_where=text("read_at IS NULL"),
+        ),
+        Index(
+            "ix_notification_mail_due",
+            "next_attempt_at",
+            sqlite_where=text("email_state = 'pending'"),
+            postgresql_where=text("email_state = 'pending'"),
+        ),
     )
     id: int | None = Field(default=None, primary_key=True)
     employee_id: int = Field(foreign_key="employee.id", ondelete="CASCADE")

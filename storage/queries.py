@@ -165,7 +165,9 @@ def items_of(session: Session, order_ids: Sequence[int]) -> dict[int, list[Any]]
     for start in range(0, len(order_ids), 500):
         chunk = list(order_ids[start : start + 500])
         rows = session.execute(
-            select(OrderItem.order_id, OrderItem.sku, OrderItem.name, OrderItem.qty, OrderItem.price, OrderItem.discount)
+            select(
+                OrderItem.order_id, OrderItem.sku, OrderItem.name, OrderItem.qty, OrderItem.price, OrderItem.discount
+            )
             .where(OrderItem.order_id.in_(chunk))
             .order_by(OrderItem.order_id, OrderItem.id)
         )
@@ -237,7 +239,7 @@ def customer_managers(session: Session, customer_ids: Sequence[int]) -> dict[int
     ids = sorted(set(customer_ids))
     for start in range(0, len(ids), 500):
         query = select(Customer.id, Customer.manager_id).where(Customer.id.in_(ids[start : start + 500]))
-        found.update({id_: manager for id_, manager in session.execute(query)})
+        found.update(dict(session.execute(query).all()))
     return found
 
 
@@ -333,7 +335,7 @@ def open_load(session: Session, statuses: Sequence[str], *, manager_ids: set[int
     if manager_ids is not None:
         query = query.where(Order.manager_id.in_(sorted(manager_ids)))
     rows = session.execute(query.group_by(Order.manager_id))
-    return {manager_id: count for manager_id, count in rows}
+    return dict(rows.all())
 
 
 # ----------------------------------------------------------------------------------- scheduler sweeps
@@ -344,7 +346,12 @@ def overdue_candidates(session: Session, *, now: datetime, limit: int) -> list[A
     partial index `ix_orders_due_unflagged`, so the cost follows the due orders only."""
     query = (
         select(
-            Order.id, Order.number, Order.store_id, Order.status, Order.status_entered_at, Order.stage_due_at,
+            Order.id,
+            Order.number,
+            Order.store_id,
+            Order.status,
+            Order.status_entered_at,
+            Order.stage_due_at,
             Order.manager_id,
         )  # fmt: skip
         .where(Order.stage_due_at <= now, Order.overdue == False, Order.is_open == True)  # noqa: E712
@@ -364,9 +371,7 @@ def timed_move_candidates(session: Session, *, now: datetime, limit: int) -> lis
         Order.notice_due_at, Order.issued_at, Order.manager_id,
     )  # fmt: skip
     moves = select(*columns).where(Order.move_due_at <= now).order_by(Order.move_due_at, Order.id).limit(limit)
-    notices = (
-        select(*columns).where(Order.notice_due_at <= now).order_by(Order.notice_due_at, Order.id).limit(limit)
-    )
+    notices = select(*columns).where(Order.notice_due_at <= now).order_by(Order.notice_due_at, Order.id).limit(limit)
     if session.get_bind().dialect.name == "postgresql":
         moves = moves.with_for_update(skip_locked=True, of=Order)
         notices = notices.with_for_update(skip_locked=True, of=Order)
@@ -379,10 +384,12 @@ def open_due_times(session: Session, *, store_id: int, status: str, after_id: in
     """A page (by id, after `after_id`) of the store's open orders in `status`, with their due times."""
     c = Order.__table__.c  # type: ignore[attr-defined]
     return list(
-        session.connection().execute(
+        session.connection()
+        .execute(
             select(c.id, c.status_entered_at, c.stage_due_at, c.move_due_at, c.notice_due_at, c.overdue)
             .where(and_(c.status == status, c.store_id == store_id, c.is_open == True, c.id > after_id))  # noqa: E712
             .order_by(c.id)
             .limit(limit)
-        ).all()
+        )
+        .all()
     )

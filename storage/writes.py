@@ -39,9 +39,7 @@ class BulkWriter:
         finally:
             cursor.close()
 
-    def insert(
-        self, table: Table, rows: Sequence[Mapping[str, Any]], shared: Mapping[str, Any] | None = None
-    ) -> int:
+    def insert(self, table: Table, rows: Sequence[Mapping[str, Any]], shared: Mapping[str, Any] | None = None) -> int:
         """INSERT rows that all have the same keys, given as the ORM takes them (aware times, dicts for
         JSON), each with the `shared` values too: each column's value is put in its database form by
         the column's own type, once for a shared value or one the row before had too. None is SQL
@@ -61,7 +59,7 @@ class BulkWriter:
         quote = self.dialect.identifier_preparer.quote
         sql = (f"INSERT INTO {self.dialect.identifier_preparer.format_table(table)} "
                f"({', '.join(quote(n) for n in names)}) VALUES ({', '.join(['{}'] * len(names))})")  # fmt: skip
-        return self.many(sql, list(zip(*columns)))
+        return self.many(sql, list(zip(*columns, strict=False)))
 
     def value(self, column: Any, value: Any) -> Any:
         """One value in the database form of `column` (a table's column)."""

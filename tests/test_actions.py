@@ -48,8 +48,6 @@ def desk(demo_db, cli, tmp_path):
     return demo_db
 
 
-
-
 def shown(cli, db, number):
     return json.loads(ok(cli("orders", "show", number, "--json", db=db)).stdout)
 
@@ -60,7 +58,6 @@ def status_of(db, number):
 
 def total_of(db, number):
     return query(db, "SELECT total FROM orders WHERE number = :n", n=number)[0][0]
-
 
 
 def walk(cli, db, number, login="james"):
@@ -91,7 +88,11 @@ def test_advance_says_where_the_order_went_whose_queue_and_when_it_is_due(desk, 
     line = ok(cli("orders", "advance", "T-PICK", "--as", "mike", db=desk)).stdout.strip()
     assert line == "T-PICK: picking → courier_call (owner: role courier, due 2026-11-25 13:00 GMT)"
     order = json.loads(ok(cli("orders", "advance", "T-PICK", "--as", "james", "--json", db=desk)).stdout)
-    assert (order["number"], order["status"], order["stage_due_at"]) == ("T-PICK", "awaiting_payment", "2026-11-28T09:00:00Z")
+    assert (order["number"], order["status"], order["stage_due_at"]) == (
+        "T-PICK",
+        "awaiting_payment",
+        "2026-11-28T09:00:00Z",
+    )
 
 
 def test_advancing_sets_the_next_stage_limit_and_clears_overdue(desk, cli):
@@ -108,12 +109,17 @@ def test_advancing_sets_the_next_stage_limit_and_clears_overdue(desk, cli):
 
 def test_advancing_a_final_order_is_refused_and_says_to_move_it(desk, cli):
     ok(cli("orders", "move", "T-CARD", "completed", "--as", "anna", db=desk))
-    refused(cli("orders", "advance", "T-CARD", "--as", "anna", db=desk), '"completed"', "move it to a status explicitly")
+    refused(
+        cli("orders", "advance", "T-CARD", "--as", "anna", db=desk), '"completed"', "move it to a status explicitly"
+    )
 
 
 def test_an_order_in_a_deactivated_stage_still_advances_and_nothing_moves_into_it(desk, cli):
     ok(cli("orders", "move", "T-CASH", "callback", "--as", "anna", db=desk))
-    execute(desk, "UPDATE stage SET active = FALSE WHERE code = 'callback' AND store_id = (SELECT id FROM store WHERE code = 'home')")
+    execute(
+        desk,
+        "UPDATE stage SET active = FALSE WHERE code = 'callback' AND store_id = (SELECT id FROM store WHERE code = 'home')",
+    )
     ok(cli("orders", "advance", "T-CASH", "--as", "anna", db=desk))
     assert status_of(desk, "T-CASH") == "picking"
     ok(cli("orders", "advance", "T-CARD", "--as", "anna", db=desk))
@@ -189,7 +195,9 @@ def test_supervisors_and_admins_act_on_every_order_and_deactivated_employees_on_
 def test_stage_owned_by_named_employees(desk, cli):
     ok(cli("orders", "move", "T-CASH", "cash_desk", "--as", "anna", db=desk))
     refused(cli("orders", "advance", "T-CASH", "--as", "mike", db=desk), "helen, james")
-    refused(cli("orders", "advance", "T-CASH", "--as", "anna", db=desk), "anna", "helen, james")  # her order, not her stage
+    refused(
+        cli("orders", "advance", "T-CASH", "--as", "anna", db=desk), "anna", "helen, james"
+    )  # her order, not her stage
     ok(cli("orders", "pay", "T-CASH", "--as", "anna", db=desk))
     ok(cli("orders", "advance", "T-CASH", "--as", "helen", db=desk))
     assert status_of(desk, "T-CASH") == "completed"
@@ -264,7 +272,9 @@ def test_discounts_larger_than_what_they_apply_to_are_refused(desk, cli):
 def test_removing_the_last_item_is_refused(desk, cli):
     refused(cli("orders", "item-remove", "T-CARD", "RK-2", "--as", "anna", db=desk), "RK-2", "only item")
     refused(cli("orders", "item-remove", "T-CARD", "NOPE", "--as", "anna", db=desk), "NOPE", "RK-2")
-    assert query(desk, "SELECT count(*) FROM order_item i JOIN orders o ON o.id = i.order_id WHERE o.number = 'T-CARD'") == [(1,)]
+    assert query(
+        desk, "SELECT count(*) FROM order_item i JOIN orders o ON o.id = i.order_id WHERE o.number = 'T-CARD'"
+    ) == [(1,)]
 
 
 def test_a_closed_orders_items_delivery_and_discount_do_not_change(desk, cli):

@@ -222,7 +222,7 @@ BAD_FILES = {
         ["groups[0].process_orders", "'yes'"],
     ),
     "bool_as_number": (
-        '[settings.distribution]\nenabled = 1\n',
+        "[settings.distribution]\nenabled = 1\n",
         ["settings.distribution.enabled"],
     ),
     "limit_as_string": (
@@ -401,8 +401,7 @@ def test_missing_file_and_directory_are_refused(demo_db, tmp_path, assert_refuse
 def test_two_customers_with_one_phone_written_differently_are_refused(empty_db, cli, tmp_path):
     path = tmp_path / "twins.toml"
     path.write_text(
-        '[[customers]]\nname = "A"\nphone = "+7 900 000-00-01"\n\n'
-        '[[customers]]\nname = "B"\nphone = "79000000001"\n'
+        '[[customers]]\nname = "A"\nphone = "+7 900 000-00-01"\n\n[[customers]]\nname = "B"\nphone = "79000000001"\n'
     )
     before = snapshot_of(empty_db)
     result = cli("load", str(path), db=empty_db)

@@ -193,8 +193,6 @@ def desk(empty_db, cli, tmp_path):
     return empty_db
 
 
-
-
 def new_customer(i):
     return {"name": f"Customer {i}", "phone": f"+44 20 1111 {i:04d}"}
 
@@ -292,9 +290,7 @@ def test_an_offline_responsible_manager_gets_the_order_when_online_is_not_checke
 
 
 @pytest.mark.parametrize("state", ["not logged in", "logged out", "busy", "on a break", "at his limit"])
-def test_an_unavailable_responsible_manager_falls_through_to_the_carousel_and_stays_bound(
-    desk, cli, tmp_path, state
-):
+def test_an_unavailable_responsible_manager_falls_through_to_the_carousel_and_stays_bound(desk, cli, tmp_path, state):
     free(cli, desk, "anna")
     if state == "logged out":
         free(cli, desk, "boris")
@@ -316,19 +312,22 @@ def test_an_unavailable_responsible_manager_falls_through_to_the_carousel_and_st
 
 
 @pytest.mark.parametrize("check_online", ["true", "false"])
-def test_a_deactivated_responsible_manager_is_replaced_by_the_one_the_order_goes_to(
-    desk, cli, tmp_path, check_online
-):
+def test_a_deactivated_responsible_manager_is_replaced_by_the_one_the_order_goes_to(desk, cli, tmp_path, check_online):
     ok(cli("settings", "set", "distribution.check_responsible_online", check_online, db=desk))
     free(cli, desk, "anna", "boris")
-    load_more(cli, desk, tmp_path, """
+    load_more(
+        cli,
+        desk,
+        tmp_path,
+        """
         [[employees]]
         login = "boris"
         name = "Boris"
         roles = ["manager"]
         groups = ["web"]
         active = false
-    """)
+    """,
+    )
     import_orders(cli, desk, tmp_path, [order("H-1", customer=ALICE)])
     assert distribute(cli, desk)["assigned"] == [{"order": "H-1", "manager": "anna"}]
     assert "deactivated" in candidate_line(explain(cli, desk, "H-1"), "boris")
@@ -375,7 +374,9 @@ def test_orders_go_only_to_processing_groups_that_cover_store_channel_and_type(d
     ])  # fmt: skip
     moved = distribute(cli, desk)
     assert sorted((m["order"], m["manager"]) for m in moved["assigned"]) == [
-        ("H-DIG", "dora"), ("H-WEB", "anna"), ("T-ANY", "tina")
+        ("H-DIG", "dora"),
+        ("H-WEB", "anna"),
+        ("T-ANY", "tina"),
     ]
     assert moved["left"] == 1 and manager_of(cli, desk, "H-PHONE") is None
     text = explain(cli, desk, "H-PHONE")
@@ -560,9 +561,7 @@ def test_seed002_2_an_order_assigned_by_hand_binds_its_manager_to_a_customer_wit
     assert distribute(cli, desk)["assigned"] == [{"order": "H-3", "manager": "anna"}]
 
 
-def test_seed002_3_saving_an_order_nobody_manages_makes_the_saver_its_and_the_customers_manager(
-    desk, cli, tmp_path
-):
+def test_seed002_3_saving_an_order_nobody_manages_makes_the_saver_its_and_the_customers_manager(desk, cli, tmp_path):
     import_orders(cli, desk, tmp_path, [order("H-1", customer=BOB)])  # nobody logged in: it waits
     assert manager_of(cli, desk, "H-1") is None
     out = ok(cli("orders", "save", "H-1", "--as", "emma", db=desk)).stdout
@@ -586,16 +585,19 @@ def test_a_manager_who_creates_an_order_by_hand_becomes_its_manager(desk, cli):
     assert json.loads(ok(cli("stats", "--json", db=desk)).stdout)["undistributed"]["count"] == 0
 
 
-def test_a_manager_creating_an_order_for_a_customer_of_a_deactivated_manager_takes_the_customer(
-    desk, cli, tmp_path
-):
-    load_more(cli, desk, tmp_path, """
+def test_a_manager_creating_an_order_for_a_customer_of_a_deactivated_manager_takes_the_customer(desk, cli, tmp_path):
+    load_more(
+        cli,
+        desk,
+        tmp_path,
+        """
         [[employees]]
         login = "boris"
         name = "Boris"
         roles = ["manager"]
         active = false
-    """)
+    """,
+    )
     out = ok(cli("orders", "create", "--as", "anna", "--store", "home", "--channel", "site", "--customer",
                  ALICE["name"], "--phone", ALICE["phone"], "--item", "S-1:Thing:1:10.00", db=desk)).stdout  # fmt: skip
     assert "manager: anna" in out
@@ -744,8 +746,14 @@ def test_two_desks_claiming_the_same_200_orders_never_both_win(empty_db, cli, tm
     script = tmp_path / "race.py"
     script.write_text(RACE)
     procs = [
-        subprocess.Popen([sys.executable, str(script), empty_db, login, ",".join(sequence), str(ROUND)], cwd=ROOT,
-                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+        subprocess.Popen(
+            [sys.executable, str(script), empty_db, login, ",".join(sequence), str(ROUND)],
+            cwd=ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )  # fmt: skip
         for login, sequence in (("anna", numbers), ("emma", random.Random(7).sample(numbers, len(numbers))))
     ]
     for proc in procs:
@@ -757,7 +765,7 @@ def test_two_desks_claiming_the_same_200_orders_never_both_win(empty_db, cli, tm
         for proc in procs:
             assert proc.stdout.readline().strip() == "round", proc.stderr.read()
     results = {}
-    for login, proc in zip(("anna", "emma"), procs):
+    for login, proc in zip(("anna", "emma"), procs, strict=False):
         out = proc.stdout.readline()  # through the same buffer as the rounds' lines
         _, err = proc.communicate(timeout=60)
         assert proc.returncode == 0, err
@@ -771,7 +779,7 @@ def test_two_desks_claiming_the_same_200_orders_never_both_win(empty_db, cli, tm
     assert anna and emma and results["anna"]["lost"] and results["emma"]["lost"]  # they did run at the same time
     assert not anna & emma and len(anna) + len(emma) == 200
     rows = query(empty_db, "SELECT o.number, e.login FROM orders o JOIN employee e ON e.id = o.manager_id")
-    assert dict(rows) == {**{n: "anna" for n in anna}, **{n: "emma" for n in emma}}
+    assert dict(rows) == {**dict.fromkeys(anna, "anna"), **dict.fromkeys(emma, "emma")}
     assigned = "SELECT count(*), count(DISTINCT order_id) FROM audit_event WHERE action = 'order.assigned'"
     assert query(empty_db, assigned) == [(200, 200)]  # one recorded assignment per order
     # and through the command line: one desk wins, the other exits 1 naming the winner
@@ -781,7 +789,9 @@ def test_two_desks_claiming_the_same_200_orders_never_both_win(empty_db, cli, tm
                           "--as", login], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         for login in ("anna", "emma")
     ]  # fmt: skip
-    runs = {login: (*p.communicate(timeout=30), p.returncode) for login, p in zip(("anna", "emma"), procs)}
+    runs = {
+        login: (*p.communicate(timeout=30), p.returncode) for login, p in zip(("anna", "emma"), procs, strict=False)
+    }
     runs = {login: (code, out, err) for login, (out, err, code) in runs.items()}
     [(winner, (_, out, _))] = [(login, r) for login, r in runs.items() if r[0] == 0]
     [(loser, (code, _, err))] = [(login, r) for login, r in runs.items() if r[0] != 0]
@@ -864,12 +874,17 @@ def test_manager_from_registrar_tries_the_employee_who_registered_the_customer(
     desk, cli, tmp_path, from_registrar, expected
 ):
     """Seed 004: "the employee who registered the customer may be assigned as the manager"."""
-    load_more(cli, desk, tmp_path, """
+    load_more(
+        cli,
+        desk,
+        tmp_path,
+        """
         [[customers]]
         name = "Rita Registered"
         phone = "+44 20 0000 0009"
         registered_by = "boris"
-    """)
+    """,
+    )
     ok(cli("settings", "set", "manager_from_registrar", str(from_registrar).lower(), db=desk))
     free(cli, desk, "anna", "boris")  # anna is first in the carousel
     rita = {"name": "Rita Registered", "phone": "+44 20 0000 0009"}
@@ -885,12 +900,17 @@ RITA = {"name": "Rita Registered", "phone": "+44 20 0000 0009"}  # registered by
 
 
 def register_rita(cli, db, tmp_path):
-    load_more(cli, db, tmp_path, """
+    load_more(
+        cli,
+        db,
+        tmp_path,
+        """
         [[customers]]
         name = "Rita Registered"
         phone = "+44 20 0000 0009"
         registered_by = "boris"
-    """)
+    """,
+    )
 
 
 @pytest.mark.parametrize("from_registrar", [True, False])
@@ -920,14 +940,19 @@ def test_a_registered_customers_backlog_follows_the_manager_his_first_order_boun
 
 
 def deactivate_boris(cli, db, tmp_path):
-    load_more(cli, db, tmp_path, """
+    load_more(
+        cli,
+        db,
+        tmp_path,
+        """
         [[employees]]
         login = "boris"
         name = "Boris"
         roles = ["manager"]
         groups = ["web"]
         active = false
-    """)
+    """,
+    )
 
 
 def test_an_imported_order_with_a_manager_rebinds_a_customer_whose_manager_is_deactivated(desk, cli, tmp_path):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from itertools import count
 
 import pytest
@@ -31,7 +31,7 @@ from orderdesk.policy.distribution import (
     tried_first,
 )
 
-NOW = datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 STORE, CHANNEL, TYPE = 1, 10, 100
 ALL = GroupScope("all", stores=frozenset({STORE, STORE + 1}))  # both stores of these tests, any channel and type
 
@@ -41,7 +41,7 @@ _numbers = count(1)
 def mgr(id: int, login: str | None = None, **kw: object) -> Manager:
     """A manager who can take an order now unless told otherwise: active, in a group covering
     everything, logged in, free, no load, never given an order."""
-    base: dict[str, object] = dict(groups=(ALL,), logged_in=True, presence="free")
+    base: dict[str, object] = {"groups": (ALL,), "logged_in": True, "presence": "free"}
     base.update(kw)
     return Manager(id=id, login=login or f"m{id}", **base)  # type: ignore[arg-type]
 
@@ -128,9 +128,7 @@ def test_d2_unchecked_online_responsible_gets_the_order_even_when_away(state: di
 
 
 @pytest.mark.parametrize("check_online", [True, False])
-@pytest.mark.parametrize(
-    ("state", "reason"), [({"active": False}, "deactivated"), ({"load": 3}, "limit 3/3 in new")]
-)
+@pytest.mark.parametrize(("state", "reason"), [({"active": False}, "deactivated"), ({"load": 3}, "limit 3/3 in new")])
 def test_d2_deactivated_or_over_limit_responsible_falls_through(
     check_online: bool, state: dict[str, object], reason: str
 ) -> None:
@@ -247,7 +245,7 @@ def test_carousel_longest_since_an_order_goes_first_never_first_ties_by_id() -> 
 def test_carousel_compares_times_in_different_zones_by_the_instant() -> None:
     moscow = timezone(timedelta(hours=3))
     early = mgr(2, last_assigned_at=datetime(2026, 11, 25, 8, 0, tzinfo=moscow))  # 05:00 UTC
-    late = mgr(1, last_assigned_at=datetime(2026, 11, 25, 6, 0, tzinfo=timezone.utc))
+    late = mgr(1, last_assigned_at=datetime(2026, 11, 25, 6, 0, tzinfo=UTC))
     assert decide(order(), Carousel([late, early]), Policy(), NOW).manager_id == 2
 
 
@@ -449,7 +447,9 @@ manager_specs = st.fixed_dictionaries(
     }
 )
 teams = st.lists(st.integers(0, 9), min_size=2, max_size=7, unique=True).flatmap(
-    lambda ids: st.lists(manager_specs, min_size=len(ids), max_size=len(ids)).map(lambda specs: dict(zip(ids, specs)))
+    lambda ids: st.lists(manager_specs, min_size=len(ids), max_size=len(ids)).map(
+        lambda specs: dict(zip(ids, specs, strict=False))
+    )
 )
 policies = st.builds(
     Policy,
@@ -521,8 +521,14 @@ def _eligible(o: OrderFacts, model: dict[int, Manager], policy: Policy) -> tuple
 def _orders(specs: list[dict[str, object]]) -> list[OrderFacts]:
     return [
         OrderFacts(
-            id=i, number=f"P{i}", store_id=s["store"], channel_id=s["channel"], type_id=s["type"],  # type: ignore[arg-type]
-            created_at=NOW - s["age"], status=s["status"], responsible_id=s["responsible"],  # type: ignore[arg-type, operator]
+            id=i,
+            number=f"P{i}",
+            store_id=s["store"],
+            channel_id=s["channel"],
+            type_id=s["type"],  # type: ignore[arg-type]
+            created_at=NOW - s["age"],
+            status=s["status"],
+            responsible_id=s["responsible"],  # type: ignore[arg-type, operator]
         )  # fmt: skip
         for i, s in enumerate(specs)
     ]
@@ -579,8 +585,10 @@ def test_property_orders_go_only_to_eligible_managers_and_never_over_the_limit(t
 def test_property_carousel_winner_is_the_eligible_one_longest_without_an_order(team, policy, specs, full_trace) -> None:  # type: ignore[no-untyped-def]
     def check(o, d, by_responsible, by_carousel, model, seq):  # type: ignore[no-untyped-def]
         if by_carousel:
+
             def key(i: int) -> tuple[datetime, int, int]:
                 return (model[i].last_assigned_at or NEVER, seq[i], i)
+
             assert d.manager_id == min(by_carousel, key=key)
 
     _replay(team, policy, specs, check, full_trace)

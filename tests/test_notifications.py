@@ -21,9 +21,9 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlmodel import select
 
+from orderdesk.usecases.inbox import mark_read
 from orderdesk.usecases.mail import backoff, deliver_mail
 from orderdesk.usecases.notify import notify
-from orderdesk.usecases.inbox import mark_read
 from orderdesk.views.inbox import inbox_entries, unread_count
 from storage.db import make_engine, read_session, write_session
 from storage.models import Employee, Notification
@@ -90,7 +90,9 @@ def desk(demo_db: str, cli, smtp: SmtpServer) -> str:  # type: ignore[no-untyped
     return demo_db
 
 
-def tell(engine, logins: list[str], *, key: str = "test:1", subject: str = "Hello", after: timedelta = timedelta(0)) -> None:  # type: ignore[no-untyped-def]
+def tell(
+    engine, logins: list[str], *, key: str = "test:1", subject: str = "Hello", after: timedelta = timedelta(0)
+) -> None:  # type: ignore[no-untyped-def]
     with write_session(engine) as session:
         people = session.exec(select(Employee).where(Employee.login.in_(logins))).all()  # type: ignore[attr-defined]
         notify(session=session, recipients=people, key=key, kind="test", subject=subject, text=f"{subject}, body",
@@ -106,7 +108,10 @@ def rows(db: str) -> dict[str, tuple[Any, ...]]:
                 select(Employee.login, Notification).join(Notification, Notification.employee_id == Employee.id)
                 .where(Notification.kind == "test")
             )  # fmt: skip
-            return {login: (n.email_state, n.attempts, n.next_attempt_at, n.delivered_at, n.last_error) for login, n in found}
+            return {
+                login: (n.email_state, n.attempts, n.next_attempt_at, n.delivered_at, n.last_error)
+                for login, n in found
+            }
     finally:
         engine.dispose()
 
@@ -150,7 +155,9 @@ def test_nothing_is_sent_twice(desk: str, smtp: SmtpServer, engine_of, clock, cl
     assert smtp.mailbox.to() == ["anna@example.com", "helen@example.com"]
 
 
-def test_mail_waits_while_the_server_is_down_and_goes_when_it_is_back(desk: str, smtp: SmtpServer, engine_of, clock) -> None:  # type: ignore[no-untyped-def]
+def test_mail_waits_while_the_server_is_down_and_goes_when_it_is_back(
+    desk: str, smtp: SmtpServer, engine_of, clock
+) -> None:  # type: ignore[no-untyped-def]
     engine = engine_of(desk)
     tell(engine, ["anna"], key="test:first")
 
@@ -183,7 +190,9 @@ def test_mail_waits_while_the_server_is_down_and_goes_when_it_is_back(desk: str,
     assert rows(desk)["anna"][1] == 2  # the failed tries stay counted
 
 
-def test_after_max_attempts_the_mail_has_failed_and_the_list_shows_it(desk: str, smtp: SmtpServer, engine_of, clock, cli, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_after_max_attempts_the_mail_has_failed_and_the_list_shows_it(
+    desk: str, smtp: SmtpServer, engine_of, clock, cli, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
     smtp.start()
     smtp.mailbox.refuse = {"anna@example.com"}  # the server takes mail but never this address
     engine = engine_of(desk)
@@ -202,16 +211,26 @@ def test_after_max_attempts_the_mail_has_failed_and_the_list_shows_it(desk: str,
     listed = cli("notifications", "list", "--state", "failed", "--json", db=desk)
     assert listed.exit_code == 0
     [row] = json.loads(listed.stdout)
-    assert (row["to"], row["subject"], row["email_state"], row["attempts"]) == ("anna", "Order H-1001 is late", "failed", 2)
+    assert (row["to"], row["subject"], row["email_state"], row["attempts"]) == (
+        "anna",
+        "Order H-1001 is late",
+        "failed",
+        2,
+    )
     assert "recipient refused" in row["last_error"]
     monkeypatch.setenv("COLUMNS", "200")  # one line per row
     shown = cli("notifications", "list", "--state", "failed", db=desk)
     assert "Order H-1001 is late" in shown.stdout and "failed" in shown.stdout and "Later" not in shown.stdout
     everything = json.loads(cli("notifications", "list", "--json", db=desk).stdout)
-    assert [r["subject"] for r in everything if r["kind"] == "test"] == ["Later", "Order H-1001 is late"]  # newest first, not yet due included
+    assert [r["subject"] for r in everything if r["kind"] == "test"] == [
+        "Later",
+        "Order H-1001 is late",
+    ]  # newest first, not yet due included
 
 
-def test_a_server_down_for_hours_uses_up_no_mail_and_all_goes_when_it_is_back(desk: str, smtp: SmtpServer, engine_of, clock, cli) -> None:  # type: ignore[no-untyped-def]
+def test_a_server_down_for_hours_uses_up_no_mail_and_all_goes_when_it_is_back(
+    desk: str, smtp: SmtpServer, engine_of, clock, cli
+) -> None:  # type: ignore[no-untyped-def]
     engine = engine_of(desk)
     assert cli("settings", "set", "smtp.max_attempts", "3", db=desk).exit_code == 0
     tell(engine, ["anna", "boris", "helen"])
@@ -224,7 +243,9 @@ def test_a_server_down_for_hours_uses_up_no_mail_and_all_goes_when_it_is_back(de
     assert deliver_mail(engine=engine, clock=clock)["sent"] == 3
 
 
-def test_a_subject_with_a_line_break_is_sent_on_one_line_and_breaks_nothing(desk: str, smtp: SmtpServer, engine_of, clock) -> None:  # type: ignore[no-untyped-def]
+def test_a_subject_with_a_line_break_is_sent_on_one_line_and_breaks_nothing(
+    desk: str, smtp: SmtpServer, engine_of, clock
+) -> None:  # type: ignore[no-untyped-def]
     smtp.start()
     engine = engine_of(desk)
     tell(engine, ["anna"], key="test:a", subject="New order for Bad\nName")
@@ -247,7 +268,9 @@ def test_a_refused_recipient_fails_alone(desk: str, smtp: SmtpServer, engine_of,
 
 
 @pytest.mark.skipif(bool(PG_URL), reason="SQLite's writer lock is what shows a held transaction")
-def test_no_write_transaction_is_held_while_talking_to_the_server(desk: str, smtp: SmtpServer, engine_of, clock) -> None:  # type: ignore[no-untyped-def]
+def test_no_write_transaction_is_held_while_talking_to_the_server(
+    desk: str, smtp: SmtpServer, engine_of, clock
+) -> None:  # type: ignore[no-untyped-def]
     writes: list[str] = []
 
     def write_meanwhile() -> None:

@@ -4,7 +4,7 @@ he is told, what is refused, and what happens to the orders already waiting in t
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -12,7 +12,6 @@ import pytest
 from tests.conftest import NOW, execute, ok, query, snapshot_of
 
 DEMO_TOML = Path(__file__).resolve().parent.parent / "sample_data" / "demo.toml"
-
 
 
 def stages_json(cli, db, store="home"):
@@ -23,7 +22,7 @@ def utc(value) -> datetime | None:
     if value is None:
         return None
     parsed = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-    return parsed.replace(tzinfo=timezone.utc) if parsed.tzinfo is None else parsed
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed
 
 
 def orders_in(db, store, status):
@@ -40,7 +39,6 @@ def orders_in(db, store, status):
 
 def due_columns(db):
     return query(db, "SELECT number, stage_due_at, overdue, move_due_at, notice_due_at FROM orders ORDER BY number")
-
 
 
 def admin_audit(cli, db):
@@ -200,7 +198,7 @@ def test_a_new_limit_moves_the_due_time_of_orders_already_in_the_stage_and_clear
 
     after = orders_in(demo_db, "home", "new")
     cleared = still = 0
-    for number, (entered, due, overdue, _, _) in after.items():
+    for _number, (entered, due, overdue, _, _) in after.items():
         assert due == entered + timedelta(weeks=1)
         assert overdue == (due <= NOW)
         cleared += not overdue
@@ -228,7 +226,7 @@ def test_adding_and_removing_a_timed_move_schedules_and_unschedules_orders_alrea
     for entered, _, _, move, notice in orders_in(demo_db, "home", "callback").values():
         assert move == entered + timedelta(weeks=2)
         assert notice == entered + timedelta(weeks=1)
-    changed = {a[0] for a, b in zip(rest, due_columns(demo_db)) if a != b}
+    changed = {a[0] for a, b in zip(rest, due_columns(demo_db), strict=False) if a != b}
     assert changed == set(waiting)
 
     moves = json.loads(ok(cli("automoves", "list", "home", "--json", db=demo_db)).stdout)
@@ -273,7 +271,7 @@ def test_loading_a_changed_config_recomputes_the_orders_already_waiting(demo_db,
 
     # a file that drops the rule unschedules the orders waiting for it
     dropped = changed.replace(
-        '[[automoves]]                     # every two weeks along placed → in_print → printed → sent\n'
+        "[[automoves]]                     # every two weeks along placed → in_print → printed → sent\n"
         'store = "print"\nfrom = ["placed"]\nafter = "3w"\nto = "in_print"\n',
         "",
     )
@@ -310,16 +308,21 @@ def test_every_change_is_in_the_audit_log_with_before_and_after(demo_db, cli):
     assert all(e["order"] is None and e["actor"] is None for e in events)
     by_action = {e["action"]: e for e in events}
     assert by_action["stage.added"]["after"]["stage"] == "packing" and by_action["stage.added"]["before"] is None
-    assert (by_action["stage.renamed"]["before"]["name"], by_action["stage.renamed"]["after"]["name"]) == ("Packing", "Packed")
+    assert (by_action["stage.renamed"]["before"]["name"], by_action["stage.renamed"]["after"]["name"]) == (
+        "Packing",
+        "Packed",
+    )
     assert (by_action["stage.moved"]["before"]["position"], by_action["stage.moved"]["after"]["position"]) == (9, 2)
-    assert (by_action["stage.limit"]["before"]["time_limit"], by_action["stage.limit"]["after"]["time_limit"]) == ("2h", "3h")
+    assert (by_action["stage.limit"]["before"]["time_limit"], by_action["stage.limit"]["after"]["time_limit"]) == (
+        "2h",
+        "3h",
+    )
     assert by_action["stage.owner"]["after"]["owner"] == "role:warehouse"
     assert by_action["automove.added"]["after"]["from"] == ["packing"]
     assert by_action["automove.removed"]["before"]["id"] == move_id
     # a refused change leaves no trace
     assert cli("pipeline", "rename", "home", "nope", "X", db=demo_db).exit_code == 1
     assert len(admin_audit(cli, demo_db)) == len(events)
-
 
 
 def test_move_needs_exactly_one_place_a_usage_error(demo_db, cli):

@@ -12,7 +12,7 @@ import os
 import signal
 import subprocess
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -196,7 +196,7 @@ to = "cancelled"
 
 
 def stamp(at: datetime) -> str:
-    return at.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+    return at.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def order(number: str, store: str, *, status: str | None = None, created: datetime = NOW,
@@ -238,7 +238,7 @@ def utc(value: Any) -> datetime | None:
 
 
 def naive(at: datetime) -> datetime:
-    return at.astimezone(timezone.utc).replace(tzinfo=None)
+    return at.astimezone(UTC).replace(tzinfo=None)
 
 
 def status_of(db: str, number: str) -> str:
@@ -263,7 +263,7 @@ def test_seed_004_timers_walk_an_order_to_issued_over_thirty_weeks_with_each_not
 ) -> None:
     add_orders(cli, desk, tmp_path, order("P-1", "print"))
     seen: dict[str, int] = {}
-    for week in range(0, 31):
+    for week in range(31):
         tick(cli, desk, NOW + week * WEEK)
         seen.setdefault(status_of(desk, "P-1"), week)
     assert seen == {"placed": 0, "in_print": 2, "printed": 4, "sent": 6, "at_pickup_point": 10, "issued": 26}
@@ -277,7 +277,9 @@ def test_seed_004_timers_walk_an_order_to_issued_over_thirty_weeks_with_each_not
     moves = [e for e in json.loads(cli("audit", "--order", "P-1", "--json", db=desk).stdout)
              if e["action"] == "order.status"]  # fmt: skip
     assert [(e["rule"], e["before"]["status"], e["after"]["status"]) for e in reversed(moves)][-1] == (
-        "automove at_pickup_point → issued after 16w", "at_pickup_point", "issued"
+        "automove at_pickup_point → issued after 16w",
+        "at_pickup_point",
+        "issued",
     )
     assert all(e["actor"] is None for e in moves) and len(moves) == 5
 
@@ -477,7 +479,9 @@ def test_two_scheduler_processes_act_once_and_the_survivor_takes_over_when_the_l
     moves = query(desk, "SELECT order_id, count(*) FROM audit_event WHERE action = 'order.status' GROUP BY order_id")
     assert len(moves) == 40 and all(count == 1 for _, count in moves)  # every move once
     assert query(desk, "SELECT count(DISTINCT status) FROM orders WHERE number LIKE 'P-%'") == [(1,)]
-    told = query(desk, "SELECT key, employee_id, count(*) FROM notification GROUP BY key, employee_id HAVING count(*) > 1")
+    told = query(
+        desk, "SELECT key, employee_id, count(*) FROM notification GROUP BY key, employee_id HAVING count(*) > 1"
+    )
     assert told == []  # no notification twice
 
 
@@ -521,7 +525,6 @@ def test_times_written_by_other_tools_are_still_matched(desk: str, cli: Any, tmp
                       "'2026-11-11 09:00:00' WHERE number = 'P-9'")  # fmt: skip
     assert tick(cli, desk, NOW)["jobs"]["timed_moves"]["done"] == 1
     assert status_of(desk, "P-9") == "cancelled"
-
 
 
 def test_notices_and_moves_due_together_beyond_a_batch_are_all_done(

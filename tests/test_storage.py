@@ -188,7 +188,9 @@ def test_a_file_that_is_no_orderdesk_database_has_no_revision_and_commands_say_i
     engine.dispose()
     result = cli("stats", db=str(path))
     assert result.exit_code == 1
-    assert result.stderr.strip() == f"orderdesk: {path} is not an orderdesk database yet; run `orderdesk --db {path} init`"
+    assert (
+        result.stderr.strip() == f"orderdesk: {path} is not an orderdesk database yet; run `orderdesk --db {path} init`"
+    )
 
 
 def test_no_raw_sql_outside_storage() -> None:
@@ -201,16 +203,17 @@ def test_no_raw_sql_outside_storage() -> None:
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("sqlalchemy"):
                 found += [f"{path}: imports text" for a in node.names if a.name == "text"]
-            if isinstance(node, ast.Attribute) and node.attr in ("exec_driver_sql", "text"):
-                if isinstance(node.value, ast.Name) and node.value.id in ("sqlalchemy", "sa", "connection"):
-                    found.append(f"{path}:{node.lineno}: {node.value.id}.{node.attr}")
+            called = isinstance(node, ast.Attribute) and node.attr in ("exec_driver_sql", "text")
+            if called and isinstance(node.value, ast.Name) and node.value.id in ("sqlalchemy", "sa", "connection"):
+                found.append(f"{path}:{node.lineno}: {node.value.id}.{node.attr}")
     assert found == []
 
 
 def _our_sources() -> list[Path]:
     root = Path(__file__).parent.parent
-    return [path for package in ("orderdesk", "screens", "scheduler") 
-            for path in sorted((root / package).rglob("*.py"))]
+    return [
+        path for package in ("orderdesk", "screens", "scheduler") for path in sorted((root / package).rglob("*.py"))
+    ]
 
 
 SQL_START = re.compile(r"\s*(SELECT|INSERT|UPDATE|DELETE|PRAGMA|BEGIN)\s")
@@ -244,9 +247,9 @@ def test_every_audit_row_is_written_by_the_audit_writer() -> None:
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "AuditEvent":
                 found.append(f"{path}:{node.lineno}: AuditEvent(...)")
-            if isinstance(node, ast.Attribute) and node.attr == "__table__":
-                if isinstance(node.value, ast.Name) and node.value.id == "AuditEvent":
-                    found.append(f"{path}:{node.lineno}: AuditEvent.__table__")
+            table = isinstance(node, ast.Attribute) and node.attr == "__table__"
+            if table and isinstance(node.value, ast.Name) and node.value.id == "AuditEvent":
+                found.append(f"{path}:{node.lineno}: AuditEvent.__table__")
             if isinstance(node, ast.Constant) and isinstance(node.value, str) and "audit_event" in node.value:
                 found.append(f"{path}:{node.lineno}: {node.value[:40]!r}")
     assert found == []

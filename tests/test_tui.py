@@ -313,7 +313,9 @@ def test_orders_that_fail_to_load_are_told_and_r_tries_again(app: OrderDeskApp, 
     drive(app, scenario)
 
 
-def test_a_next_page_that_fails_is_fetched_again_when_the_cursor_returns(app: OrderDeskApp, desk: Desk, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_next_page_that_fails_is_fetched_again_when_the_cursor_returns(
+    app: OrderDeskApp, desk: Desk, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
     async def scenario(pilot: Pilot) -> None:
         await sign_in(pilot, "james")
         with monkeypatch.context() as patch:

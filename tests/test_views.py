@@ -4,7 +4,7 @@ aware datetimes and their money integer minor units; the orders screen reads the
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -63,7 +63,9 @@ def test_the_desk_lists_orders_without_their_items(demo_db: str, engine_of) -> N
 
 
 def test_an_orders_refresh_is_one_read_transaction_and_agrees_with_the_single_calls(
-    demo_db: str, engine_of, monkeypatch  # type: ignore[no-untyped-def]
+    demo_db: str,
+    engine_of,
+    monkeypatch,  # type: ignore[no-untyped-def]
 ) -> None:
     import orderdesk.api.desk as desk_module
 
@@ -122,5 +124,5 @@ def test_a_time_in_another_zone_is_written_in_utc() -> None:
     from orderdesk.policy.timestamps import iso
 
     assert iso(datetime(2026, 11, 24, 21, 0, tzinfo=ZoneInfo("Europe/Moscow"))) == "2026-11-24T18:00:00Z"
-    assert iso(datetime(2026, 11, 24, 18, 0, tzinfo=timezone.utc)) == "2026-11-24T18:00:00Z"
+    assert iso(datetime(2026, 11, 24, 18, 0, tzinfo=UTC)) == "2026-11-24T18:00:00Z"
     assert iso(None) is None

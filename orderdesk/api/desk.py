@@ -14,8 +14,8 @@ from sqlmodel import Session
 from orderdesk.clock import Clock
 from orderdesk.usecases import accounts, actions, presence
 from orderdesk.usecases.assignment import distribute_pending
-from orderdesk.views import orders
 from orderdesk.usecases.inbox import mark_read
+from orderdesk.views import orders
 from orderdesk.views.inbox import InboxEntry, inbox_entries, unread_count
 from orderdesk.views.refresh import OrdersRefresh, orders_refresh
 from storage.db import read_session, write_session

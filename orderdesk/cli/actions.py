@@ -8,7 +8,7 @@ each calls one use case of `orderdesk.usecases.actions` and prints one line sayi
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -122,9 +122,9 @@ def orders_item_set(
     number: NumberArg,
     sku: Annotated[str, typer.Argument(help="The item's article code.", show_default=False)],
     login: AsOption,
-    qty: Annotated[Optional[int], typer.Option(help="New quantity.")] = None,
-    price: Annotated[Optional[str], typer.Option(help="New unit price.")] = None,
-    discount: Annotated[Optional[str], typer.Option(help="New discount on the line.")] = None,
+    qty: Annotated[int | None, typer.Option(help="New quantity.")] = None,
+    price: Annotated[str | None, typer.Option(help="New unit price.")] = None,
+    discount: Annotated[str | None, typer.Option(help="New discount on the line.")] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Change an item's quantity, price or discount; the total is recalculated."""
@@ -159,7 +159,7 @@ def orders_delivery(
     number: NumberArg,
     method: Annotated[str, typer.Argument(help="Delivery method code.", show_default=False)],
     login: AsOption,
-    cost: Annotated[Optional[str], typer.Option(help="Delivery cost (default: the method's price).")] = None,
+    cost: Annotated[str | None, typer.Option(help="Delivery cost (default: the method's price).")] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Change the delivery method (and cost); the total is recalculated."""
@@ -177,7 +177,7 @@ def orders_discount(
     number: NumberArg,
     amount: Annotated[str, typer.Argument(help='The discount, e.g. "5.00" (0 removes it).', show_default=False)],
     login: AsOption,
-    item: Annotated[Optional[str], typer.Option("--item", help="On this item (article code), not the order.")] = None,
+    item: Annotated[str | None, typer.Option("--item", help="On this item (article code), not the order.")] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Set the discount on an order or on one of its items; the total is recalculated."""
@@ -225,7 +225,7 @@ def orders_contractor(
     ctx: typer.Context,
     number: NumberArg,
     login: AsOption,
-    contractor: Annotated[Optional[str], typer.Argument(help="The contractor (login).", show_default=False)] = None,
+    contractor: Annotated[str | None, typer.Argument(help="The contractor (login).", show_default=False)] = None,
     none: Annotated[bool, typer.Option("--none", help="Take the order away from its contractor.")] = False,
     as_json: JsonOption = False,
 ) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
@@ -12,7 +12,7 @@ from orderdesk.cli.core import JsonOption, LimitOption, app, commit, print_json,
 @app.command()
 def audit(
     ctx: typer.Context,
-    order: Annotated[Optional[str], typer.Option(help="Only this order's history (number).")] = None,
+    order: Annotated[str | None, typer.Option(help="Only this order's history (number).")] = None,
     limit: LimitOption = 200,
     as_json: JsonOption = False,
 ) -> None:

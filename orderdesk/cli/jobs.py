@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime, timezone
-from typing import Annotated, Any, Optional
+from datetime import UTC, datetime
+from typing import Annotated, Any
 
 import typer
 
@@ -25,7 +25,7 @@ def parse_time(text: str, what: str) -> datetime:
         at = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
         fail(f'{what}: "{text}" is not an ISO time (e.g. 2026-11-25T09:00Z)')
-    return at if at.tzinfo else at.replace(tzinfo=timezone.utc)
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
 def print_round(results: dict[str, dict[str, Any]], at: datetime) -> None:
@@ -42,7 +42,7 @@ def print_round(results: dict[str, dict[str, Any]], at: datetime) -> None:
 @app.command()
 def tick(
     ctx: typer.Context,
-    at: Annotated[Optional[str], typer.Option("--at", help="Run as of this time (ISO; UTC if no zone given).")] = None,
+    at: Annotated[str | None, typer.Option("--at", help="Run as of this time (ISO; UTC if no zone given).")] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Run every scheduler job once, as of now or of --at: timed moves and notices, overdue flags,
@@ -64,11 +64,19 @@ def tick(
 @scheduler_app.command("run")
 def scheduler_run(
     ctx: typer.Context,
-    holder: Annotated[Optional[str], typer.Option(help="This scheduler's name in the lease (default host:pid).")] = None,
-    interval: Annotated[Optional[str], typer.Option(help='Run the jobs this often (default: setting scheduler.interval).')] = None,
-    lease: Annotated[Optional[str], typer.Option(help='Lease length (default: setting scheduler.lease).')] = None,
-    steps: Annotated[bool, typer.Option("--steps", help="Read the time from stdin, one ISO time a line; run one "
-                                        "round for each and print it as a JSON line (scripts, tests).")] = False,
+    holder: Annotated[str | None, typer.Option(help="This scheduler's name in the lease (default host:pid).")] = None,
+    interval: Annotated[
+        str | None, typer.Option(help="Run the jobs this often (default: setting scheduler.interval).")
+    ] = None,
+    lease: Annotated[str | None, typer.Option(help="Lease length (default: setting scheduler.lease).")] = None,
+    steps: Annotated[
+        bool,
+        typer.Option(
+            "--steps",
+            help="Read the time from stdin, one ISO time a line; run one "
+            "round for each and print it as a JSON line (scripts, tests).",
+        ),
+    ] = False,
 ) -> None:
     """The scheduler alone, in the foreground, until Ctrl-C or SIGTERM. Several may run against one
     database: one acts (it holds the lease), the others stand by and take over if it dies."""

@@ -16,7 +16,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
@@ -36,11 +36,12 @@ from orderdesk.cli.core import (
     writing,
 )
 
+
 @app.callback(invoke_without_command=True)
 def main_callback(
     ctx: typer.Context,
     db: Annotated[
-        Optional[str],
+        str | None,
         typer.Option("--db", envvar="ORDERDESK_DB", help="Database: a file path or a SQLAlchemy URL."),
     ] = None,
 ) -> None:
@@ -94,7 +95,9 @@ def run_tui(ctx: typer.Context) -> None:
 @app.command()
 def init(
     ctx: typer.Context,
-    sample: Annotated[bool, typer.Option("--sample", help="Also load sample_data/ (demo stores, staff, orders).")] = False,
+    sample: Annotated[
+        bool, typer.Option("--sample", help="Also load sample_data/ (demo stores, staff, orders).")
+    ] = False,
 ) -> None:
     """Create the database schema, or upgrade it to the current version."""
     st = state(ctx)
@@ -163,9 +166,7 @@ def load(
     if as_json:
         print_json({section: dict(counts) for section, counts in summary.items()})
         return
-    rows = [
-        [section, c["created"], c["updated"], c["unchanged"], c["deactivated"]] for section, c in summary.items()
-    ]
+    rows = [[section, c["created"], c["updated"], c["unchanged"], c["deactivated"]] for section, c in summary.items()]
     print_table(f"loaded {file}", ["section", "created", "updated", "unchanged", "deactivated"], rows)
 
 

@@ -1,10 +1,11 @@
-"""`orderdesk` commands: notifications (registered on the apps of `orderdesk.cli.core` when `orderdesk.cli.main` loads this)."""
+"""`orderdesk` commands: notifications (registered on the apps of `orderdesk.cli.core` when
+`orderdesk.cli.main` loads this)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -29,7 +30,7 @@ notifications_app = typer.Typer(help="Notifications: the outbox, e-mail delivery
 app.add_typer(notifications_app, name="notifications")
 
 
-class MailState(str, Enum):
+class MailState(str, Enum):  # noqa: UP042 (a StrEnum would print differently in Typer's help)
     none = "none"
     pending = "pending"
     sent = "sent"
@@ -52,8 +53,10 @@ def _mail(row: OutboxEntry) -> str:
 @notifications_app.command("list")
 def notifications_list(
     ctx: typer.Context,
-    to: Annotated[Optional[str], typer.Option("--to", help="Only this employee's (login).")] = None,
-    mail_state: Annotated[Optional[MailState], typer.Option("--state", help="Only rows whose e-mail is in this state.")] = None,
+    to: Annotated[str | None, typer.Option("--to", help="Only this employee's (login).")] = None,
+    mail_state: Annotated[
+        MailState | None, typer.Option("--state", help="Only rows whose e-mail is in this state.")
+    ] = None,
     limit: LimitOption = 200,
     as_json: JsonOption = False,
 ) -> None:
@@ -93,7 +96,9 @@ def notifications_send(ctx: typer.Context, as_json: JsonOption = False) -> None:
 def notifications_read(
     ctx: typer.Context,
     login: AsOption,
-    ids: Annotated[Optional[list[int]], typer.Argument(help="Notification ids (default: all of the inbox).", show_default=False)] = None,
+    ids: Annotated[
+        list[int] | None, typer.Argument(help="Notification ids (default: all of the inbox).", show_default=False)
+    ] = None,
 ) -> None:
     """Mark notifications of an employee's inbox read."""
     from orderdesk.usecases.inbox import mark_read

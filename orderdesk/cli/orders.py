@@ -6,7 +6,7 @@ The actions on one order (advance, pay, items...) are in `orderdesk.cli.actions`
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
@@ -33,11 +33,11 @@ from orderdesk.cli.core import (
 @orders_app.command("list")
 def orders_list(
     ctx: typer.Context,
-    status: Annotated[Optional[str], typer.Option(help="Only orders in this status (stage code).")] = None,
-    manager: Annotated[Optional[str], typer.Option(help="Only this manager's orders (login).")] = None,
+    status: Annotated[str | None, typer.Option(help="Only orders in this status (stage code).")] = None,
+    manager: Annotated[str | None, typer.Option(help="Only this manager's orders (login).")] = None,
     unassigned: Annotated[bool, typer.Option("--unassigned", help="Only orders with no manager.")] = False,
     overdue: Annotated[bool, typer.Option("--overdue", help="Only orders past their stage's time limit.")] = False,
-    store: Annotated[Optional[str], typer.Option(help="Only this store's orders (code).")] = None,
+    store: Annotated[str | None, typer.Option(help="Only this store's orders (code).")] = None,
     limit: LimitOption = 500,
     as_json: JsonOption = False,
 ) -> None:
@@ -184,14 +184,14 @@ def orders_create(
     store: Annotated[str, typer.Option(help="Store code.", show_default=False)],
     customer: Annotated[str, typer.Option(help="Customer's name.", show_default=False)],
     item: Annotated[list[str], typer.Option(help='An item "SKU:name:qty:price" (repeatable).', show_default=False)],
-    phone: Annotated[Optional[str], typer.Option()] = None,
-    email: Annotated[Optional[str], typer.Option()] = None,
-    city: Annotated[Optional[str], typer.Option()] = None,
+    phone: Annotated[str | None, typer.Option()] = None,
+    email: Annotated[str | None, typer.Option()] = None,
+    city: Annotated[str | None, typer.Option()] = None,
     channel: Annotated[str, typer.Option(help="Channel code.")] = "phone",
     order_type: Annotated[str, typer.Option("--type", help="Order type code.")] = "regular",
-    payment: Annotated[Optional[str], typer.Option(help="Payment method code.")] = None,
-    delivery: Annotated[Optional[str], typer.Option(help="Delivery method code.")] = None,
-    number: Annotated[Optional[str], typer.Option(help="Order number (default: the next free one).")] = None,
+    payment: Annotated[str | None, typer.Option(help="Payment method code.")] = None,
+    delivery: Annotated[str | None, typer.Option(help="Delivery method code.")] = None,
+    number: Annotated[str | None, typer.Option(help="Order number (default: the next free one).")] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Create an order as an employee: a manager becomes its manager, else it is distributed (B1, D4)."""

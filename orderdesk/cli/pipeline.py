@@ -1,8 +1,9 @@
-"""`orderdesk` commands: pipeline and automoves (registered on the apps of `orderdesk.cli.core` when `orderdesk.cli.main` loads this)."""
+"""`orderdesk` commands: pipeline and automoves (registered on the apps of `orderdesk.cli.core` when
+`orderdesk.cli.main` loads this)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
@@ -27,8 +28,8 @@ app.add_typer(automoves_app, name="automoves")
 
 StoreArg = Annotated[str, typer.Argument(help="Store code.", show_default=False)]
 StageArg = Annotated[str, typer.Argument(help="Stage code (the order status).", show_default=False)]
-PositionOption = Annotated[Optional[int], typer.Option("--position", help="Position in the pipeline (1 = first).", min=1)]
-AfterOption = Annotated[Optional[str], typer.Option("--after", help="Put it right after this stage.", show_default=False)]
+PositionOption = Annotated[int | None, typer.Option("--position", help="Position in the pipeline (1 = first).", min=1)]
+AfterOption = Annotated[str | None, typer.Option("--after", help="Put it right after this stage.", show_default=False)]
 
 
 def _one_place(position: int | None, after: str | None, *, required: bool) -> None:
@@ -51,7 +52,9 @@ def _limit(text: str | None, field: str) -> int | None:
 
 def _only_for(stage: dict[str, Any]) -> str:
     """The payment and delivery methods a stage is limited to; "" = every order."""
-    return " / ".join(", ".join(methods) for methods in (stage["payment_methods"], stage["delivery_methods"]) if methods)
+    return " / ".join(
+        ", ".join(methods) for methods in (stage["payment_methods"], stage["delivery_methods"]) if methods
+    )
 
 
 def _owner_shown(owner: str | list[str]) -> str:
@@ -85,11 +88,15 @@ def pipeline_add(
     store: StoreArg,
     code: StageArg,
     name: Annotated[str, typer.Option(help="The stage's name as people see it.", show_default=False)],
-    limit: Annotated[Optional[str], typer.Option(help='Time limit, e.g. "1h", "1h 30m", "2d"; none by default.')] = None,
+    limit: Annotated[str | None, typer.Option(help='Time limit, e.g. "1h", "1h 30m", "2d"; none by default.')] = None,
     owner: Annotated[str, typer.Option(help='"manager", "role:NAME" or logins separated by commas.')] = "manager",
     kind: Annotated[str, typer.Option(help="open | side | final | cancelled.")] = "open",
-    payment: Annotated[Optional[list[str]], typer.Option("--payment", help="Only for this payment method (repeatable).")] = None,
-    delivery: Annotated[Optional[list[str]], typer.Option("--delivery", help="Only for this delivery method (repeatable).")] = None,
+    payment: Annotated[
+        list[str] | None, typer.Option("--payment", help="Only for this payment method (repeatable).")
+    ] = None,
+    delivery: Annotated[
+        list[str] | None, typer.Option("--delivery", help="Only for this delivery method (repeatable).")
+    ] = None,
     after: AfterOption = None,
     position: PositionOption = None,
 ) -> None:
@@ -160,7 +167,9 @@ def pipeline_owner(
     ctx: typer.Context,
     store: StoreArg,
     code: StageArg,
-    owner: Annotated[str, typer.Argument(help='"manager", "role:NAME" or logins separated by commas.', show_default=False)],
+    owner: Annotated[
+        str, typer.Argument(help='"manager", "role:NAME" or logins separated by commas.', show_default=False)
+    ],
 ) -> None:
     """Set whose queue a stage's orders appear in."""
     from orderdesk.usecases.pipeline import set_owner
@@ -174,7 +183,7 @@ def pipeline_owner(
 @automoves_app.command("list")
 def automoves_list(
     ctx: typer.Context,
-    store: Annotated[Optional[str], typer.Argument(help="Only this store's.", show_default=False)] = None,
+    store: Annotated[str | None, typer.Argument(help="Only this store's.", show_default=False)] = None,
     as_json: JsonOption = False,
 ) -> None:
     """The timed moves, with the id `automoves remove` takes."""
@@ -199,8 +208,8 @@ def automoves_add(
     from_: Annotated[list[str], typer.Option("--from", help="A status to move from (repeatable).", show_default=False)],
     after: Annotated[str, typer.Option(help='How long after entering it, e.g. "2w".', show_default=False)],
     to: Annotated[str, typer.Option(help="The status to move to.", show_default=False)],
-    notice_role: Annotated[Optional[str], typer.Option(help="Tell employees with this role before the move.")] = None,
-    notice_before: Annotated[Optional[str], typer.Option(help='How long before, e.g. "1w".')] = None,
+    notice_role: Annotated[str | None, typer.Option(help="Tell employees with this role before the move.")] = None,
+    notice_before: Annotated[str | None, typer.Option(help='How long before, e.g. "1w".')] = None,
 ) -> None:
     """Add a timed move; orders already in those statuses get it counted from when they entered."""
     from orderdesk.usecases.pipeline import add_automove, parse_span

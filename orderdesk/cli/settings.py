@@ -27,7 +27,9 @@ def settings_show(ctx: typer.Context, as_json: JsonOption = False) -> None:
 def settings_set(
     ctx: typer.Context,
     key: Annotated[str, typer.Argument(help='e.g. "distribution.mode"', show_default=False)],
-    value: Annotated[str, typer.Argument(help='e.g. "none", "true", "90d", \'{ statuses = ["new"], max = 5 }\'', show_default=False)],
+    value: Annotated[
+        str, typer.Argument(help='e.g. "none", "true", "90d", \'{ statuses = ["new"], max = 5 }\'', show_default=False)
+    ],
 ) -> None:
     """Change one setting (the same keys as [settings] in the configuration file)."""
     from orderdesk.config.settings import HIDDEN

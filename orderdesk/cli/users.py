@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -46,9 +46,9 @@ def users_add(
     password: Annotated[
         str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True, envvar="ORDERDESK_PASSWORD")
     ],
-    group: Annotated[Optional[list[str]], typer.Option("--group", help="A user group (repeatable).")] = None,
-    city: Annotated[Optional[str], typer.Option()] = None,
-    email: Annotated[Optional[str], typer.Option()] = None,
+    group: Annotated[list[str] | None, typer.Option("--group", help="A user group (repeatable).")] = None,
+    city: Annotated[str | None, typer.Option()] = None,
+    email: Annotated[str | None, typer.Option()] = None,
 ) -> None:
     """Add an employee."""
     from orderdesk.usecases.accounts import add_employee

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -30,7 +30,7 @@ class Strict(_BaseModel):
 
 def _duration(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, str):
-        raise ValueError(f"{value!r} is not a duration (write it as a string, e.g. \"90m\", \"1h\", \"4w\")")
+        raise ValueError(f'{value!r} is not a duration (write it as a string, e.g. "90m", "1h", "4w")')
     seconds = parse_duration(value)
     if seconds > MAX_DURATION_DAYS * 86400:
         raise ValueError(f'"{value}" is too long (at most {MAX_DURATION_DAYS}d)')
@@ -49,7 +49,7 @@ def _aware(value: datetime) -> datetime:
     if value.tzinfo is None:
         raise ValueError(f'"{value.isoformat()}" has no time zone (add "Z" or "+03:00")')
     try:
-        year = value.astimezone(timezone.utc).year
+        year = value.astimezone(UTC).year
     except OverflowError:
         year = value.year
     if not YEARS[0] <= year <= YEARS[1]:

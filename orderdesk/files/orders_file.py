@@ -77,8 +77,6 @@ class OrderRow:
         return f"{label}: {location(loc)}" if loc else label
 
 
-
-
 def read_orders(path: Path) -> list[OrderRow]:
     """Every order of a JSON or CSV file, checked for shape, or InvalidInput naming row and field."""
     suffix = path.suffix.lower()
@@ -176,7 +174,7 @@ def _read_csv(text: str, path: Path) -> list[OrderRow]:
                 continue
             if len(values) != len(header):
                 raise InvalidInput(f"{path}: row {line}: {len(values)} fields, the header has {len(header)}")
-            cells = {name: value.strip() for name, value in zip(header, values)}
+            cells = {name: value.strip() for name, value in zip(header, values, strict=False)}
             _add_csv_row(orders, cells, line, path)
     except csv.Error as exc:
         raise InvalidInput(f"{path}: row {reader.line_num}: not valid CSV: {exc}") from None

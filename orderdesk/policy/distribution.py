@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter, OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 MAX_TRACE = 40  # verdicts kept per decision; the rest are counted by reason
 
@@ -85,8 +85,10 @@ class Manager:
         misses = [g.mismatch(order) for g in self.groups]
         if any(m is None for m in misses):
             return None
-        return f"{misses[0]} not in group {self.groups[0].code}" if len(self.groups) == 1 else (
-            f"{misses[0]} not in his groups"
+        return (
+            f"{misses[0]} not in group {self.groups[0].code}"
+            if len(self.groups) == 1
+            else (f"{misses[0]} not in his groups")
         )
 
 
@@ -185,9 +187,8 @@ class Carousel:
         at_limit = reason.startswith("limit")
         self._out[manager.id] = reason
         for key in self._lines_of.get(manager.id, ()):
-            if key[3] or not at_limit:
-                if self._lines[key].pop(manager.id, None) is not None:
-                    self.dropped[key][reason] += 1
+            if (key[3] or not at_limit) and self._lines[key].pop(manager.id, None) is not None:
+                self.dropped[key][reason] += 1
 
     def given(self, manager_id: int, order: OrderFacts, now: datetime, policy: Policy) -> None:
         manager = self.people[manager_id]
@@ -204,7 +205,7 @@ class Carousel:
 
 def _naive_utc(at: datetime) -> datetime:
     """`at` as a naive UTC time, so aware times in different zones (and naive UTC ones) compare."""
-    return at.astimezone(timezone.utc).replace(tzinfo=None) if at.tzinfo is not None else at
+    return at.astimezone(UTC).replace(tzinfo=None) if at.tzinfo is not None else at
 
 
 def _age(max_age: timedelta) -> str:

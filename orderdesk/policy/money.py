@@ -10,8 +10,8 @@ from typing import Protocol
 
 def parse_money(value: object) -> int:
     """Minor units of a decimal string or integer; ValueError naming the value otherwise."""
-    if isinstance(value, bool) or isinstance(value, float):
-        raise ValueError(f"{value!r} is not a decimal amount (write it as a string, e.g. \"12.50\")")
+    if isinstance(value, (bool, float)):
+        raise ValueError(f'{value!r} is not a decimal amount (write it as a string, e.g. "12.50")')
     try:
         amount = Decimal(str(value).strip())
     except InvalidOperation:
@@ -34,7 +34,7 @@ class Money:
 
 
 def format_money(amount: int | Money) -> str:
-    """"12.50": the one way an amount is written for people and for JSON."""
+    """ "12.50": the one way an amount is written for people and for JSON."""
     minor = int(amount.minor if isinstance(amount, Money) else amount)  # PostgreSQL's sum() of a bigint is a numeric
     sign = "-" if minor < 0 else ""
     whole, cents = divmod(abs(minor), 100)

@@ -5,7 +5,7 @@ This is the one place that format is written; every `to_json()` and every stored
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import overload
 
 
@@ -22,5 +22,5 @@ def iso(value: datetime | None) -> str | None:
     if value is None:
         return None
     if value.tzinfo is not None:
-        value = value.astimezone(timezone.utc)
+        value = value.astimezone(UTC)
     return value.isoformat().replace("+00:00", "Z")

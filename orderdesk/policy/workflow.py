@@ -90,9 +90,7 @@ def applies(stage: StageSpec, *, payment_method: str | None, delivery_method: st
     (pickup skips courier and post stages; "awaiting payment" only for non-cash)."""
     if stage.payment_methods and payment_method not in stage.payment_methods:
         return False
-    if stage.delivery_methods and delivery_method not in stage.delivery_methods:
-        return False
-    return True
+    return not (stage.delivery_methods and delivery_method not in stage.delivery_methods)
 
 
 def first_stage(
@@ -100,8 +98,10 @@ def first_stage(
 ) -> StageSpec | None:
     """Where a new order starts: the first active, applicable, open stage of the pipeline."""
     for stage in sorted(stages, key=lambda s: s.position):
-        if stage.active and stage.kind == "open" and applies(
-            stage, payment_method=payment_method, delivery_method=delivery_method
+        if (
+            stage.active
+            and stage.kind == "open"
+            and applies(stage, payment_method=payment_method, delivery_method=delivery_method)
         ):
             return stage
     return None
@@ -114,7 +114,6 @@ def stage_due_at(stage: StageSpec, entered_at: datetime) -> datetime | None:
 
 
 # ------------------------------------------------------------------ moving along the pipeline
-
 
 
 def next_stage(
@@ -215,4 +214,3 @@ def enter(stage: StageSpec, at: datetime, rules: Sequence[MoveRule], *, issued_a
         notice_due_at=notice_at,
         issued_at=issued_at or (at if stage.kind == "final" else None),
     )
-

@@ -76,7 +76,8 @@ def add_employee(
     assert employee.id is not None
     for group_id in group_ids:
         session.add(EmployeeGroup(employee_id=employee.id, group_id=group_id))
-    audit.record(session=session,
+    audit.record(
+        session=session,
         at=clock.now(),
         rule="cli",
         action="employee.added",

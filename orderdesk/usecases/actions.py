@@ -18,14 +18,15 @@ from sqlmodel import Session, select
 
 from orderdesk.clock import Clock
 from orderdesk.config.fields import MAX_MONEY, MAX_QTY
+from orderdesk.policy.access import check_may_act, check_may_leave, check_may_see
 from orderdesk.policy.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from orderdesk.policy.money import format_money, order_total
-from orderdesk.policy.access import check_may_act, check_may_leave, check_may_see
 from orderdesk.policy.timestamps import iso
 from orderdesk.policy.vocab import PAYMENT_STATUSES
 from orderdesk.policy.workflow import StageSpec, is_forward, may_set, next_stage
 from orderdesk.usecases import audit
 from orderdesk.usecases.stage_entry import enter_stage
+from orderdesk.views.access import actor_of, facts_of
 from orderdesk.views.lookup import (
     get_employee,
     move_rules_of,
@@ -34,7 +35,6 @@ from orderdesk.views.lookup import (
     stage_named,
     store_code,
 )
-from orderdesk.views.access import actor_of, facts_of
 from storage.models import (
     DeliveryMethod,
     Employee,
@@ -180,12 +180,16 @@ def remove_item(*, session: Session, actor: str, clock: Clock, number: str, sku:
     items = _items(session, order)
     item = _item(order, items, sku)
     if len(items) == 1:
-        raise Conflict(f"{sku} is the only item of order {order.number}; an order keeps at least one (cancel it instead)")
+        raise Conflict(
+            f"{sku} is the only item of order {order.number}; an order keeps at least one (cancel it instead)"
+        )
     before = {"item": _item_json(item), "total": format_money(order.total)}
     _retotal(order, [i for i in items if i is not item])
     session.delete(item)
     session.add(order)
-    return _audit(session, clock, actor, order, "order.items", before, {"item": None, "total": format_money(order.total)})
+    return _audit(
+        session, clock, actor, order, "order.items", before, {"item": None, "total": format_money(order.total)}
+    )
 
 
 # ----------------------------------------------------------------------------------- delivery, discount
@@ -378,7 +382,9 @@ def _check_line(qty: int, price: int, discount: int) -> None:
     _check_amount("price", price)
     _check_amount("discount", discount)
     if discount > qty * price:
-        raise InvalidInput(f"discount: {format_money(discount)} is more than the item's value {format_money(qty * price)}")
+        raise InvalidInput(
+            f"discount: {format_money(discount)} is more than the item's value {format_money(qty * price)}"
+        )
 
 
 def _items(session: Session, order: Order) -> list[OrderItem]:

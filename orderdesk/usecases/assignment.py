@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 from orderdesk.clock import Clock
 from orderdesk.config.schema import Settings
 from orderdesk.config.settings import read_settings
+from orderdesk.policy.access import check_may_assign, check_may_claim, check_may_see
 from orderdesk.policy.binding import CustomerBinding
 from orderdesk.policy.distribution import (
     Carousel,
@@ -31,7 +32,6 @@ from orderdesk.policy.distribution import (
     tried_first,
 )
 from orderdesk.policy.errors import Conflict, NotAllowed
-from orderdesk.policy.access import check_may_assign, check_may_claim, check_may_see
 from orderdesk.policy.timestamps import iso
 from orderdesk.usecases import audit
 from orderdesk.usecases.binding import bind_customers, write_customer_managers
@@ -165,7 +165,7 @@ def distribute_pending(
             carousel = load_carousel(session=session, now=now, settings=settings, policy=policy, only_for=arriving)
             full_trace = len(rows) <= FULL_TRACE_UP_TO
             people = carousel.people
-            binding = CustomerBinding({}, active=lambda e: (m := people.get(e)) is None or m.active)
+            binding = CustomerBinding({}, active=lambda e, people=people: (m := people.get(e)) is None or m.active)
         assert binding is not None
         decisions = _distribute_binding(rows, settings, carousel, policy, now, full_trace=full_trace, binding=binding)
         chosen = [d for d in decisions if d.manager_id is not None]

@@ -10,13 +10,13 @@ from sqlmodel import Session, col, select
 from orderdesk.clock import Clock
 from orderdesk.config.settings import read_settings
 from orderdesk.files.orders_file import OrderIn, OrderRow
+from orderdesk.policy.access import check_may_create
 from orderdesk.policy.errors import Conflict
 from orderdesk.policy.money import format_money
 from orderdesk.usecases import audit as audit_log
 from orderdesk.usecases.assignment import distribute_pending
 from orderdesk.usecases.import_orders import import_orders
 from orderdesk.usecases.notify import notify, staff_of_store
-from orderdesk.policy.access import check_may_create
 from orderdesk.views.access import actor_of
 from orderdesk.views.lookup import get_employee, store_id
 from storage.models import Customer, Employee, Order, OrderItem, Store
@@ -42,8 +42,15 @@ def create_order(*, session: Session, actor: str | None = None, clock: Clock, or
         session.add(actor)
         trace = {"via": "created", "candidates": [], "more": {},
                  "note": f"created by hand by {actor.login}, who becomes its manager"}  # fmt: skip
-        audit_log.record(session=session, at=clock.now(), actor_id=actor.id, order_id=created.id, action="order.assigned",
-                         before={"manager": None}, after={"manager": actor.login, "via": "created", "trace": trace})
+        audit_log.record(
+            session=session,
+            at=clock.now(),
+            actor_id=actor.id,
+            order_id=created.id,
+            action="order.assigned",
+            before={"manager": None},
+            after={"manager": actor.login, "via": "created", "trace": trace},
+        )
     elif created.manager_id is None:
         distribute_pending(session=session, clock=clock, order_ids=[created.id])  # type: ignore[list-item]
         session.refresh(created)
@@ -60,7 +67,8 @@ def tell_staff_order_placed(*, session: Session, clock: Clock, order: Order, cre
         return
     manager = session.get(Employee, order.manager_id) if order.manager_id is not None else None
     recipients = (
-        [manager] if manager is not None
+        [manager]
+        if manager is not None
         else staff_of_store(session=session, store_id=order.store_id, roles=["supervisor", "admin"])
     )
     recipients = [r for r in recipients if r.id != creator_id]
@@ -95,5 +103,5 @@ def next_number(*, session: Session, store: str) -> str:
     """The next free number of the store's series: its code's initial and a counter ("H-1121")."""
     prefix = f"{store[:1].upper()}-"
     numbers = session.exec(select(Order.number).where(Order.number.startswith(prefix))).all()  # type: ignore[attr-defined]
-    used = [int(n[len(prefix):]) for n in numbers if n[len(prefix):].isdigit()]
+    used = [int(n[len(prefix) :]) for n in numbers if n[len(prefix) :].isdigit()]
     return f"{prefix}{max(used, default=1000) + 1}"

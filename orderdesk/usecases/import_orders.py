@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timezone
+from datetime import UTC
 from typing import Any
 
 from sqlmodel import Session, select
@@ -59,8 +59,6 @@ class ImportResult:
             "customers_created": self.customers_created,
             "total": format_money(self.total),
         }
-
-
 
 
 def import_orders(
@@ -140,7 +138,9 @@ class _Lookups:
         stages = self.pipelines.get(o.store, [])
         if o.status is not None:
             if o.status not in {s.code for s in stages}:
-                raise InvalidInput(f'{source}: {entry.where(("status",))}: "{o.status}" is not a status of store {o.store}')
+                raise InvalidInput(
+                    f'{source}: {entry.where(("status",))}: "{o.status}" is not a status of store {o.store}'
+                )
         elif self.first_stage(o) is None:
             raise InvalidInput(f"{source}: {entry.where()}: store {o.store} has no stage this order can start in")
         for index, item in enumerate(o.items):
@@ -233,7 +233,7 @@ class _CustomerBook:
         if rows:
             table = Customer.__table__  # type: ignore[attr-defined]
             ids = writes.insert_returning_ids(self.session.connection(), table, rows)
-            for row, id_ in zip(rows, ids):
+            for row, id_ in zip(rows, ids, strict=False):
                 if row["phone_key"]:
                     self.by_phone[row["phone_key"]] = id_
                 if row["email"]:
@@ -253,13 +253,13 @@ def _write_batch(
 ) -> None:
     order_rows, items_per_order, audits = [], [], []
     customer_ids = customers.resolve_all([entry.order.customer for entry in batch], lookups.logins)
-    for entry, customer_id in zip(batch, customer_ids):
+    for entry, customer_id in zip(batch, customer_ids, strict=False):
         o = entry.order
         stages = {s.code: s for s in lookups.pipelines.get(o.store, [])}
         stage = stages[o.status] if o.status else lookups.first_stage(o)
         entered = (o.status_entered_at or o.created_at) if o.status else o.created_at
         store_id = lookups.stores[o.store]
-        entering = enter(stage, entered.astimezone(timezone.utc), lookups.move_rules.get(store_id, ()))
+        entering = enter(stage, entered.astimezone(UTC), lookups.move_rules.get(store_id, ()))
         manager_id = lookups.logins[o.manager] if o.manager else None
         if manager_id is not None:
             customers.assigned.append((customer_id, manager_id))
@@ -281,7 +281,7 @@ def _write_batch(
                 "delivery_cost": lookups.delivery_cost(o),
                 "discount": o.discount,
                 "total": total,
-                "created_at": o.created_at.astimezone(timezone.utc),
+                "created_at": o.created_at.astimezone(UTC),
             }
         )
         items_per_order.append(o.items)
@@ -296,9 +296,13 @@ def _write_batch(
         OrderItem.__table__,  # type: ignore[attr-defined]
         [
             {"order_id": order_id, "sku": i.sku, "name": i.name, "qty": i.qty, "price": i.price, "discount": i.discount}
-            for order_id, items in zip(ids, items_per_order)
+            for order_id, items in zip(ids, items_per_order, strict=False)
             for i in items
         ],
     )
-    audit_log.record_many(session=session, rows=[{"order_id": order_id, "after": after} for order_id, after in zip(ids, audits)], at=now, **audit
+    audit_log.record_many(
+        session=session,
+        rows=[{"order_id": order_id, "after": after} for order_id, after in zip(ids, audits, strict=False)],
+        at=now,
+        **audit,
     )

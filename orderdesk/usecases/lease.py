@@ -21,9 +21,7 @@ def hold_lease(session: Session, *, holder: str, now: datetime, ttl: int, name: 
     expires = now + timedelta(seconds=ttl)
     connection = session.connection()
     renewed = connection.execute(
-        update(table)
-        .where(table.c.name == name, table.c.holder == holder)
-        .values(expires_at=expires)
+        update(table).where(table.c.name == name, table.c.holder == holder).values(expires_at=expires)
     ).rowcount
     if renewed:
         return True
@@ -48,4 +46,3 @@ def release_lease(session: Session, *, holder: str, name: str = NAME) -> bool:
         .execute(update(table).where(table.c.name == name, table.c.holder == holder).values(holder=""))
         .rowcount
     )
-

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from functools import partial
 from typing import Any
 
 from sqlmodel import Session, SQLModel, delete, select
@@ -75,7 +76,8 @@ def apply_config(*, session: Session, clock: Clock, config: DeskConfig, source: 
         summary["settings"] = Counter(updated=len(changed))
     summary = {k: v for k, v in summary.items() if v}
     if any(c["created"] or c["updated"] or c["deactivated"] for c in summary.values()):
-        audit.record(session=session,
+        audit.record(
+            session=session,
             at=clock.now(),
             rule="config",
             action="config.loaded",
@@ -224,7 +226,9 @@ def _apply_employees(session: Session, config: DeskConfig) -> Counter[str]:
             changed = True
         else:
             changed = _set_fields(row, values)
-        if entry.password is not None and not (row.password_hash and verify_password(entry.password, row.password_hash)):
+        if entry.password is not None and not (
+            row.password_hash and verify_password(entry.password, row.password_hash)
+        ):
             row.password_hash = hash_password(entry.password)
             changed = True
         if changed:
@@ -278,7 +282,7 @@ def _apply_stages(session: Session, config: DeskConfig, due: dict[int, set[str]]
                 "active": entry.active,
                 "requires_payment": entry.requires_payment,
             }
-            make = lambda **v: Stage(store_id=store_id, code=entry.code, **v)  # noqa: E731
+            make = partial(Stage, store_id=store_id, code=entry.code)
             row = existing.pop(entry.code, None)
             if row is not None and (row.time_limit, row.kind) != (entry.time_limit, entry.kind):
                 due.setdefault(store_id, set()).add(entry.code)

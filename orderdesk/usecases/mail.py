@@ -172,7 +172,9 @@ def _message(smtp: SmtpSettings, mail: Mail, *, now: datetime) -> EmailMessage:
     return message
 
 
-def _record(session: Any, outcome: Outcome, *, smtp: SmtpSettings, now: datetime, claimed_until: datetime) -> str | None:
+def _record(
+    session: Any, outcome: Outcome, *, smtp: SmtpSettings, now: datetime, claimed_until: datetime
+) -> str | None:
     mail = outcome.mail
     mine = (
         col(Notification.id) == mail.id,

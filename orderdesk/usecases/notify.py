@@ -24,8 +24,7 @@ def staff_of_store(*, session: Session, store_id: int, roles: Sequence[str]) -> 
     return [
         employee
         for employee in employees
-        if set(roles) & set(employee.roles)
-        and store_id in employee_store_ids(session, employee.id)  # type: ignore[arg-type]
+        if set(roles) & set(employee.roles) and store_id in employee_store_ids(session, employee.id)  # type: ignore[arg-type]
     ]
 
 

@@ -123,7 +123,9 @@ def _check_methods(session: Session, table: Any, codes: Sequence[str], what: str
     known = set(session.scalars(select(table.code)))
     for code in wanted:
         if code not in known:
-            raise NotFound(f'{what}: unknown {what.replace("_", " ")} "{code}" (known: {", ".join(sorted(known)) or "none"})')
+            raise NotFound(
+                f'{what}: unknown {what.replace("_", " ")} "{code}" (known: {", ".join(sorted(known)) or "none"})'
+            )
     return wanted
 
 
@@ -332,7 +334,9 @@ def set_limit(*, session: Session, clock: Clock, store: str, code: str, time_lim
     if time_limit is not None and time_limit <= 0:
         raise InvalidInput("limit: give a positive duration, or none")
     if time_limit is not None and stage.kind in CLOSED_KINDS:
-        raise InvalidInput(f"limit: {store}/{stage.code} is a {stage.kind} stage; its orders are closed and have no limit")
+        raise InvalidInput(
+            f"limit: {store}/{stage.code} is a {stage.kind} stage; its orders are closed and have no limit"
+        )
     if stage.time_limit == time_limit:
         return Change(f"{store}/{stage.code} already has time limit {_span(time_limit) or 'none'}", changed=False)
     before = stage.time_limit
@@ -413,7 +417,9 @@ def add_automove(
         if code not in stages:
             raise NotFound(f'from: store {store} has no status "{code}"')
         if stages[code].kind in CLOSED_KINDS:
-            raise InvalidInput(f"from: {code} is a {stages[code].kind} stage of {store}; its orders are closed and never move")
+            raise InvalidInput(
+                f"from: {code} is a {stages[code].kind} stage of {store}; its orders are closed and never move"
+            )
     to = to.strip()
     if to not in stages:
         raise NotFound(f'to: store {store} has no status "{to}"')

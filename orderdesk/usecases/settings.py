@@ -52,7 +52,7 @@ def set_setting(*, session: Session, clock: Clock, key: str, value: str) -> Sett
     before = hidden({k: old for k, (old, _) in changed.items()})
     after = hidden({k: new for k, (_, new) in changed.items()})
     if changed:
-        audit.record(session=session, at=clock.now(), rule="admin", action="setting.changed", before=before, after=after)
-    return SettingChange(
-        changed={k: (before[k], after[k]) for k in changed}, secret=bool(SECRET_KEYS & given.keys())
-    )
+        audit.record(
+            session=session, at=clock.now(), rule="admin", action="setting.changed", before=before, after=after
+        )
+    return SettingChange(changed={k: (before[k], after[k]) for k in changed}, secret=bool(SECRET_KEYS & given.keys()))

@@ -179,8 +179,17 @@ def _notice(stores: _Stores, row: Any, rule: MoveRule, state: dict[str, Any], *,
             f"orderdesk orders show {row.number}")  # fmt: skip
     key = f"notice:{row.id}:{state['status']}:{iso(state['status_entered_at'])}"
     return [
-        outbox_row(employee, key=key, kind="automove_notice", subject=subject, text=text, order_id=row.id,
-                    send_after=state["notice_due_at"], now=now, email=stores.email)  # fmt: skip
+        outbox_row(
+            employee,
+            key=key,
+            kind="automove_notice",
+            subject=subject,
+            text=text,
+            order_id=row.id,
+            send_after=state["notice_due_at"],
+            now=now,
+            email=stores.email,
+        )  # fmt: skip
         for employee in stores.staff(row.store_id, (rule.notice_role,))  # type: ignore[arg-type]
     ]
 

@@ -50,7 +50,14 @@ def audit_entries(*, session: Session, order_number: str | None = None, limit: i
     if limit:
         query = query.limit(limit)
     return [
-        AuditEntry(at=event.at, actor=login, rule=event.rule, order=number, action=event.action,
-                   before=event.before, after=event.after)  # fmt: skip
+        AuditEntry(
+            at=event.at,
+            actor=login,
+            rule=event.rule,
+            order=number,
+            action=event.action,
+            before=event.before,
+            after=event.after,
+        )  # fmt: skip
         for event, login, number in session.exec(query)
     ]

@@ -57,8 +57,14 @@ def inbox_entries(
 
 def unread_count(session: Session, login: str, now: datetime) -> int:
     employee = get_employee(session, login)
-    query = select(func.count()).select_from(Notification).where(
-        Notification.employee_id == employee.id, col(Notification.send_after) <= now, col(Notification.read_at).is_(None)
+    query = (
+        select(func.count())
+        .select_from(Notification)
+        .where(
+            Notification.employee_id == employee.id,
+            col(Notification.send_after) <= now,
+            col(Notification.read_at).is_(None),
+        )
     )
     return int(session.exec(query).one())
 
@@ -104,9 +110,18 @@ def outbox_entries(
         query = query.limit(limit)
     return [
         OutboxEntry(
-            id=row.id, to=to, due=row.send_after, kind=row.kind, subject=row.subject, order=number,
-            read=row.read_at is not None, email_state=row.email_state, attempts=row.attempts,
-            next_attempt_at=row.next_attempt_at, delivered_at=row.delivered_at, last_error=row.last_error,
+            id=row.id,
+            to=to,
+            due=row.send_after,
+            kind=row.kind,
+            subject=row.subject,
+            order=number,
+            read=row.read_at is not None,
+            email_state=row.email_state,
+            attempts=row.attempts,
+            next_attempt_at=row.next_attempt_at,
+            delivered_at=row.delivered_at,
+            last_error=row.last_error,
             created_at=row.created_at,
         )  # fmt: skip
         for row, to, number in session.exec(query)

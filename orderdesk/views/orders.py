@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
-from orderdesk.policy.errors import NotAllowed, NotFound
 from orderdesk.policy.access import may_see, pool_stores
+from orderdesk.policy.errors import NotAllowed, NotFound
 from orderdesk.policy.money import Money, format_money
 from orderdesk.policy.timestamps import iso
 from orderdesk.views import access, lookup
@@ -141,38 +141,38 @@ class OrderExtra:
 
 def _order_view(row: Any, items: list[Any] | None, *, now: datetime, extra: OrderExtra) -> ListedOrder:
     """A row of `storage.queries` as the order people and scripts see; with `items`, shown whole."""
-    fields = dict(
-        number=row.number,
-        extra_number=row.extra_number,
-        store=row.store,
-        timezone=row.timezone,
-        channel=row.channel,
-        type=row.type,
-        status=row.status,
-        stage=row.stage_name,
-        payment_status=row.payment_status,
-        customer=OrderCustomer(
+    fields = {
+        "number": row.number,
+        "extra_number": row.extra_number,
+        "store": row.store,
+        "timezone": row.timezone,
+        "channel": row.channel,
+        "type": row.type,
+        "status": row.status,
+        "stage": row.stage_name,
+        "payment_status": row.payment_status,
+        "customer": OrderCustomer(
             name=row.customer_name,
             phone=row.customer_phone,
             email=row.customer_email,
             city=row.customer_city,
             manager=row.customer_manager,
         ),
-        manager=row.manager,
-        contractor=row.contractor,
-        payment_method=row.payment_method,
-        delivery_method=row.delivery_method,
-        delivery_cost=_money(row.delivery_cost),
-        discount=_money(row.discount),
-        total=_money(row.total),
-        created_at=row.created_at,
-        status_entered_at=row.status_entered_at,
-        stage_due_at=row.stage_due_at,
-        overdue=is_overdue(row, now),
-        issued_at=row.issued_at,
-        move_due_at=extra.move_due_at,
-        links=extra.links,
-    )
+        "manager": row.manager,
+        "contractor": row.contractor,
+        "payment_method": row.payment_method,
+        "delivery_method": row.delivery_method,
+        "delivery_cost": _money(row.delivery_cost),
+        "discount": _money(row.discount),
+        "total": _money(row.total),
+        "created_at": row.created_at,
+        "status_entered_at": row.status_entered_at,
+        "stage_due_at": row.stage_due_at,
+        "overdue": is_overdue(row, now),
+        "issued_at": row.issued_at,
+        "move_due_at": extra.move_due_at,
+        "links": extra.links,
+    }
     if items is None:
         return ListedOrder(**fields)
     lines = tuple(
