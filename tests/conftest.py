@@ -219,3 +219,22 @@ def refused(result: Run, *words: str) -> str:
     for word in words:
         assert word in lines[0], lines[0]
     return lines[0]
+
+
+@pytest.fixture
+def transactions(monkeypatch):  # type: ignore[no-untyped-def]
+    """The sessions the desk opens, "read" or "write", in order."""
+    import orderdesk.api.desk as desk_module
+
+    opened: list[str] = []
+
+    def counted(kind, real):  # type: ignore[no-untyped-def]
+        def session(engine):  # type: ignore[no-untyped-def]
+            opened.append(kind)
+            return real(engine)
+
+        return session
+
+    monkeypatch.setattr(desk_module, "read_session", counted("read", desk_module.read_session))
+    monkeypatch.setattr(desk_module, "write_session", counted("write", desk_module.write_session))
+    return opened

@@ -92,25 +92,6 @@ def test_no_stale_exemptions() -> None:
 # ----------------------------------------------------------------------------------- one transaction per action
 
 
-@pytest.fixture
-def transactions(monkeypatch):  # type: ignore[no-untyped-def]
-    """The sessions the desk opens, "read" or "write", in order."""
-    import orderdesk.api.desk as desk_module
-
-    opened: list[str] = []
-
-    def counted(kind, real):  # type: ignore[no-untyped-def]
-        def session(engine):  # type: ignore[no-untyped-def]
-            opened.append(kind)
-            return real(engine)
-
-        return session
-
-    monkeypatch.setattr(desk_module, "read_session", counted("read", desk_module.read_session))
-    monkeypatch.setattr(desk_module, "write_session", counted("write", desk_module.write_session))
-    return opened
-
-
 def test_signing_in_is_one_transaction(demo_db: str, engine_of, transactions) -> None:  # type: ignore[no-untyped-def]
     desk = Desk(engine_of(demo_db), FixedClock(NOW))
     anna = desk.sign_in("anna", "demo", host="desk-7")

@@ -65,24 +65,13 @@ def test_the_desk_lists_orders_without_their_items(demo_db: str, engine_of) -> N
 def test_an_orders_refresh_is_one_read_transaction_and_agrees_with_the_single_calls(
     demo_db: str,
     engine_of,
-    monkeypatch,  # type: ignore[no-untyped-def]
+    transactions,  # type: ignore[no-untyped-def]
 ) -> None:
-    import orderdesk.api.desk as desk_module
-
     desk = Desk(engine_of(demo_db), FixedClock(NOW))
     anna = desk.sign_in("anna", "demo")
     desk.set_presence(anna, "busy")
-    opened: list[str] = []
-
-    def counted(kind, real):  # type: ignore[no-untyped-def]
-        def session(engine):  # type: ignore[no-untyped-def]
-            opened.append(kind)
-            return real(engine)
-
-        return session
-
-    monkeypatch.setattr(desk_module, "read_session", counted("read", desk_module.read_session))
-    monkeypatch.setattr(desk_module, "write_session", counted("write", desk_module.write_session))
+    opened = transactions
+    opened.clear()
     refresh = desk.orders_refresh(anna, limit=50)
     assert opened == ["read"]
 
