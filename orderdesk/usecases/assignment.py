@@ -170,15 +170,15 @@ def distribute_pending(
         decisions = _distribute_binding(rows, settings, carousel, policy, now, full_trace=full_trace, binding=binding)
         chosen = [d for d in decisions if d.manager_id is not None]
         write_assignments(
-            session, chosen, carousel, now=now, rule="distribution", orders_later=orders_later,
-            bindings=binding.take_changes(),
+            session=session, decisions=chosen, carousel=carousel, now=now, rule="distribution",
+            orders_later=orders_later, bindings=binding.take_changes(),
         )  # fmt: skip
         result.assigned += [(d.order.number, carousel.people[d.manager_id].login) for d in chosen]  # type: ignore[index]
         result.left += len(decisions) - len(chosen)
         after = (rows[-1].created_at, rows[-1].id)
         if len(rows) < size:
             break
-    give_orders(session, orders_later)
+    give_orders(session=session, pairs=orders_later)
     return result
 
 
@@ -207,10 +207,10 @@ def _distribute_binding(
 
 
 def write_assignments(
+    *,
     session: Session,
     decisions: list[Decision],
     carousel: Carousel,
-    *,
     now: datetime,
     rule: str | None = None,
     actor_id: int | None = None,
@@ -229,11 +229,11 @@ def write_assignments(
     connection = session.connection()
     pairs = [(d.manager_id, d.order.id) for d in decisions]
     if orders_later is None:
-        give_orders(session, pairs)  # type: ignore[arg-type]
+        give_orders(session=session, pairs=pairs)  # type: ignore[arg-type]
     else:
         orders_later.extend(pairs)  # type: ignore[arg-type]
     writes.set_last_assigned(connection, {d.manager_id for d in decisions}, now)  # type: ignore[misc]
-    write_customer_managers(session, bindings or {})
+    write_customer_managers(session=session, managers=bindings or {})
     login = {m.id: m.login for m in carousel.people.values()}
     audit.record_many(session=session, rows=[
         {"order_id": d.order.id,
@@ -242,7 +242,7 @@ def write_assignments(
     ], at=now, actor_id=actor_id, rule=rule, action="order.assigned", before={"manager": None})  # fmt: skip
 
 
-def give_orders(session: Session, pairs: list[tuple[int, int]]) -> None:
+def give_orders(*, session: Session, pairs: list[tuple[int, int]]) -> None:
     """Set each order's manager, only where it has none yet: a desk that got there first wins."""
     taken = writes.set_managers_where_unassigned(session.connection(), pairs)
     if taken != len(pairs):
@@ -265,7 +265,8 @@ def _give(
     manager.last_assigned_at = now
     session.add(manager)
     trace = {"via": via, "candidates": [], "more": {}, "note": f"{via} by {actor.login}"}
-    audit.record(session=session, at=now, actor_id=actor.id, order_id=order.id, action="order.assigned",
+    audit.record(
+        session=session, at=now, actor_id=actor.id, order_id=order.id, action="order.assigned",
         before={"manager": before}, after={"manager": manager.login, "via": via, "trace": trace},
     )  # fmt: skip
 

@@ -38,11 +38,11 @@ def bind_customers(*, session: Session, assigned: Sequence[tuple[int, int | None
     for customer_id, manager_id in assigned:
         binding.assigned(customer_id, manager_id)
     changed = binding.take_changes()
-    write_customer_managers(session, changed)
+    write_customer_managers(session=session, managers=changed)
     return [Rebound(c, known.get(c), m) for c, m in sorted(changed.items())]
 
 
-def write_customer_managers(session: Session, managers: dict[int, int | None]) -> None:
+def write_customer_managers(*, session: Session, managers: dict[int, int | None]) -> None:
     """Set customers' responsible managers (customer id -> employee id) in one executemany; a card
     the session already holds is refreshed on its next read."""
     if not managers:

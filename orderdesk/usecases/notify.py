@@ -53,10 +53,10 @@ def outbox_row(
 def notify(*, session: Session, recipients: Iterable[Employee], **message: Any) -> None:
     """Queue one notification per recipient (`message`: the fields of `outbox_row`); a (recipient,
     key) already queued is left alone."""
-    queue(session, [outbox_row(employee, **message) for employee in recipients])
+    queue(session=session, rows=[outbox_row(employee, **message) for employee in recipients])
 
 
-def queue(session: Session, rows: list[dict[str, Any]]) -> None:
+def queue(*, session: Session, rows: list[dict[str, Any]]) -> None:
     """Insert outbox rows as they are; one whose (key, employee) is already there is skipped, so a
     sweep that runs twice, or a second scheduler that slipped past the lease, tells nobody twice."""
     if not rows:

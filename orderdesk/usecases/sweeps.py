@@ -108,7 +108,7 @@ def flag_overdue(*, session: Session, clock: Clock, batch: int | None = None) ->
         result.orders.append(row.number)
     writes.set_overdue(session.connection(), [row.id for row in rows])
     audit.record_many(session=session, rows=audits)
-    queue(session, outbox)
+    queue(session=session, rows=outbox)
     result.done, result.notified, result.full = len(rows), len(outbox), len(rows) == batch
     result.written = len(rows)
     return result
@@ -163,7 +163,7 @@ def run_timed_moves(*, session: Session, clock: Clock, batch: int | None = None)
         result.orders.append(row.number)
     _write_moves(session, updates)
     audit.record_many(session=session, rows=audits)
-    queue(session, outbox)
+    queue(session=session, rows=outbox)
     # the notices and the moves are read a batch each: the pass was full if either was
     result.notified, result.full, result.written = len(outbox), len(rows) >= batch, len(updates)
     return result
