@@ -98,3 +98,9 @@ def write_session(engine: Engine) -> Iterator[Session]:
 def read_session(engine: Engine) -> Iterator[Session]:
     with Session(engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False) as session, session.begin():
         yield session
+
+
+def number_out_of_range(exc: Exception) -> bool:
+    """A value too large for its column, as PostgreSQL says it (SQLSTATE 22003); SQLite's driver
+    raises OverflowError before the database sees it."""
+    return getattr(getattr(exc, "orig", None), "sqlstate", None) == "22003"

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
+
 import storage.db
 from storage.db import dispose_shared_engines, shared_engine
-from tests.conftest import ok, query
+from tests.conftest import PG_URL, ok, query
 
 
+@pytest.mark.skipif(bool(PG_URL), reason="a SQLite file named by its path and by its URL")
 def test_the_same_database_has_one_engine_until_they_are_disposed(empty_db, tmp_path):
     engine = shared_engine(empty_db)
     assert shared_engine(empty_db) is engine and shared_engine(f"sqlite:///{empty_db}") is engine

@@ -80,11 +80,15 @@ def user_errors() -> Iterator[None]:
     """A user's mistake is one line on stderr and exit code 1, never a traceback."""
     from sqlalchemy.exc import DBAPIError
 
+    from storage.db import number_out_of_range
+
     try:
         yield
     except DeskError as exc:
         fail(str(exc))
     except DBAPIError as exc:  # the database refused: locked, unreachable, a value it cannot store
+        if number_out_of_range(exc):
+            fail("a number given is too large")
         fail(f"database error: {str(exc.orig).strip().splitlines()[0]}")
     except OverflowError:  # an id or number the database cannot even hold
         fail("a number given is too large")
