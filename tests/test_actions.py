@@ -171,6 +171,22 @@ def test_a_manager_acts_on_another_managers_order_only_when_managers_see_all(des
     assert status_of(desk, "T-CARD") == "new"
 
 
+def test_someone_who_may_not_act_is_refused_before_his_input_is_judged(desk, cli):
+    """Permission first: emily may not touch anna's order, so what she typed is not the point."""
+    before = snapshot_of(desk)
+    too_much = "100000000000000.00"
+    for args in (
+        ["pay", "T-CARD", "--status", "lost"],
+        ["item-add", "T-CARD", "--sku", " ", "--name", "Hoe", "--qty", "1", "--price", "1.00"],
+        ["item-set", "T-CARD", "RK-2"],
+        ["delivery", "T-CARD", "pickup", "--cost", too_much],
+        ["discount", "T-CARD", too_much],
+    ):
+        line = refused(cli("orders", *args, "--as", "emily", db=desk), "emily", "T-CARD")
+        assert "anna's" in line, args
+    assert snapshot_of(desk) == before
+
+
 def test_a_contractor_acts_only_on_his_orders(desk, cli):
     refused(cli("orders", "move", "P-MINE", "in_print", "--as", "pavel", db=desk), "pavel", '"placed"', "manager")
     ok(cli("orders", "move", "P-MINE", "in_print", "--as", "dmitry", db=desk))

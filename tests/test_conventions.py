@@ -79,7 +79,7 @@ def test_every_use_case_takes_session_actor_clock_keyword_only() -> None:
 
 def test_the_walk_sees_the_use_cases() -> None:
     names = {name for name, _ in _public_functions()}
-    assert {"actions.advance", "assignment.claim", "presence.set_presence", "mail.deliver_mail"} <= names
+    assert {"order_moves.advance", "assignment.claim", "presence.set_presence", "mail.deliver_mail"} <= names
 
 
 def test_no_stale_exemptions() -> None:

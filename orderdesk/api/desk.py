@@ -12,7 +12,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from orderdesk.clock import Clock
-from orderdesk.usecases import accounts, actions, presence
+from orderdesk.usecases import accounts, order_edits, order_moves, presence
+from orderdesk.usecases.acting import describe
 from orderdesk.usecases.assignment import distribute_pending
 from orderdesk.usecases.inbox import mark_read
 from orderdesk.views import orders
@@ -93,13 +94,13 @@ class Desk:
         """To the next stage (S2); returns one line saying where it went. A refusal raises DeskError
         with the reason, and nothing changes."""
         with write_session(self.engine) as session:
-            done = actions.advance(session=session, actor=viewer.login, clock=self.clock, number=number)
-            return actions.describe(session=session, done=done)
+            done = order_moves.advance(session=session, actor=viewer.login, clock=self.clock, number=number)
+            return describe(session=session, done=done)
 
     def mark_paid(self, viewer: Viewer, number: str) -> str:
         with write_session(self.engine) as session:
-            done = actions.set_payment(session=session, actor=viewer.login, clock=self.clock, number=number)
-            return actions.describe(session=session, done=done)
+            done = order_edits.set_payment(session=session, actor=viewer.login, clock=self.clock, number=number)
+            return describe(session=session, done=done)
 
     # ------------------------------------------------------------------ notifications (A2)
 

@@ -1,8 +1,8 @@
 """`orderdesk` commands: actions (registered on the apps of `orderdesk.cli.core` when `orderdesk.cli.main` loads this).
 
 `orders advance|move|pay|item-add|item-set|item-remove|delivery|discount|link|unlink|contractor`:
-each calls one use case of `orderdesk.usecases.actions` and prints one line saying what happened, or with
-`--json` the order as it is now.
+each calls one use case of `orderdesk.usecases.order_moves`, `order_edits` or `order_links` and prints
+one line saying what happened, or with `--json` the order as it is now.
 """
 
 from __future__ import annotations
@@ -27,12 +27,12 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
     from orderdesk.clock import Clock
-    from orderdesk.usecases.actions import Done
+    from orderdesk.usecases.acting import Done
 
 
 def _act(ctx: typer.Context, as_json: bool, run: Callable[[Session, Clock], Done]) -> None:
     """Run one action in one transaction; print what it did once it is committed."""
-    from orderdesk.usecases.actions import describe
+    from orderdesk.usecases.acting import describe
     from orderdesk.views.orders import order_shown
 
     clock = state(ctx).clock
@@ -58,7 +58,7 @@ def _money(value: str | None, option: str) -> int | None:
 @orders_app.command("advance")
 def orders_advance(ctx: typer.Context, number: NumberArg, login: AsOption, as_json: JsonOption = False) -> None:
     """Move an order to the next stage that applies to its payment and delivery methods (S2)."""
-    from orderdesk.usecases.actions import advance
+    from orderdesk.usecases.order_moves import advance
 
     _act(ctx, as_json, lambda s, c: advance(session=s, actor=login, clock=c, number=number))
 
@@ -72,7 +72,7 @@ def orders_move(
     as_json: JsonOption = False,
 ) -> None:
     """Move an order to any status of its store, side and closed ones included."""
-    from orderdesk.usecases.actions import move_to
+    from orderdesk.usecases.order_moves import move_to
 
     _act(ctx, as_json, lambda s, c: move_to(session=s, actor=login, clock=c, number=number, status=status))
 
@@ -86,7 +86,7 @@ def orders_pay(
     as_json: JsonOption = False,
 ) -> None:
     """Mark an order paid (or unpaid, or refunded): its payment status, apart from its stage."""
-    from orderdesk.usecases.actions import set_payment
+    from orderdesk.usecases.order_edits import set_payment
 
     _act(ctx, as_json, lambda s, c: set_payment(session=s, actor=login, clock=c, number=number, status=status))
 
@@ -107,7 +107,7 @@ def orders_item_add(
     as_json: JsonOption = False,
 ) -> None:
     """Add an item to an open order; the total is recalculated."""
-    from orderdesk.usecases.actions import add_item
+    from orderdesk.usecases.order_edits import add_item
 
     minor_price, minor_discount = _money(price, "--price"), _money(discount, "--discount")
     _act(ctx, as_json, lambda s, c: add_item(
@@ -128,7 +128,7 @@ def orders_item_set(
     as_json: JsonOption = False,
 ) -> None:
     """Change an item's quantity, price or discount; the total is recalculated."""
-    from orderdesk.usecases.actions import change_item
+    from orderdesk.usecases.order_edits import change_item
 
     minor_price, minor_discount = _money(price, "--price"), _money(discount, "--discount")
     _act(ctx, as_json, lambda s, c: change_item(
@@ -145,7 +145,7 @@ def orders_item_remove(
     as_json: JsonOption = False,
 ) -> None:
     """Remove an item (not the last one); the total is recalculated."""
-    from orderdesk.usecases.actions import remove_item
+    from orderdesk.usecases.order_edits import remove_item
 
     _act(ctx, as_json, lambda s, c: remove_item(session=s, actor=login, clock=c, number=number, sku=sku))
 
@@ -163,7 +163,7 @@ def orders_delivery(
     as_json: JsonOption = False,
 ) -> None:
     """Change the delivery method (and cost); the total is recalculated."""
-    from orderdesk.usecases.actions import set_delivery
+    from orderdesk.usecases.order_edits import set_delivery
 
     minor_cost = _money(cost, "--cost")
     _act(ctx, as_json, lambda s, c: set_delivery(
@@ -181,7 +181,7 @@ def orders_discount(
     as_json: JsonOption = False,
 ) -> None:
     """Set the discount on an order or on one of its items; the total is recalculated."""
-    from orderdesk.usecases.actions import set_discount
+    from orderdesk.usecases.order_edits import set_discount
 
     minor = _money(amount, "AMOUNT")
     _act(ctx, as_json, lambda s, c: set_discount(
@@ -201,7 +201,7 @@ def orders_link(
     as_json: JsonOption = False,
 ) -> None:
     """Link two orders (the link reads both ways)."""
-    from orderdesk.usecases.actions import link
+    from orderdesk.usecases.order_links import link
 
     _act(ctx, as_json, lambda s, c: link(session=s, actor=login, clock=c, number=number, other=other))
 
@@ -215,7 +215,7 @@ def orders_unlink(
     as_json: JsonOption = False,
 ) -> None:
     """Remove the link between two orders."""
-    from orderdesk.usecases.actions import unlink
+    from orderdesk.usecases.order_links import unlink
 
     _act(ctx, as_json, lambda s, c: unlink(session=s, actor=login, clock=c, number=number, other=other))
 
@@ -230,7 +230,7 @@ def orders_contractor(
     as_json: JsonOption = False,
 ) -> None:
     """Give an order to a contractor, who then sees it (A1), or with --none to no one."""
-    from orderdesk.usecases.actions import set_contractor
+    from orderdesk.usecases.order_links import set_contractor
 
     if contractor is not None and none:
         raise typer.BadParameter("give the contractor's LOGIN or --none, not both")
