@@ -121,7 +121,7 @@ def recount_due(ctx: typer.Context) -> None:
     """Timed moves are found by `move_due_at`, which databases older than 0004 do not have yet."""
     from sqlmodel import select
 
-    from orderdesk.usecases.pipeline import recompute_due
+    from orderdesk.usecases.due_times import recompute_due
     from storage.models import Store
 
     now = state(ctx).clock.now()

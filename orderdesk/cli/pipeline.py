@@ -44,7 +44,7 @@ def _say(change: Any) -> None:
 
 
 def _limit(text: str | None, field: str) -> int | None:
-    from orderdesk.usecases.pipeline import parse_limit
+    from orderdesk.usecases.admin_edits import parse_limit
 
     with user_errors():
         return parse_limit(text, field=field)
@@ -67,7 +67,7 @@ def _owner_shown(owner: str | list[str]) -> str:
 @pipeline_app.command("list")
 def pipeline_list(ctx: typer.Context, store: StoreArg, as_json: JsonOption = False) -> None:
     """The store's stages in order, with the open orders waiting in each and how many are overdue."""
-    from orderdesk.usecases.pipeline import list_stages
+    from orderdesk.usecases.stages import list_stages
 
     stages = query(ctx, list_stages, store=store, clock=state(ctx).clock)
     if as_json:
@@ -101,7 +101,7 @@ def pipeline_add(
     position: PositionOption = None,
 ) -> None:
     """Add a stage; by default after the last open stage (before the final and cancelled ones)."""
-    from orderdesk.usecases.pipeline import add_stage
+    from orderdesk.usecases.stages import add_stage
 
     _one_place(position, after, required=False)
     seconds = _limit(limit, "limit")
@@ -116,7 +116,7 @@ def pipeline_rename(
     ctx: typer.Context, store: StoreArg, code: StageArg, name: Annotated[str, typer.Argument(show_default=False)]
 ) -> None:
     """Give a stage a new name (its code, the orders' status, stays)."""
-    from orderdesk.usecases.pipeline import rename_stage
+    from orderdesk.usecases.stages import rename_stage
 
     _say(commit(ctx, rename_stage, store=store, code=code, name=name))
 
@@ -126,7 +126,7 @@ def pipeline_move(
     ctx: typer.Context, store: StoreArg, code: StageArg, position: PositionOption = None, after: AfterOption = None
 ) -> None:
     """Move a stage to another place in the pipeline."""
-    from orderdesk.usecases.pipeline import move_stage
+    from orderdesk.usecases.stages import move_stage
 
     _one_place(position, after, required=True)
     _say(commit(ctx, move_stage, store=store, code=code, position=position, after=after))
@@ -135,7 +135,7 @@ def pipeline_move(
 @pipeline_app.command("deactivate")
 def pipeline_deactivate(ctx: typer.Context, store: StoreArg, code: StageArg) -> None:
     """Take a stage out of the pipeline; orders already in it stay and can be advanced out of it."""
-    from orderdesk.usecases.pipeline import deactivate_stage
+    from orderdesk.usecases.stages import deactivate_stage
 
     _say(commit(ctx, deactivate_stage, store=store, code=code))
 
@@ -143,7 +143,7 @@ def pipeline_deactivate(ctx: typer.Context, store: StoreArg, code: StageArg) -> 
 @pipeline_app.command("activate")
 def pipeline_activate(ctx: typer.Context, store: StoreArg, code: StageArg) -> None:
     """Put a deactivated stage back in the pipeline."""
-    from orderdesk.usecases.pipeline import activate_stage
+    from orderdesk.usecases.stages import activate_stage
 
     _say(commit(ctx, activate_stage, store=store, code=code))
 
@@ -156,7 +156,7 @@ def pipeline_limit(
     duration: Annotated[str, typer.Argument(help='e.g. "1h", "1h 30m", "2d", or "none".', show_default=False)],
 ) -> None:
     """Set a stage's time limit; orders already in it are due by the new one, counted from when they entered."""
-    from orderdesk.usecases.pipeline import set_limit
+    from orderdesk.usecases.stages import set_limit
 
     seconds = _limit(duration, "limit")
     _say(commit(ctx, set_limit, store=store, code=code, time_limit=seconds))
@@ -172,7 +172,7 @@ def pipeline_owner(
     ],
 ) -> None:
     """Set whose queue a stage's orders appear in."""
-    from orderdesk.usecases.pipeline import set_owner
+    from orderdesk.usecases.stages import set_owner
 
     _say(commit(ctx, set_owner, store=store, code=code, owner=owner))
 
@@ -187,7 +187,7 @@ def automoves_list(
     as_json: JsonOption = False,
 ) -> None:
     """The timed moves, with the id `automoves remove` takes."""
-    from orderdesk.usecases.pipeline import list_automoves
+    from orderdesk.usecases.automoves import list_automoves
 
     moves = query(ctx, list_automoves, store=store)
     if as_json:
@@ -212,7 +212,8 @@ def automoves_add(
     notice_before: Annotated[str | None, typer.Option(help='How long before, e.g. "1w".')] = None,
 ) -> None:
     """Add a timed move; orders already in those statuses get it counted from when they entered."""
-    from orderdesk.usecases.pipeline import add_automove, parse_span
+    from orderdesk.usecases.admin_edits import parse_span
+    from orderdesk.usecases.automoves import add_automove
 
     with user_errors():
         seconds = parse_span(after, field="after")
@@ -230,6 +231,6 @@ def automoves_remove(
     ident: Annotated[int, typer.Argument(metavar="ID", help="The id `automoves list` shows.", show_default=False)],
 ) -> None:
     """Remove a timed move; orders waiting for it are no longer moved by it."""
-    from orderdesk.usecases.pipeline import remove_automove
+    from orderdesk.usecases.automoves import remove_automove
 
     _say(commit(ctx, remove_automove, store=store, ident=ident))

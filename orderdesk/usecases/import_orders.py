@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 from orderdesk.clock import Clock
 from orderdesk.config.fields import MAX_MONEY
 from orderdesk.config.schema import CustomerIn
-from orderdesk.files.orders_file import OrderIn, OrderRow
+from orderdesk.files.orders_file import ItemIn, OrderIn, OrderRow
 from orderdesk.policy.errors import InvalidInput
 from orderdesk.policy.money import format_money, order_total
 from orderdesk.policy.workflow import enter, first_stage
@@ -255,39 +255,55 @@ def _write_batch(
     customer_ids = customers.resolve_all([entry.order.customer for entry in batch], lookups.logins)
     for entry, customer_id in zip(batch, customer_ids, strict=False):
         o = entry.order
-        stages = {s.code: s for s in lookups.pipelines.get(o.store, [])}
-        stage = stages[o.status] if o.status else lookups.first_stage(o)
-        entered = (o.status_entered_at or o.created_at) if o.status else o.created_at
-        store_id = lookups.stores[o.store]
-        entering = enter(stage, entered.astimezone(UTC), lookups.move_rules.get(store_id, ()))
-        manager_id = lookups.logins[o.manager] if o.manager else None
-        if manager_id is not None:
-            customers.assigned.append((customer_id, manager_id))
-        total = lookups.total(o)
-        order_rows.append(
-            {
-                "number": o.number,
-                "extra_number": o.extra_number or o.number,
-                "store_id": store_id,
-                "channel_id": lookups.channels[o.channel],
-                "type_id": lookups.types[o.type],
-                "customer_id": customer_id,
-                "manager_id": manager_id,
-                "contractor_id": lookups.logins[o.contractor] if o.contractor else None,
-                **entering.columns(),
-                "payment_status": o.payment_status,
-                "payment_method_id": lookups.payment[o.payment_method] if o.payment_method else None,
-                "delivery_method_id": lookups.delivery[o.delivery.method] if o.delivery else None,
-                "delivery_cost": lookups.delivery_cost(o),
-                "discount": o.discount,
-                "total": total,
-                "created_at": o.created_at.astimezone(UTC),
-            }
-        )
+        row, status = _order_row(o, customer_id, lookups)
+        if row["manager_id"] is not None:
+            customers.assigned.append((customer_id, row["manager_id"]))
+        order_rows.append(row)
         items_per_order.append(o.items)
-        audits.append({"number": o.number, "status": stage.code, "total": format_money(total), "manager": o.manager})
+        audits.append({"number": o.number, "status": status, "total": format_money(row["total"]), "manager": o.manager})
         result.imported.append(o.number)
-        result.total += total
+        result.total += row["total"]
+    _insert_orders(session, order_rows, items_per_order, audits, now, audit)
+
+
+def _order_row(o: OrderIn, customer_id: int, lookups: _Lookups) -> tuple[dict[str, Any], str]:
+    """The `orders` row of one imported order, and the stage it starts in (its own status, or the
+    store's first stage for it), with the due times of that stage counted from when it entered."""
+    stages = {s.code: s for s in lookups.pipelines.get(o.store, [])}
+    stage = stages[o.status] if o.status else lookups.first_stage(o)
+    entered = (o.status_entered_at or o.created_at) if o.status else o.created_at
+    store_id = lookups.stores[o.store]
+    entering = enter(stage, entered.astimezone(UTC), lookups.move_rules.get(store_id, ()))
+    row = {
+        "number": o.number,
+        "extra_number": o.extra_number or o.number,
+        "store_id": store_id,
+        "channel_id": lookups.channels[o.channel],
+        "type_id": lookups.types[o.type],
+        "customer_id": customer_id,
+        "manager_id": lookups.logins[o.manager] if o.manager else None,
+        "contractor_id": lookups.logins[o.contractor] if o.contractor else None,
+        **entering.columns(),
+        "payment_status": o.payment_status,
+        "payment_method_id": lookups.payment[o.payment_method] if o.payment_method else None,
+        "delivery_method_id": lookups.delivery[o.delivery.method] if o.delivery else None,
+        "delivery_cost": lookups.delivery_cost(o),
+        "discount": o.discount,
+        "total": lookups.total(o),
+        "created_at": o.created_at.astimezone(UTC),
+    }
+    return row, stage.code
+
+
+def _insert_orders(
+    session: Session,
+    order_rows: list[dict[str, Any]],
+    items_per_order: list[list[ItemIn]],
+    audits: list[dict[str, Any]],
+    now: Any,
+    audit: dict[str, Any],
+) -> None:
+    """The batch's orders, their items and one audit row each."""
     # Core inserts, not the ORM's bulk path: a tenth of the per-row cost, and nothing to track
     connection = session.connection()
     ids = writes.insert_returning_ids(connection, Order.__table__, order_rows)  # type: ignore[attr-defined]

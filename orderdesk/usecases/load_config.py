@@ -20,7 +20,7 @@ from orderdesk.policy.errors import InvalidInput
 from orderdesk.policy.passwords import hash_password, verify_password
 from orderdesk.policy.workflow import Owner
 from orderdesk.usecases import audit
-from orderdesk.usecases.pipeline import recompute_due
+from orderdesk.usecases.due_times import recompute_due
 from orderdesk.views.lookup import find_customer, normalise_email, phone_key
 from storage.models import (
     AutoMove,
