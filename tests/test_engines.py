@@ -26,6 +26,7 @@ def test_commands_on_one_database_in_one_process_open_one_engine(demo_db, cli, m
         return make_engine(db, **kw)
 
     make_engine = storage.db.make_engine
+    dispose_shared_engines()  # what setting the database up opened (PostgreSQL: the same URL) does not count
     monkeypatch.setattr(storage.db, "make_engine", counted)
     ok(cli("users", "list", db=demo_db))
     ok(cli("settings", "show", db=demo_db))
