@@ -11,21 +11,21 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from orderdesk.views.access import employee_store_ids
 from storage import writes
-from storage.models import Employee, Notification
+from storage.models import Employee, EmployeeGroup, GroupStore, Notification
 
 
 def staff_of_store(*, session: Session, store_id: int, roles: Sequence[str]) -> list[Employee]:
     """Active employees with one of `roles` whose groups give them the store."""
-    employees = session.exec(select(Employee).where(Employee.active == True)).all()  # noqa: E712
-    return [
-        employee
-        for employee in employees
-        if set(roles) & set(employee.roles) and store_id in employee_store_ids(session, employee.id)  # type: ignore[arg-type]
-    ]
+    given = (
+        select(EmployeeGroup.employee_id)
+        .join(GroupStore, GroupStore.group_id == EmployeeGroup.group_id)
+        .where(GroupStore.store_id == store_id)
+    )
+    query = select(Employee).where(Employee.active == True, col(Employee.id).in_(given))  # noqa: E712
+    return [employee for employee in session.exec(query.order_by(Employee.id)) if set(roles) & set(employee.roles)]
 
 
 def outbox_row(

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from orderdesk.policy.access import Actor, OrderFacts, check_may_see, visibility
+from orderdesk.policy.access import Actor, OrderFacts, visibility
 from orderdesk.policy.workflow import StageSpec
-from orderdesk.views.lookup import order_by_number, pipeline_of
+from orderdesk.views.lookup import pipeline_of
 from storage.models import Employee, EmployeeGroup, GroupStore, Order
 from storage.queries import OrderScope
 
@@ -70,11 +70,3 @@ def scope_of(actor: Actor) -> OrderScope:
         store_ids=seen.stores,
         store_orders=seen.store_orders,
     )
-
-
-def visible_order(session: Session, employee: Employee, number: str) -> Order:
-    """The order, once he may see it; "not found" and "not yours" are told apart only to those who
-    could see it."""
-    order = order_by_number(session, number)
-    check_may_see(actor_of(session, employee), facts_of(session, order, stages=[]))
-    return order
