@@ -13,12 +13,10 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
-from textual.worker import Worker
+from textual.widgets import DataTable, Static
 
-from orderdesk.api.desk import Viewer
 from orderdesk.views.inbox import InboxEntry
+from screens.base import DeskScreen
 from screens.messages import InboxLoaded
 
 KINDS = {"overdue": "late", "automove_notice": "timed move", "order_placed": "new order"}
@@ -28,25 +26,24 @@ def when(at: datetime) -> str:
     return at.astimezone().strftime("%d %b %H:%M")
 
 
-class InboxScreen(Screen[None]):
+class InboxScreen(DeskScreen):
+    VIEW_TITLE = "Inbox"
+
     BINDINGS = [
-        Binding("escape", "app.pop_screen", "Back", id="inbox.back"),
+        Binding("escape", "app.view('mine')", "Back", id="inbox.back"),
         Binding("a", "read_all", "All read", id="inbox.read_all"),
         Binding("r", "refresh", "Refresh", id="inbox.refresh"),
     ]
 
-    def __init__(self, viewer: Viewer) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self.viewer = viewer
         self.rows: list[InboxEntry] = []
 
-    def compose(self) -> ComposeResult:
-        yield Header()
+    def compose_body(self) -> ComposeResult:
         yield Static("Loading notifications…", id="inbox-summary")
         yield DataTable(id="inbox", cursor_type="row", zebra_stripes=True)
         with VerticalScroll(id="inbox-text-box"):
             yield Static("", id="inbox-text")
-        yield Footer()
 
     def on_mount(self) -> None:
         table = self.query_one("#inbox", DataTable)
@@ -57,9 +54,13 @@ class InboxScreen(Screen[None]):
     def action_refresh(self) -> None:
         self.load()
 
+    def refresh_data(self) -> None:
+        if self.is_mounted:
+            self.load()
+
     @work(thread=True, exclusive=True, exit_on_error=False, group="inbox")
     def load(self) -> None:
-        self.post_message(InboxLoaded(self.app.desk.inbox(self.viewer)))  # type: ignore[attr-defined]
+        self.post_message(InboxLoaded(self.desk.inbox(self.viewer)))
 
     def on_inbox_loaded(self, message: InboxLoaded) -> None:
         self.rows = message.rows
@@ -106,8 +107,5 @@ class InboxScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="inbox-read")
     def reading(self, ids: list[int] | None) -> None:
-        self.app.desk.mark_read(self.viewer, ids)  # type: ignore[attr-defined]
-        self.post_message(InboxLoaded(self.app.desk.inbox(self.viewer)))  # type: ignore[attr-defined]
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        self.app.tell_failure(event)  # type: ignore[attr-defined]
+        self.desk.mark_read(self.viewer, ids)
+        self.post_message(InboxLoaded(self.desk.inbox(self.viewer)))

@@ -68,3 +68,11 @@ class OrderActed(Message):
         super().__init__()
         self.line = line
         self.refused = refused
+
+
+class OrdersChanged(Message):
+    """Orders changed under the desk: the scheduler moved or flagged some, or another desk or the CLI
+    wrote. A burst of them is one refresh."""
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, OrdersChanged)

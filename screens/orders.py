@@ -10,15 +10,13 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Static
 from textual.worker import Worker, WorkerState
 
-from orderdesk.api.desk import Viewer
 from orderdesk.policy.errors import DeskError
 from orderdesk.policy.money import format_money
 from orderdesk.views.orders import ListedOrder, UndistributedInStore
-from screens.inbox import InboxScreen
+from screens.base import DeskScreen
 from screens.messages import OrderActed, OrdersLoaded, PresenceChanged
 
 PAGE = 200
@@ -33,7 +31,9 @@ def local_time(at: datetime | None, zone: str) -> str:
     return at.astimezone(ZoneInfo(zone)).strftime("%d %b %H:%M")
 
 
-class OrdersScreen(Screen[None]):
+class OrdersScreen(DeskScreen):
+    VIEW_TITLE = "My queue"
+
     BINDINGS = [
         Binding("a", "advance", "Advance", id="orders.advance"),
         Binding("m", "mark_paid", "Mark paid", id="orders.mark_paid"),
@@ -42,12 +42,10 @@ class OrdersScreen(Screen[None]):
         Binding("f", "presence('free')", "Free", id="orders.free"),
         Binding("b", "presence('busy')", "Busy", id="orders.busy"),
         Binding("p", "presence('break')", "Break", id="orders.break"),
-        Binding("ctrl+o", "sign_out", "Sign out", id="orders.sign_out"),
     ]
 
-    def __init__(self, viewer: Viewer) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self.viewer = viewer
         self.next_key: tuple[datetime, int] | None = None
         self.loading_more = False
         self.presence = "offline"
@@ -57,11 +55,9 @@ class OrdersScreen(Screen[None]):
         self.total = 0
         self.undistributed: tuple[UndistributedInStore, ...] | None = None
 
-    def compose(self) -> ComposeResult:
-        yield Header()
+    def compose_body(self) -> ComposeResult:
         yield Static(LOADING, id="orders-summary")
         yield DataTable(id="orders", cursor_type="row", zebra_stripes=True)
-        yield Footer()
 
     def on_mount(self) -> None:
         table = self.query_one("#orders", DataTable)
@@ -78,15 +74,13 @@ class OrdersScreen(Screen[None]):
     def action_refresh(self) -> None:
         self.load_page(first=True)
 
-    def action_sign_out(self) -> None:
-        self.app.action_sign_out()  # type: ignore[attr-defined]
-
-    def on_screen_resume(self) -> None:
-        if self.numbers:  # back from the inbox: the unread count and the orders may have moved on
+    def refresh_data(self) -> None:
+        if self.numbers:  # back from another view: the unread count and the orders may have moved on
+            self.keep_place = True
             self.load_page(first=True)
 
     def action_inbox(self) -> None:
-        self.app.push_screen(InboxScreen(self.viewer))
+        self.desk_app.action_view("inbox")
 
     def selected(self) -> str | None:
         row = self.query_one("#orders", DataTable).cursor_row
@@ -104,7 +98,7 @@ class OrdersScreen(Screen[None]):
     def act(self, action: str, number: str) -> None:
         """S6 on the selected order; a refusal is told with its reason, and nothing changed."""
         try:
-            line = getattr(self.app.desk, action)(self.viewer, number)  # type: ignore[attr-defined]
+            line = getattr(self.desk, action)(self.viewer, number)
         except DeskError as exc:
             self.post_message(OrderActed(str(exc), refused=True))
             return
@@ -124,7 +118,7 @@ class OrdersScreen(Screen[None]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="presence")
     def change_presence(self, status: str) -> None:
         """Free, busy or on a break (U1); turning free hands him waiting orders at once (D4)."""
-        given = self.app.desk.set_presence(self.viewer, status)  # type: ignore[attr-defined]
+        given = self.desk.set_presence(self.viewer, status)  # type: ignore[attr-defined]
         self.post_message(PresenceChanged(status, given))
 
     def on_presence_changed(self, message: PresenceChanged) -> None:
@@ -136,7 +130,7 @@ class OrdersScreen(Screen[None]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="orders")
     def load_page(self, *, first: bool) -> None:
         """From the top: the first page and the summary line's facts, read together; else the next page."""
-        desk = self.app.desk  # type: ignore[attr-defined]
+        desk = self.desk
         if first:
             self.post_message(OrdersLoaded.from_the_top(desk.orders_refresh(self.viewer, limit=PAGE)))
         else:
@@ -163,7 +157,6 @@ class OrdersScreen(Screen[None]):
         self.query_one("#orders-summary", Static).update(self.summary(table.row_count))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        self.app.tell_failure(event)  # type: ignore[attr-defined]
         if event.state == WorkerState.ERROR:
             self.loading_more = False  # so that reaching the end again retries the page
             summary = self.query_one("#orders-summary", Static)
