@@ -41,6 +41,15 @@ def format_money(amount: int | Money) -> str:
     return f"{sign}{whole}.{cents:02d}"
 
 
+def money_text(amount: Money) -> str:
+    """An amount as a person reads it: thousands grouped, with the store's currency once stores carry
+    one ("£1,234.50", "1 234,50 ₽"); without one, "1,234.50"."""
+    minor = int(amount.minor)
+    sign = "-" if minor < 0 else ""
+    whole, cents = divmod(abs(minor), 100)
+    return f"{sign}{whole:,}.{cents:02d}"
+
+
 class Line(Protocol):
     """An order's item as the total sees it (an imported item, a stored one)."""
 
