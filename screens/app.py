@@ -12,7 +12,7 @@ from textual.worker import Worker, WorkerState
 
 from orderdesk.api.desk import Desk, Viewer
 from screens.base import DeskScreen
-from screens.i18n import _
+from screens.i18n import _, use_language
 from screens.login import LoginScreen
 from screens.messages import OrdersChanged
 from screens.views import VIEWS
@@ -50,6 +50,7 @@ class OrderDeskApp(App[None]):
             self.exit()
             return
         self.viewer = viewer
+        use_language(viewer.language)  # U10: the views below are built in his language
         self.sub_title = f"{viewer.name} ({viewer.login})"
         self.beating = self.set_interval(self.HEARTBEAT_SECONDS, self.beat)
         for view in VIEWS:

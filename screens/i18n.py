@@ -2,12 +2,19 @@
 
 The catalogs are gettext `.mo` files compiled from `screens/locale/*/LC_MESSAGES/desk.po` at install;
 until a language is chosen at sign-in, and for a language without a catalog, the words are English.
+
+Strings made when a module is imported (a class's VIEW_TITLE, its Bindings' descriptions) are English
+then: mark them with `N_("...")` (for the catalog) and translate them where they are shown, `_(title)`,
+or with `translate_bindings(self)` in the screen's `__init__` (built after sign-in, in his language).
+`make messages` extracts `_`, `N_` and `ngettext` into screens/locale/desk.pot and updates the .po files.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import gettext
 from pathlib import Path
+from typing import Any
 
 LOCALE_DIR = Path(__file__).parent / "locale"
 DOMAIN = "desk"
@@ -27,3 +34,27 @@ def _(text: str) -> str:
 
 def ngettext(singular: str, plural: str, n: int) -> str:
     return _current.ngettext(singular, plural, n)
+
+
+def N_(text: str) -> str:
+    """Marks a string for the catalog where it is made before a language is chosen; `_()` it when shown."""
+    return text
+
+
+def language() -> str:
+    """The language the desk speaks now ("en" when no catalog was found)."""
+    info = _current.info()
+    return info.get("language", "en") or "en"
+
+
+def translate_bindings(node: Any) -> None:
+    """This screen's (or the app's) key descriptions in the current language, for the footer and help."""
+    originals: dict[int, str] = node.__dict__.setdefault("_i18n_descriptions", {})
+    for key, bindings in node._bindings.key_to_bindings.items():
+        changed = []
+        for binding in bindings:
+            english = originals.setdefault(id(binding), binding.description)
+            again = dataclasses.replace(binding, description=_(english) if english else english)
+            originals[id(again)] = english
+            changed.append(again)
+        node._bindings.key_to_bindings[key] = changed

@@ -68,6 +68,8 @@ class Store(_Table, table=True):
     code: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
     name: str
     timezone: str = "UTC"
+    currency: str | None = Field(default=None, sa_column=Column(String(3), nullable=True))  # ISO 4217 (A3)
+    language: str = Field(default="en", sa_column=Column(String(8), nullable=False, server_default=text("'en'")))
 
 
 class Channel(_Table, table=True):
@@ -136,6 +138,7 @@ class Employee(_Table, table=True):
     active: bool = True
     password_hash: str = ""
     presence: str = "offline"  # free | busy | break | offline
+    language: str | None = Field(default=None, sa_column=Column(String(8), nullable=True))  # None: his store's
     last_assigned_at: datetime | None = utc_column()
 
 

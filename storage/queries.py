@@ -60,6 +60,7 @@ def _order_columns() -> list[Any]:
         Store.code.label("store"),
         Store.name.label("store_name"),
         Store.timezone.label("timezone"),
+        Store.currency.label("currency"),
         Channel.code.label("channel"),
         OrderType.code.label("type"),
         Order.status,
@@ -190,7 +191,7 @@ def undistributed_by_store(session: Session) -> list[Any]:
         .subquery()
     )
     query = (
-        select(Store.id, Store.code, Store.name, pool.c.count, pool.c.sum)
+        select(Store.id, Store.code, Store.name, Store.currency, pool.c.count, pool.c.sum)
         .join(pool, pool.c.store_id == Store.id)
         .order_by(Store.code)
     )
@@ -198,20 +199,22 @@ def undistributed_by_store(session: Session) -> list[Any]:
 
 
 def open_orders_per_manager(session: Session) -> list[Any]:
-    """Each employee with orders: how many are open and how many of those are overdue."""
+    """Each employee with open orders: how many and their sum, a row per currency of their stores (A3)."""
     query = (
         select(
             Employee.login,
             Employee.name,
             Employee.presence,
+            Store.currency,
             func.count(Order.id).label("open"),
             func.coalesce(func.sum(Order.total), 0).label("sum"),
         )
         .select_from(Order)
         .join(Employee, Employee.id == Order.manager_id)
+        .join(Store, Store.id == Order.store_id)
         .where(Order.is_open)
-        .group_by(Employee.login, Employee.name, Employee.presence)
-        .order_by(Employee.login)
+        .group_by(Employee.login, Employee.name, Employee.presence, Store.currency)
+        .order_by(Employee.login, Store.currency)
     )
     return list(session.execute(query).all())
 

@@ -19,6 +19,7 @@ from orderdesk.usecases.inbox import mark_read
 from orderdesk.views import orders
 from orderdesk.views.inbox import InboxEntry, inbox_entries, unread_count
 from orderdesk.views.refresh import OrdersRefresh, orders_refresh
+from orderdesk.views.staff import language_of
 from storage.db import read_session, write_session
 from storage.models import Employee
 
@@ -32,6 +33,7 @@ class Viewer:
     name: str
     roles: tuple[str, ...]
     session_id: int | None = None  # the login session this desk keeps alive with heartbeats
+    language: str = "en"  # the desk speaks it (U10): his own, else his store's (orderdesk.views.staff)
 
 
 class Desk:
@@ -45,7 +47,7 @@ class Desk:
         with write_session(self.engine) as session:
             employee = accounts.authenticate(session=session, login=login, password=password)
             session_id = presence.log_in(session=session, actor=employee.login, clock=self.clock, host=host)
-        return _viewer(employee, session_id)
+            return _viewer(employee, session_id, language=language_of(session, employee))
 
     def heartbeat(self, viewer: Viewer) -> bool:
         """Keep the login alive; False if it had expired (the desk was asleep too long)."""
@@ -123,8 +125,9 @@ def _employee(session: Session, viewer: Viewer) -> Employee:
     return employee
 
 
-def _viewer(employee: Employee, session_id: int | None = None) -> Viewer:
+def _viewer(employee: Employee, session_id: int | None = None, *, language: str = "en") -> Viewer:
     assert employee.id is not None
     return Viewer(
-        id=employee.id, login=employee.login, name=employee.name, roles=tuple(employee.roles), session_id=session_id
-    )
+        id=employee.id, login=employee.login, name=employee.name, roles=tuple(employee.roles), session_id=session_id,
+        language=language,
+    )  # fmt: skip

@@ -44,11 +44,20 @@ def stats(ctx: typer.Context, as_json: JsonOption = False) -> None:
         print_json(data)
         return
     u = data["undistributed"]
-    rows = [[s["store"], s["name"], s["count"], s["sum"]] for s in u["stores"]]
-    rows.append(["all", "", u["count"], u["sum"]])
-    print_table("undistributed orders", ["store", "name", "count", "sum"], rows)
-    rows = [[m["login"], m["name"], m["presence"], m["open"], m["sum"]] for m in data["managers"]]
-    print_table("open orders per manager", ["login", "name", "presence", "open", "sum"], rows)
+    rows = [[s["store"], s["name"], s["count"], s["sum"], s["currency"] or ""] for s in u["stores"]]
+    # a total line per currency: amounts of different currencies are never added up (A3)
+    rows += [["all", "", _count_in(u["stores"], t["currency"]), t["sum"], t["currency"] or ""] for t in u["sums"]]
+    print_table("undistributed orders", ["store", "name", "count", "sum", "currency"], rows)
+    rows = [
+        [m["login"], m["name"], m["presence"], m["open"] if i == 0 else "", t["sum"], t["currency"] or ""]
+        for m in data["managers"]
+        for i, t in enumerate(m["sums"])
+    ]
+    print_table("open orders per manager", ["login", "name", "presence", "open", "sum", "currency"], rows)
+
+
+def _count_in(stores: list[dict[str, Any]], currency: str | None) -> int:
+    return sum(s["count"] for s in stores if s["currency"] == currency)
 
 
 @app.command()

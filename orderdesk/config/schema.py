@@ -30,6 +30,7 @@ from orderdesk.config.fields import (
 )
 from orderdesk.policy.contacts import normalise_email, phone_key
 from orderdesk.policy.errors import InvalidInput
+from orderdesk.policy.money import check_currency
 from orderdesk.policy.vocab import STAGE_KINDS
 
 
@@ -89,8 +90,32 @@ class Named(Strict):
     name: str
 
 
+LANGUAGES = ("en", "ru")  # the desk's languages (U10): screens/locale has a catalog for each but English
+
+
+def _language(value: str | None) -> str | None:
+    if value is not None and value not in LANGUAGES:
+        raise ValueError(f'"{value}" is not a language of the desk ({", ".join(LANGUAGES)})')
+    return value
+
+
 class StoreIn(Named):
     timezone: str = "UTC"
+    currency: str | None = None  # ISO 4217 (A3): "GBP", "RUB"; amounts of different currencies are never added
+    language: str = "en"  # of its staff, unless an employee says otherwise (U10)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _known_currency(cls, data: Any) -> Any:
+        # before the fields, so that the message can name the store as well as the key
+        if isinstance(data, dict) and isinstance(data.get("currency"), str):
+            try:
+                data = {**data, "currency": check_currency(data["currency"])}
+            except ValueError as exc:
+                raise ValueError(f'store "{data.get("code")}": currency: {exc}') from None
+        return data
+
+    _check_language = field_validator("language")(_language)
 
     @field_validator("timezone")
     @classmethod
@@ -127,6 +152,9 @@ class EmployeeIn(Strict):
     password: str | None = None
     statuses: list[Code] = []
     active: StrictBool = True
+    language: str | None = None  # "en" or "ru"; none: his store's (U10)
+
+    _check_language = field_validator("language")(_language)
 
 
 class CustomerIn(Strict):

@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from orderdesk.policy.access import may_see, pool_stores
 from orderdesk.policy.errors import NotAllowed, NotFound
-from orderdesk.policy.money import Money, format_money
+from orderdesk.policy.money import Money, format_money, sums_by_currency
 from orderdesk.policy.timestamps import iso
 from orderdesk.views import access, lookup
 from storage import queries
@@ -51,6 +51,7 @@ class OrderItemLine:
             "qty": self.qty,
             "price": format_money(self.price),
             "discount": format_money(self.discount),
+            "currency": self.price.currency,
         }
 
 
@@ -101,6 +102,7 @@ class ListedOrder:
             "delivery": {"method": self.delivery_method, "cost": format_money(self.delivery_cost)},
             "discount": format_money(self.discount),
             "total": format_money(self.total),
+            "currency": self.total.currency,  # of every amount of the order: its store's (A3)
             "created_at": iso(self.created_at),
             "status_entered_at": iso(self.status_entered_at),
             "stage_due_at": iso(self.stage_due_at),
@@ -141,6 +143,7 @@ class OrderExtra:
 
 def _order_view(row: Any, items: list[Any] | None, *, now: datetime, extra: OrderExtra) -> ListedOrder:
     """A row of `storage.queries` as the order people and scripts see; with `items`, shown whole."""
+    cur = row.currency
     fields = {
         "number": row.number,
         "extra_number": row.extra_number,
@@ -162,9 +165,9 @@ def _order_view(row: Any, items: list[Any] | None, *, now: datetime, extra: Orde
         "contractor": row.contractor,
         "payment_method": row.payment_method,
         "delivery_method": row.delivery_method,
-        "delivery_cost": _money(row.delivery_cost),
-        "discount": _money(row.discount),
-        "total": _money(row.total),
+        "delivery_cost": _money(row.delivery_cost, cur),
+        "discount": _money(row.discount, cur),
+        "total": _money(row.total, cur),
         "created_at": row.created_at,
         "status_entered_at": row.status_entered_at,
         "stage_due_at": row.stage_due_at,
@@ -176,14 +179,16 @@ def _order_view(row: Any, items: list[Any] | None, *, now: datetime, extra: Orde
     if items is None:
         return ListedOrder(**fields)
     lines = tuple(
-        OrderItemLine(sku=i.sku, name=i.name, qty=i.qty, price=_money(i.price), discount=_money(i.discount))
+        OrderItemLine(
+            sku=i.sku, name=i.name, qty=i.qty, price=_money(i.price, cur), discount=_money(i.discount, cur)
+        )
         for i in items
     )
     return ShownOrder(**fields, items=lines)
 
 
-def _money(minor: Any) -> Money:
-    return Money(int(minor))  # PostgreSQL's sum() of a bigint is a numeric
+def _money(minor: Any, currency: str | None) -> Money:
+    return Money(int(minor), currency)  # PostgreSQL's sum() of a bigint is a numeric
 
 
 def order_extras(session: Session, order_ids: list[int]) -> dict[int, OrderExtra]:
@@ -276,6 +281,7 @@ class UndistributedInStore:
             "count": self.count,
             "sum": format_money(self.sum),
             "minor": self.sum.minor,
+            "currency": self.sum.currency,
         }
 
 
@@ -285,11 +291,15 @@ class ManagerLoad:
     name: str
     presence: str
     open: int  # his open orders
-    sum: Money  # their total
+    sums: tuple[Money, ...]  # their total, one per currency (A3: a manager of £ and ₽ stores has two)
 
     def to_json(self) -> dict[str, Any]:
         return {"login": self.login, "name": self.name, "presence": self.presence, "open": self.open,
-                "sum": format_money(self.sum)}  # fmt: skip
+                "sums": _sums_json(self.sums)}  # fmt: skip
+
+
+def _sums_json(sums: tuple[Money, ...]) -> list[dict[str, Any]]:
+    return [{"currency": m.currency, "sum": format_money(m)} for m in sums]
 
 
 @dataclass(frozen=True)
@@ -299,13 +309,19 @@ class DeskStats:
     undistributed: tuple[UndistributedInStore, ...]
     managers: tuple[ManagerLoad, ...]
 
+    @property
+    def undistributed_sums(self) -> tuple[Money, ...]:
+        return sums_by_currency(s.sum for s in self.undistributed)
+
     def to_json(self) -> dict[str, Any]:
-        stores = [{k: s.to_json()[k] for k in ("store", "name", "count", "sum")} for s in self.undistributed]
+        stores = [
+            {k: s.to_json()[k] for k in ("store", "name", "count", "sum", "currency")} for s in self.undistributed
+        ]
         return {
             "undistributed": {
                 "count": sum(s.count for s in self.undistributed),
-                # every store's sum in one figure, as `stats --json` always printed it (A3 wants it per currency)
-                "sum": format_money(sum(s.sum.minor for s in self.undistributed)),
+                # a sum per currency: £ and ₽ are never added up (A3)
+                "sums": _sums_json(self.undistributed_sums),
                 "stores": stores,
             },
             "managers": [m.to_json() for m in self.managers],
@@ -317,7 +333,9 @@ def undistributed_per_store(
 ) -> tuple[UndistributedInStore, ...]:
     """Open orders with no manager, per store (of these stores; None = all), by store code (D5)."""
     return tuple(
-        UndistributedInStore(store_id=r.id, store=r.code, name=r.name, count=r.count, sum=_money(r.sum))
+        UndistributedInStore(
+            store_id=r.id, store=r.code, name=r.name, count=r.count, sum=_money(r.sum, r.currency)
+        )
         for r in queries.undistributed_by_store(session)
         if store_ids is None or r.id in store_ids
     )
@@ -334,8 +352,14 @@ def undistributed_seen_by(session: Session, employee: Employee) -> tuple[Undistr
 
 
 def desk_stats(*, session: Session) -> DeskStats:
+    rows: dict[str, list[Any]] = {}
+    for r in queries.open_orders_per_manager(session):  # a row per manager and currency, by login
+        rows.setdefault(r.login, []).append(r)
     managers = tuple(
-        ManagerLoad(login=r.login, name=r.name, presence=r.presence, open=r.open, sum=_money(r.sum))
-        for r in queries.open_orders_per_manager(session)
-    )
+        ManagerLoad(
+            login=login, name=mine[0].name, presence=mine[0].presence, open=sum(r.open for r in mine),
+            sums=sums_by_currency(_money(r.sum, r.currency) for r in mine),
+        )
+        for login, mine in rows.items()
+    )  # fmt: skip
     return DeskStats(undistributed=undistributed_per_store(session=session), managers=managers)
