@@ -4,7 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO_DB := .demo/demo.db
 
-.PHONY: demo test install clean
+LOCALE := screens/locale
+LANGUAGES := ru
+CATALOGS := $(foreach l,$(LANGUAGES),$(LOCALE)/$(l)/LC_MESSAGES/desk.po)
+
+.PHONY: demo test install clean messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -14,7 +18,20 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
-install: $(VENV)/.installed
+# the desk's languages (U10): each .po compiled to the .mo gettext reads; the .mo files are not committed
+$(LOCALE)/%/LC_MESSAGES/desk.mo: $(LOCALE)/%/LC_MESSAGES/desk.po $(VENV)/.installed
+	$(BIN)/pybabel compile --domain desk --directory $(LOCALE) --locale $* --statistics
+
+install: $(VENV)/.installed $(CATALOGS:.po=.mo)
+
+# after new screens: every string in _(), N_() or ngettext() into desk.pot, and the .po files updated
+# (translate what is new in each .po, then `make install`; tests/test_money_language.py finds what is not)
+messages: $(VENV)/.installed
+	$(BIN)/pybabel extract --no-location --sort-by-file --project orderdesk --keywords _ --keywords N_ \
+		--keywords ngettext:1,2 --no-default-keywords --output-file $(LOCALE)/desk.pot screens
+	for l in $(LANGUAGES); do test -f $(LOCALE)/$$l/LC_MESSAGES/desk.po || \
+		$(BIN)/pybabel init --domain desk --input-file $(LOCALE)/desk.pot --output-dir $(LOCALE) --locale $$l; done
+	$(BIN)/pybabel update --domain desk --input-file $(LOCALE)/desk.pot --output-dir $(LOCALE) --no-fuzzy-matching
 
 $(DEMO_DB): $(VENV)/.installed $(wildcard sample_data/*)
 	mkdir -p .demo

@@ -12,7 +12,7 @@ from textual.worker import Worker, WorkerState
 
 from orderdesk.api.desk import Desk, Viewer
 from screens.base import DeskScreen
-from screens.i18n import _, use_language
+from screens.i18n import N_, _, translate_bindings, use_language
 from screens.login import LoginScreen
 from screens.messages import OrdersChanged
 from screens.views import VIEWS
@@ -22,8 +22,8 @@ class OrderDeskApp(App[None]):
     TITLE = "orderdesk"
     CSS_PATH = "app.tcss"
     BINDINGS = [
-        Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
-        Binding("ctrl+o", "sign_out", "Sign out", id="app.sign_out"),
+        Binding("ctrl+q", "quit", N_("Quit"), id="app.quit", priority=True),
+        Binding("ctrl+o", "sign_out", N_("Sign out"), id="app.sign_out"),
         *(
             Binding(view.key, f"view('{view.name}')", view.title, id=f"app.view.{view.name}", show=False)
             for view in VIEWS
@@ -51,6 +51,7 @@ class OrderDeskApp(App[None]):
             return
         self.viewer = viewer
         use_language(viewer.language)  # U10: the views below are built in his language
+        translate_bindings(self)
         self.sub_title = f"{viewer.name} ({viewer.login})"
         self.beating = self.set_interval(self.HEARTBEAT_SECONDS, self.beat)
         for view in VIEWS:

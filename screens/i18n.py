@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import dataclasses
 import gettext
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 LOCALE_DIR = Path(__file__).parent / "locale"
 DOMAIN = "desk"
@@ -58,3 +60,15 @@ def translate_bindings(node: Any) -> None:
             originals[id(again)] = english
             changed.append(again)
         node._bindings.key_to_bindings[key] = changed
+
+
+MONTHS = (N_("Jan"), N_("Feb"), N_("Mar"), N_("Apr"), N_("May"), N_("Jun"), N_("Jul"), N_("Aug"), N_("Sep"),
+          N_("Oct"), N_("Nov"), N_("Dec"))  # fmt: skip
+
+
+def day_time(at: datetime | None, zone: str) -> str:
+    """A time in a store's zone as a person reads it in his language: "24 Nov 21:00", "24 ноя 21:00"."""
+    if at is None:
+        return "—"
+    local = at.astimezone(ZoneInfo(zone))
+    return f"{local.day:02d} {_(MONTHS[local.month - 1])} {local:%H:%M}"

@@ -12,6 +12,7 @@ from textual.worker import Worker, WorkerState
 
 from orderdesk.api.desk import Viewer
 from orderdesk.policy.errors import DeskError
+from screens.i18n import N_, _
 from screens.messages import SignedIn, SignInRefused
 
 
@@ -19,21 +20,21 @@ class LoginScreen(Screen[Viewer | None]):
     """Returns the signed-in viewer with `dismiss`, or None when the person leaves."""
 
     BINDINGS = [
-        Binding("escape", "leave", "Quit", id="login.quit", show=False),
+        Binding("escape", "leave", N_("Quit"), id="login.quit", show=False),
         # Priority, so that it runs as the key arrives: a person who types "anna⏎demo⏎" without
         # pausing must not find "annademo" in the login field (Input.Submitted would come too late).
-        Binding("enter", "enter", "Sign in", id="login.enter", show=False, priority=True),
+        Binding("enter", "enter", N_("Sign in"), id="login.enter", show=False, priority=True),
     ]
 
     def compose(self) -> ComposeResult:
         yield Header()
         with Vertical(id="login-box"):
-            yield Static("Sign in to the order desk", id="login-title")
-            yield Label("Login")
-            yield Input(placeholder="login", id="login")
-            yield Label("Password")
-            yield Input(placeholder="password", password=True, id="password")
-            yield Button("Sign in", variant="primary", id="sign-in")
+            yield Static(_("Sign in to the order desk"), id="login-title")
+            yield Label(_("Login"))
+            yield Input(placeholder=_("login"), id="login")
+            yield Label(_("Password"))
+            yield Input(placeholder=_("password"), password=True, id="password")
+            yield Button(_("Sign in"), variant="primary", id="sign-in")
             yield Static("", id="login-error")
         yield Footer()
 
@@ -49,10 +50,10 @@ class LoginScreen(Screen[Viewer | None]):
         login = self.query_one("#login", Input).value.strip()
         password = self.query_one("#password", Input).value
         if not login:
-            self.show_error("Type your login.")
+            self.show_error(_("Type your login."))
             self.set_focus(self.query_one("#login", Input))
             return
-        self.show_error("Signing in…")
+        self.show_error(_("Signing in…"))
         self.sign_in(login, password)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="sign-in")
@@ -76,7 +77,7 @@ class LoginScreen(Screen[Viewer | None]):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         self.app.tell_failure(event)  # type: ignore[attr-defined]
         if event.state == WorkerState.ERROR:
-            self.show_error("Could not sign in; try again.")
+            self.show_error(_("Could not sign in; try again."))
 
     def show_error(self, text: str) -> None:
         self.query_one("#login-error", Static).update(text)

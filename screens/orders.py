@@ -4,7 +4,6 @@ its next stage or marked paid, and the inbox is a key away."""
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from rich.text import Text
 from textual import work
@@ -14,38 +13,41 @@ from textual.widgets import DataTable, Static
 from textual.worker import Worker, WorkerState
 
 from orderdesk.policy.errors import DeskError
-from orderdesk.policy.money import format_money
+from orderdesk.policy.money import money_text
 from orderdesk.views.orders import ListedOrder, UndistributedInStore
 from screens.base import DeskScreen
+from screens.i18n import N_, _, day_time, ngettext, translate_bindings
 from screens.messages import OrderActed, OrdersLoaded, PresenceChanged
 
 PAGE = 200
-LOADING = "Loading orders…"
-COLUMNS = ("Number", "Store", "Stage", "Customer", "Manager", "Total", "Created", "Due")
+PRESENCE = (N_("free"), N_("busy"), N_("break"), N_("offline"))  # for the catalog: "you are …"
+LOADING = N_("Loading orders…")
+COLUMNS = (N_("Number"), N_("Store"), N_("Stage"), N_("Customer"), N_("Manager"), N_("Total"), N_("Created"),
+           N_("Due"))  # fmt: skip
 
 
 def local_time(at: datetime | None, zone: str) -> str:
-    """A time in the store's zone, as a person reads it: "24 Nov 21:00"."""
-    if at is None:
-        return "—"
-    return at.astimezone(ZoneInfo(zone)).strftime("%d %b %H:%M")
+    """A time in the store's zone, as a person reads it: "24 Nov 21:00" (the month in his language)."""
+    return day_time(at, zone)
 
 
 class OrdersScreen(DeskScreen):
-    VIEW_TITLE = "My queue"
+    VIEW_TITLE = N_("My queue")
 
     BINDINGS = [
-        Binding("a", "advance", "Advance", id="orders.advance"),
-        Binding("m", "mark_paid", "Mark paid", id="orders.mark_paid"),
-        Binding("i", "inbox", "Inbox", id="orders.inbox"),
-        Binding("r", "refresh", "Refresh", id="orders.refresh"),
-        Binding("f", "presence('free')", "Free", id="orders.free"),
-        Binding("b", "presence('busy')", "Busy", id="orders.busy"),
-        Binding("p", "presence('break')", "Break", id="orders.break"),
+        Binding("a", "advance", N_("Advance"), id="orders.advance"),
+        Binding("m", "mark_paid", N_("Mark paid"), id="orders.mark_paid"),
+        Binding("i", "inbox", N_("Inbox"), id="orders.inbox"),
+        Binding("r", "refresh", N_("Refresh"), id="orders.refresh"),
+        Binding("f", "presence('free')", N_("Free"), id="orders.free"),
+        Binding("b", "presence('busy')", N_("Busy"), id="orders.busy"),
+        Binding("p", "presence('break')", N_("Break"), id="orders.break"),
     ]
 
     def __init__(self) -> None:
         super().__init__()
+        self.VIEW_TITLE = _(type(self).VIEW_TITLE)  # built after sign-in: in his language
+        translate_bindings(self)
         self.next_key: tuple[datetime, int] | None = None
         self.loading_more = False
         self.presence = "offline"
@@ -56,12 +58,12 @@ class OrdersScreen(DeskScreen):
         self.undistributed: tuple[UndistributedInStore, ...] | None = None
 
     def compose_body(self) -> ComposeResult:
-        yield Static(LOADING, id="orders-summary")
+        yield Static(_(LOADING), id="orders-summary")
         yield DataTable(id="orders", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
         table = self.query_one("#orders", DataTable)
-        table.add_columns(*COLUMNS)
+        table.add_columns(*(_(c) for c in COLUMNS))
         table.focus()
         self.watch(table, "virtual_size", self.redraw_rows, init=False)
         self.load_page(first=True)
@@ -124,7 +126,8 @@ class OrdersScreen(DeskScreen):
     def on_presence_changed(self, message: PresenceChanged) -> None:
         self.presence = message.presence
         if message.given:
-            self.notify(f"{message.given} waiting orders were handed out", timeout=5)
+            given = ngettext("{n} waiting order was handed out", "{n} waiting orders were handed out", message.given)
+            self.notify(given.format(n=message.given), timeout=5)
         self.load_page(first=True)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="orders")
@@ -160,31 +163,33 @@ class OrdersScreen(DeskScreen):
         if event.state == WorkerState.ERROR:
             self.loading_more = False  # so that reaching the end again retries the page
             summary = self.query_one("#orders-summary", Static)
-            if str(summary.content) == LOADING:
-                summary.update("Orders could not be loaded; press r to try again.")
+            if str(summary.content) == _(LOADING):
+                summary.update(_("Orders could not be loaded; press r to try again."))
 
     def summary(self, shown: int) -> str:
-        line = f"you are {self.presence}"
+        line = _("you are {presence}").format(presence=_(self.presence))
         if self.unread:  # before the long parts, so a narrow terminal still shows it
-            line += f"   ·   {self.unread} unread (i)"
-        line += f"   ·   {self.total} orders" + (f" (showing {shown})" if shown < self.total else "")
+            line += "   ·   " + _("{n} unread (i)").format(n=self.unread)
+        line += "   ·   " + ngettext("{n} order", "{n} orders", self.total).format(n=self.total)
+        if shown < self.total:
+            line += " " + _("(showing {shown})").format(shown=shown)
         if self.undistributed:
-            waiting = ", ".join(f"{s.store} {s.count} ({format_money(s.sum)})" for s in self.undistributed)
-            line += f"   ·   undistributed: {waiting}"
+            waiting = ", ".join(f"{s.store} {s.count} ({money_text(s.sum)})" for s in self.undistributed)
+            line += "   ·   " + _("undistributed: {waiting}").format(waiting=waiting)
         return line
 
     @staticmethod
     def cells(order: ListedOrder) -> tuple[str | Text, ...]:
         due: str | Text = local_time(order.stage_due_at, order.timezone)
         if order.overdue:  # S3: past its stage's limit
-            due = Text("LATE", style="bold red")
+            due = Text(_("LATE"), style="bold red")
         return (
             order.number,
             order.store,
             order.stage or order.status,
             order.customer.name,
             order.manager or "—",
-            Text(format_money(order.total), justify="right"),
+            Text(money_text(order.total), justify="right"),
             local_time(order.created_at, order.timezone),
             due,
         )

@@ -15,7 +15,7 @@ from textual.widgets import DataTable, Input, Static
 
 from orderdesk.api.desk import Desk
 from orderdesk.clock import FixedClock
-from orderdesk.policy.money import format_money
+from orderdesk.policy.money import money_text
 from screens.app import OrderDeskApp
 from screens.login import LoginScreen
 from screens.orders import LOADING, PAGE, OrdersScreen
@@ -179,7 +179,7 @@ def test_a_manager_sees_only_her_stores_orders(app: OrderDeskApp, desk: Desk) ->
         assert [r[NUMBER] for r in rows] == [o.number for o in expected.rows]
         assert {r[STORE] for r in rows} == {"home"}
         assert {r[MANAGER] for r in rows} == {"anna", "—"}  # managers_see_all = false: hers and the pool
-        waiting = f"home {home[0].count} ({format_money(home[0].sum)})"
+        waiting = f"home {home[0].count} ({money_text(home[0].sum)})"
         assert summary_line(pilot) == f"you are offline   ·   {len(rows)} orders   ·   undistributed: {waiting}"
         assert [s.store for s in home] == ["home"]
 

@@ -17,7 +17,7 @@ from orderdesk.usecases.acting import describe
 from orderdesk.usecases.assignment import distribute_pending
 from orderdesk.usecases.inbox import mark_read
 from orderdesk.views import orders
-from orderdesk.views.inbox import InboxEntry, inbox_entries, unread_count
+from orderdesk.views.inbox import InboxEntry, InboxPage, inbox_entries, inbox_page, unread_count
 from orderdesk.views.refresh import OrdersRefresh, orders_refresh
 from orderdesk.views.staff import language_of
 from storage.db import read_session, write_session
@@ -109,6 +109,14 @@ class Desk:
     def inbox(self, viewer: Viewer, *, limit: int = 200) -> list[InboxEntry]:
         with read_session(self.engine) as session:
             return inbox_entries(session, viewer.login, self.clock.now(), limit=limit)
+
+    def inbox_page(
+        self, viewer: Viewer, *, before: tuple[datetime, int] | None = None, limit: int = 200
+    ) -> InboxPage:
+        """A page of his inbox, newest first, with the counts of all of it (U6); `before` is the
+        previous page's `next_key`."""
+        with read_session(self.engine) as session:
+            return inbox_page(session, viewer.login, self.clock.now(), before=before, limit=limit)
 
     def unread(self, viewer: Viewer) -> int:
         with read_session(self.engine) as session:

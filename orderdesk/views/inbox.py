@@ -10,12 +10,13 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import and_, func, or_
 from sqlmodel import Session, col, select
 
 from orderdesk.policy.timestamps import iso
 from orderdesk.views.lookup import get_employee
-from storage.models import Employee, Notification, Order
+from orderdesk.views.staff import zone_of
+from storage.models import Employee, Notification, Order, Store
 
 
 @dataclass(frozen=True)
@@ -29,30 +30,84 @@ class InboxEntry:
     text: str
     order: str | None  # the order's number
     read: bool
+    timezone: str = "UTC"  # for showing `at`: the order's store's zone, else the employee's store's (U6)
 
     def to_json(self) -> dict[str, Any]:
         return {**_values(self), "at": iso(self.at)}
 
 
 def inbox_entries(
-    session: Session, login: str, now: datetime, *, unread_only: bool = False, limit: int = 100
+    session: Session,
+    login: str,
+    now: datetime,
+    *,
+    unread_only: bool = False,
+    limit: int | None = 100,
+    before: tuple[datetime, int] | None = None,
 ) -> list[InboxEntry]:
-    """The employee's notifications that are due, newest first."""
+    """The employee's notifications that are due, newest first; `before` (at, id) starts after that one."""
     employee = get_employee(session, login)
     query = (
         select(Notification.id, Notification.send_after, Notification.kind, Notification.subject,
-               Notification.text, Order.number, Notification.read_at)
+               Notification.text, Order.number, Notification.read_at, Store.timezone)
         .outerjoin(Order, col(Order.id) == Notification.order_id)
+        .outerjoin(Store, col(Store.id) == Order.store_id)
         .where(Notification.employee_id == employee.id, col(Notification.send_after) <= now)
         .order_by(col(Notification.send_after).desc(), col(Notification.id).desc())
-        .limit(limit)
     )  # fmt: skip
+    if before is not None:
+        at, id_ = before
+        query = query.where(
+            or_(col(Notification.send_after) < at, and_(col(Notification.send_after) == at, col(Notification.id) < id_))
+        )
+    if limit:
+        query = query.limit(limit)
     if unread_only:
         query = query.where(col(Notification.read_at).is_(None))
-    return [
-        InboxEntry(id=id_, at=at, kind=kind, subject=subject, text=text, order=number, read=read_at is not None)
-        for id_, at, kind, subject, text, number, read_at in session.exec(query)
-    ]
+    own_zone: str | None = None
+    entries = []
+    for id_, at, kind, subject, text, number, read_at, zone in session.exec(query):
+        if zone is None:
+            own_zone = own_zone or zone_of(session, employee)
+        entries.append(
+            InboxEntry(id=id_, at=at, kind=kind, subject=subject, text=text, order=number, read=read_at is not None,
+                       timezone=zone or own_zone or "UTC")
+        )  # fmt: skip
+    return entries
+
+
+@dataclass(frozen=True)
+class InboxPage:
+    """A page of the inbox and the counts of all of it (U6: "200 of 236", never the page's length)."""
+
+    rows: tuple[InboxEntry, ...]
+    total: int  # due notifications, across all pages
+    unread: int  # of those, unread
+    next_key: tuple[datetime, int] | None  # pass as `before` for the next page; None on the last
+
+    def to_json(self) -> dict[str, Any]:
+        return {"total": self.total, "unread": self.unread, "rows": [r.to_json() for r in self.rows]}
+
+
+def inbox_page(
+    session: Session, login: str, now: datetime, *, limit: int = 200, before: tuple[datetime, int] | None = None
+) -> InboxPage:
+    rows = inbox_entries(session, login, now, limit=limit + 1, before=before)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_key = (rows[-1].at, rows[-1].id) if more else None
+    return InboxPage(rows=tuple(rows), total=due_count(session, login, now), unread=unread_count(session, login, now),
+                     next_key=next_key)  # fmt: skip
+
+
+def due_count(session: Session, login: str, now: datetime) -> int:
+    employee = get_employee(session, login)
+    query = (
+        select(func.count())
+        .select_from(Notification)
+        .where(Notification.employee_id == employee.id, col(Notification.send_after) <= now)
+    )
+    return int(session.exec(query).one())
 
 
 def unread_count(session: Session, login: str, now: datetime) -> int:
