@@ -33,7 +33,7 @@ messages: $(VENV)/.installed
 		$(BIN)/pybabel init --domain desk --input-file $(LOCALE)/desk.pot --output-dir $(LOCALE) --locale $$l; done
 	$(BIN)/pybabel update --domain desk --input-file $(LOCALE)/desk.pot --output-dir $(LOCALE) --no-fuzzy-matching
 
-$(DEMO_DB): $(VENV)/.installed $(wildcard sample_data/*)
+$(DEMO_DB): install $(wildcard sample_data/*)
 	mkdir -p .demo
 	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
 	$(BIN)/orderdesk --db $(DEMO_DB) init --sample
@@ -42,7 +42,7 @@ demo: $(DEMO_DB)
 	$(BIN)/orderdesk --db $(DEMO_DB)
 
 # -n auto: one pytest worker per core (one process when ORDERDESK_TEST_DATABASE_URL names a shared database)
-test: $(VENV)/.installed
+test: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
