@@ -551,6 +551,34 @@ class Generator:
         return order
 
 
+def at_work(demo: Demo, orders: list[dict]) -> None:
+    """Every role has work in the demo (issue 14): the contractor pavel prints orders of Печатный двор
+    (some due soon, some late), and what has passed the payment stage, or is finished, is paid; the rest
+    stays unpaid. A random stream of its own, so the orders made before keep what they were."""
+    rng = random.Random(SEED + 14)
+    finished = {s["code"] for stages in demo.stages.values() for s in stages if s["kind"] == "final"}
+    production = ("in_print", "printed", "misprinted")
+    for order in orders:
+        if order["store"] == "print" and order["status"] in production:
+            order["contractor"] = "pavel"
+    candidates = [
+        o for o in orders
+        if o["store"] == "print" and o["status"] is None and o["type"] in ("regular", "quick", "custom")
+        and timedelta(days=1) < END - datetime.fromisoformat(o["created_at"]) < timedelta(days=12)
+    ]  # fmt: skip
+    for order in rng.sample(candidates, min(8, len(candidates))):
+        created = datetime.fromisoformat(order["created_at"])
+        order["status"] = rng.choice(["in_print", "in_print", "printed"])
+        # in print for a few hours (due later) up to days (past its 1–3 day limit: late)
+        entered = min(created + timedelta(hours=rng.randint(2, 30)), END - timedelta(hours=rng.randint(1, 6)))
+        order["status_entered_at"] = iso(entered.replace(microsecond=0))
+        order["contractor"] = "pavel"
+    for order in orders:
+        past_payment = order["status"] in (*production, "sent", "at_pickup_point") and order["store"] == "print"
+        if order["status"] in finished or (past_payment and not demo.cash[order["payment_method"]]):
+            order["payment_status"] = "paid"
+
+
 def generate_json(gen: Generator) -> list[dict]:
     rng = gen.rng
     orders = []
@@ -564,6 +592,7 @@ def generate_json(gen: Generator) -> list[dict]:
             order["number"] = f"{PREFIX[store]}-{n}"
         orders.extend(batch)
     orders.sort(key=lambda o: (o["created_at"], o["number"]))
+    at_work(gen.demo, orders)
     return orders
 
 

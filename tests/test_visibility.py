@@ -9,7 +9,7 @@ from orderdesk.api.desk import Desk
 from orderdesk.clock import FixedClock
 from orderdesk.policy.errors import NotAllowed
 from storage.db import make_engine
-from tests.conftest import NOW
+from tests.conftest import NOW, execute, query
 
 
 def visible(db, login):
@@ -50,8 +50,16 @@ def test_a_contractor_sees_only_orders_he_is_contractor_of(demo_db, cli, tmp_pat
     }  # fmt: skip
     path = tmp_path / "contract.json"
     path.write_text(json.dumps([order]))
+    # an order in a stage he owns (in print) but of which he is not the contractor is not his to see (seed 004)
+    execute(demo_db, "UPDATE orders SET contractor_id = NULL WHERE number = (SELECT min(number) FROM orders "
+                     "WHERE status = 'in_print')")  # fmt: skip
+    his = {n for (n,) in query(demo_db, "SELECT number FROM orders WHERE contractor_id = "
+                                        "(SELECT id FROM employee WHERE login = 'pavel')")}  # fmt: skip
+    assert his and {n[0] for n in his} == {"P"}  # the demo's print orders he is printing
     assert cli("orders", "import", str(path), db=demo_db).exit_code == 0
-    assert [o.number for o in visible(demo_db, "pavel")] == ["P-9001"]
+    seen = {o.number for o in visible(demo_db, "pavel")}
+    assert seen == his | {"P-9001"}
+    assert query(demo_db, "SELECT count(*) FROM orders WHERE status = 'in_print' AND contractor_id IS NULL") == [(1,)]
 
 
 def test_sign_in_refuses_a_wrong_password_and_a_deactivated_employee(demo_db):

@@ -47,6 +47,8 @@ def stats(ctx: typer.Context, as_json: JsonOption = False) -> None:
     rows = [[s["store"], s["name"], s["count"], s["sum"], s["currency"] or ""] for s in u["stores"]]
     # a total line per currency: amounts of different currencies are never added up (A3)
     rows += [["all", "", _count_in(u["stores"], t["currency"]), t["sum"], t["currency"] or ""] for t in u["sums"]]
+    if len(u["sums"]) > 1:
+        rows.append(["all", "", u["count"], "", "(every currency)"])
     print_table("undistributed orders", ["store", "name", "count", "sum", "currency"], rows)
     rows = [
         [m["login"], m["name"], m["presence"], m["open"] if i == 0 else "", t["sum"], t["currency"] or ""]

@@ -143,7 +143,7 @@ def load_sample(ctx: typer.Context) -> None:
     with user_errors():
         config_path, orders_path = sample_files()
         config = read_config(config_path)
-        rows = shift_to(read_orders(orders_path), clock.now())
+        rows = shift_to(read_orders(orders_path), clock.now(), zones=[store.timezone for store in config.stores])
     with writing(ctx) as session:
         apply_config(session=session, clock=clock, config=config, source=str(config_path))
         result = import_orders(session=session, clock=clock, rows=rows, source=str(orders_path))

@@ -51,8 +51,7 @@ class OrderItemLine:
             "qty": self.qty,
             "price": format_money(self.price),
             "discount": format_money(self.discount),
-            "currency": self.price.currency,
-        }
+        }  # in the order's currency
 
 
 @dataclass(frozen=True)
