@@ -23,7 +23,9 @@ def desk(demo_db: str, engine_of) -> Desk:  # type: ignore[no-untyped-def]
     return Desk(engine_of(demo_db), FixedClock(NOW))
 
 
-def notify(db: str, login: str, at: datetime, subject: str, *, order: str | None = None, key: str | None = None) -> None:
+def notify(
+    db: str, login: str, at: datetime, subject: str, *, order: str | None = None, key: str | None = None
+) -> None:
     stamp = at.replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
     execute(
         db,

@@ -110,9 +110,7 @@ class Desk:
         with read_session(self.engine) as session:
             return inbox_entries(session, viewer.login, self.clock.now(), limit=limit)
 
-    def inbox_page(
-        self, viewer: Viewer, *, before: tuple[datetime, int] | None = None, limit: int = 200
-    ) -> InboxPage:
+    def inbox_page(self, viewer: Viewer, *, before: tuple[datetime, int] | None = None, limit: int = 200) -> InboxPage:
         """A page of his inbox, newest first, with the counts of all of it (U6); `before` is the
         previous page's `next_key`."""
         with read_session(self.engine) as session:

@@ -178,9 +178,7 @@ def _order_view(row: Any, items: list[Any] | None, *, now: datetime, extra: Orde
     if items is None:
         return ListedOrder(**fields)
     lines = tuple(
-        OrderItemLine(
-            sku=i.sku, name=i.name, qty=i.qty, price=_money(i.price, cur), discount=_money(i.discount, cur)
-        )
+        OrderItemLine(sku=i.sku, name=i.name, qty=i.qty, price=_money(i.price, cur), discount=_money(i.discount, cur))
         for i in items
     )
     return ShownOrder(**fields, items=lines)
@@ -332,9 +330,7 @@ def undistributed_per_store(
 ) -> tuple[UndistributedInStore, ...]:
     """Open orders with no manager, per store (of these stores; None = all), by store code (D5)."""
     return tuple(
-        UndistributedInStore(
-            store_id=r.id, store=r.code, name=r.name, count=r.count, sum=_money(r.sum, r.currency)
-        )
+        UndistributedInStore(store_id=r.id, store=r.code, name=r.name, count=r.count, sum=_money(r.sum, r.currency))
         for r in queries.undistributed_by_store(session)
         if store_ids is None or r.id in store_ids
     )
