@@ -128,7 +128,7 @@ class InboxScreen(DeskScreen):
             shown = ngettext("{n} notification", "{n} notifications", self.total).format(n=self.total)
         unread = _("{n} unread").format(n=self.unread or 0)
         keys = _("Enter reads one, a marks all read")
-        self.query_one("#inbox-summary", Static).update(f"{shown}   ·   {unread}   ·   {keys}")
+        self.query_one("#inbox-summary", Static).update(f"{shown}  ·  {unread}  ·  {keys}")  # 80 columns
 
     @staticmethod
     def cells(row: InboxEntry) -> tuple[str | Text, ...]:

@@ -64,11 +64,11 @@ def test_the_inbox_says_how_many_there_are_and_pages_on_to_the_last(demo_db: str
     async def scenario(pilot: Pilot) -> None:
         screen = await open_inbox(pilot, "helen")
         assert table(screen).row_count == 200
-        assert summary(screen).startswith("200 of 236 notifications   ·   236 unread")
+        assert summary(screen).startswith("200 of 236 notifications  ·  236 unread")
         assert str(table(screen).get_row_at(0)[4]) == "notice 236"  # newest first
         await pilot.press("ctrl+end")  # the last row shown: the next page is read
         await until(pilot, lambda: table(screen).row_count == 236, "the second page")
-        assert summary(screen).startswith("236 notifications   ·   236 unread")
+        assert summary(screen).startswith("236 notifications  ·  236 unread")
         assert str(table(screen).get_row_at(235)[4]) == "notice 001"
         assert len({str(table(screen).get_row_at(i)[4]) for i in range(236)}) == 236  # none twice
 
