@@ -28,10 +28,10 @@ install: $(VENV)/.installed $(CATALOGS:.po=.mo)
 # (translate what is new in each .po, then `make install`; tests/test_money_language.py finds what is not)
 messages: $(VENV)/.installed
 	$(BIN)/pybabel extract --no-location --sort-by-file --project orderdesk --keywords _ --keywords N_ \
-		--keywords ngettext:1,2 --no-default-keywords --output-file $(LOCALE)/desk.pot screens
+		--keywords ngettext:1,2 --no-default-keywords --width 120 --output-file $(LOCALE)/desk.pot screens
 	for l in $(LANGUAGES); do test -f $(LOCALE)/$$l/LC_MESSAGES/desk.po || \
 		$(BIN)/pybabel init --domain desk --input-file $(LOCALE)/desk.pot --output-dir $(LOCALE) --locale $$l; done
-	$(BIN)/pybabel update --domain desk --input-file $(LOCALE)/desk.pot --output-dir $(LOCALE) --no-fuzzy-matching
+	$(BIN)/pybabel update --domain desk --input-file $(LOCALE)/desk.pot --output-dir $(LOCALE) --no-fuzzy-matching --width 120
 
 $(DEMO_DB): install $(wildcard sample_data/*)
 	mkdir -p .demo
