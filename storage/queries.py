@@ -436,7 +436,7 @@ def _typed(text: str) -> Any:
     ]
     digits = "".join(c for c in text if c.isdigit())
     if len(digits) >= 3:
-        found.append(Customer.phone.like(f"%{digits}%"))
+        found.append(Customer.phone_key.like(f"%{digits}%"))
     return or_(*found)
 
 

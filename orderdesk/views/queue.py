@@ -28,6 +28,7 @@ class QueuePage:
 
     list: str
     sort: str
+    at: datetime  # when it was read, by the desk's clock: what "time left" counts from
     rows: tuple[ListedOrder, ...]
     total: int
     next_key: tuple[Any, ...] | None
@@ -73,8 +74,19 @@ def queue_page(
     return QueuePage(
         list=list,
         sort=sort,
+        at=now,
         rows=tuple(_order_view(r, None, now=now, extra=extras[r.id]) for r in rows),
         total=queries.count_queue(session, q) if full or after is not None else len(rows),
         next_key=queries.queue_key(sort, rows[-1]) if full else None,
         stores=stores,
     )
+
+
+@dataclass(frozen=True)
+class Acted:
+    """What an action on an order from the lists did: the order, one line for the person, and for a
+    move until when (by the desk's clock) it may be undone."""
+
+    number: str
+    line: str
+    undo_until: datetime | None = None
