@@ -62,6 +62,8 @@ def _span(seconds: int) -> str:
     days, rest = divmod(seconds, 86400)
     hours, rest = divmod(rest, 3600)
     minutes = rest // 60
+    if days >= 10:
+        return f"{days}d"  # the hours no longer matter, and the column stays 11 wide
     if days:
         return f"{days}d {hours}h"
     if hours:
@@ -127,7 +129,7 @@ class QueueScreen(DeskScreen):
         fixed = [(_("Number"), 8), (_("Total"), 10), (_("Stage"), 14), (_("Time left"), 11), (_("Payment"), 8)]
         extra = [(_("Store"), 10), (_("Created"), 12), (_("Manager"), 10)] if wide else []
         width = max(self.size.width, 80) - 1 - 2 * (1 + len(fixed) + len(extra)) - sum(w for _, w in fixed + extra)
-        customer = max(12, min(width, 32))
+        customer = max(12, min(width, 40))
         columns = [fixed[0], (_("Customer"), customer), *fixed[1:], *extra]
         for label, size in columns:
             table.add_column(label, width=size)

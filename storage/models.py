@@ -202,9 +202,8 @@ class AutoMove(_Table, table=True):
     notice_before: int | None = None  # seconds
 
 
-# the partial indexes' conditions (SQLite, PostgreSQL): open orders, and the pool (open, no manager)
+# the partial indexes' condition (SQLite, PostgreSQL): open orders
 _OPEN = ("is_open = 1", "is_open")
-_POOL = ("manager_id IS NULL AND is_open = 1", "manager_id IS NULL AND is_open")
 
 
 class Order(_Table, table=True):
@@ -255,8 +254,8 @@ class Order(_Table, table=True):
             postgresql_where=text("is_open"),
         ),
         # the desk's lists, each a keyset page read in index order (migration 0007): every order
-        # newest first (`orders list`, an overseer's view), a manager's open orders by urgency, age
-        # and total (my queue), and the pool by store and age, due time and total
+        # newest first (`orders list`), and the open orders by manager, then by urgency, age or total:
+        # my queue, and the pool too (manager_id IS NULL is one value of the first column)
         Index("ix_orders_created", "created_at", "id"),
         *(
             Index(name, *columns, sqlite_where=text(where[0]), postgresql_where=text(where[1]))
@@ -264,9 +263,6 @@ class Order(_Table, table=True):
                 ("ix_orders_mine_due", ("manager_id", "stage_due_at", "created_at", "id"), _OPEN),
                 ("ix_orders_mine_created", ("manager_id", "created_at", "id"), _OPEN),
                 ("ix_orders_mine_total", ("manager_id", "total", "id"), _OPEN),
-                ("ix_orders_pool_store", ("store_id", "created_at", "id"), _POOL),
-                ("ix_orders_pool_due", ("stage_due_at", "created_at", "id"), _POOL),
-                ("ix_orders_pool_total", ("total", "id"), _POOL),
             )
         ),
     )

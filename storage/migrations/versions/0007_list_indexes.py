@@ -1,5 +1,5 @@
-"""indexes of the desk's lists (keyset pages read in index order): every order newest first, a
-manager's open orders (my queue) and the pool
+"""indexes of the desk's lists (keyset pages read in index order): every order newest first, and
+the open orders by manager (my queue; the pool is manager_id IS NULL) by urgency, age and total
 
 Revision ID: 0007
 Revises: 0005
@@ -15,18 +15,11 @@ branch_labels = None
 depends_on = None
 
 OPEN = {"sqlite_where": sa.text("is_open = 1"), "postgresql_where": sa.text("is_open")}
-POOL = {
-    "sqlite_where": sa.text("manager_id IS NULL AND is_open = 1"),
-    "postgresql_where": sa.text("manager_id IS NULL AND is_open"),
-}
 INDEXES = (
     ("ix_orders_created", ["created_at", "id"], {}),
     ("ix_orders_mine_due", ["manager_id", "stage_due_at", "created_at", "id"], OPEN),
     ("ix_orders_mine_created", ["manager_id", "created_at", "id"], OPEN),
     ("ix_orders_mine_total", ["manager_id", "total", "id"], OPEN),
-    ("ix_orders_pool_store", ["store_id", "created_at", "id"], POOL),
-    ("ix_orders_pool_due", ["stage_due_at", "created_at", "id"], POOL),
-    ("ix_orders_pool_total", ["total", "id"], POOL),
 )
 
 
