@@ -216,7 +216,7 @@ class QueueScreen(DeskScreen):
         if self.text:
             parts.append(_('filter "{text}"').format(text=self.text))
         if page.stores:
-            parts.insert(0, "  ".join(f"{s.store} {s.count} · {money_text(s.sum)}" for s in page.stores))
+            parts.insert(0, ", ".join(f"{s.store} {s.count} ({money_text(s.sum)})" for s in page.stores))
         return "   ".join(parts)
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:

@@ -329,3 +329,21 @@ def test_snapshot_of_the_queue(app: OrderDeskApp, demo_db: str, snap_compare, si
         stop_blinking(pilot)
 
     assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+def test_enter_opens_the_selected_order_and_escape_comes_back(app: OrderDeskApp) -> None:
+    from screens.order import OrderScreen
+
+    async def scenario(pilot: Pilot) -> None:
+        await signed_in(pilot, "anna")
+        await view(pilot, "2", PoolScreen)
+        await pilot.press("down")
+        number = selected(pilot)
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(pilot.app.screen, OrderScreen), "the order screen")
+        assert pilot.app.screen.number == number
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(pilot.app.screen, PoolScreen), "back to the pool")
+        assert selected(pilot) == number
+
+    drive(app, scenario)

@@ -190,7 +190,7 @@ def test_a_manager_sees_her_queue_then_her_stores_pool(app: OrderDeskApp, desk: 
         assert [r[NUMBER] for r in rows] == [o.number for o in pool.rows]
         assert {r[STORE] for r in rows} == {"home"} and {r[MANAGER] for r in rows} == {"—"}
         home = pool.stores[0]
-        assert summary_line(pilot).startswith(f"home {home.count} · {money_text(home.sum)}   {len(rows)} orders")
+        assert summary_line(pilot).startswith(f"home {home.count} ({money_text(home.sum)})   {len(rows)} orders")
         assert [s.store for s in pool.stores] == ["home"]
 
     drive(app, scenario)
