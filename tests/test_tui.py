@@ -387,6 +387,7 @@ def test_signing_in_logs_in_and_f_makes_her_free_and_hands_her_waiting_orders(ap
 
 # ----------------------------------------------------------------------------------- acting on orders (S6) and the inbox (A2)
 
+
 def cursor_to(pilot: Pilot, wanted: Callable[[list[str]], bool]) -> list[str]:
     table = pilot.app.screen.query_one("#queue", DataTable)
     for i, row in enumerate(table_rows(pilot)):
