@@ -9,7 +9,7 @@ from textual.screen import Screen
 
 from orderdesk.policy.vocab import OVERSEERS
 from screens.inbox import InboxScreen
-from screens.orders import OrdersScreen
+from screens.queue import MyQueueScreen, PoolScreen
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,8 @@ class View:
 
 
 VIEWS: tuple[View, ...] = (
-    View("mine", "1", "My queue", OrdersScreen),
+    View("mine", "1", "My queue", MyQueueScreen),
+    View("pool", "2", "Pool", PoolScreen),
     View("inbox", "5", "Inbox", InboxScreen),
 )
 _ = OVERSEERS  # the overdue board's View is open to these

@@ -205,6 +205,10 @@ class AutoMove(_Table, table=True):
     notice_before: int | None = None  # seconds
 
 
+# the partial indexes' condition (SQLite, PostgreSQL): open orders
+_OPEN = ("is_open = 1", "is_open")
+
+
 class Order(_Table, table=True):
     __tablename__ = "orders"
     __table_args__ = (
@@ -251,6 +255,18 @@ class Order(_Table, table=True):
             "total",
             sqlite_where=text("is_open = 1"),
             postgresql_where=text("is_open"),
+        ),
+        # the desk's lists, each a keyset page read in index order (migration 0007): every order
+        # newest first (`orders list`), and the open orders by manager, then by urgency, age or total:
+        # my queue, and the pool too (manager_id IS NULL is one value of the first column)
+        Index("ix_orders_created", "created_at", "id"),
+        *(
+            Index(name, *columns, sqlite_where=text(where[0]), postgresql_where=text(where[1]))
+            for name, columns, where in (
+                ("ix_orders_mine_due", ("manager_id", "stage_due_at", "created_at", "id"), _OPEN),
+                ("ix_orders_mine_created", ("manager_id", "created_at", "id"), _OPEN),
+                ("ix_orders_mine_total", ("manager_id", "total", "id"), _OPEN),
+            )
         ),
     )
     id: int | None = Field(default=None, primary_key=True)

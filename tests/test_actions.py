@@ -86,7 +86,7 @@ def test_cash_pickup_card_courier_and_post_orders_walk_different_stages(desk, cl
 
 def test_advance_says_where_the_order_went_whose_queue_and_when_it_is_due(desk, cli):
     line = ok(cli("orders", "advance", "T-PICK", "--as", "mike", db=desk)).stdout.strip()
-    assert line == "T-PICK: picking → courier_call (owner: role courier, due 2026-11-25 13:00 GMT)"
+    assert line == "T-PICK: Picking → Courier call (owner: role courier, due 2026-11-25 13:00 GMT)"
     order = json.loads(ok(cli("orders", "advance", "T-PICK", "--as", "james", "--json", db=desk)).stdout)
     assert (order["number"], order["status"], order["stage_due_at"]) == (
         "T-PICK",
@@ -139,7 +139,7 @@ def test_move_reaches_side_and_cancelled_stages(desk, cli):
     ok(cli("orders", "move", "P-MINE", "misprinted", "--as", "pavel", db=desk))
     assert status_of(desk, "P-MINE") == "misprinted"
     line = ok(cli("orders", "move", "T-CARD", "cancelled", "--as", "anna", db=desk)).stdout
-    assert "T-CARD: new → cancelled" in line and "closed" in line
+    assert "T-CARD: Received → Cancelled" in line and "closed" in line
     assert query(desk, "SELECT is_open, stage_due_at FROM orders WHERE number = 'T-CARD'") == [(0, None)]
 
 

@@ -99,7 +99,7 @@ def test_an_order_refresh_on_the_screen_opens_one_read_transaction(demo_db: str,
         await sign_in(pilot, "anna")
         shown = summary_line(pilot)
         opened.clear()
-        pilot.app.screen.query_one("#orders-summary").update("")
+        pilot.app.screen.query_one("#queue-summary").update("")
         await pilot.press("r")
         await until(pilot, lambda: summary_line(pilot) == shown and row_count(pilot) > 0, "the list again")
         assert opened == ["read"]

@@ -7,17 +7,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlmodel import Session
 
 from orderdesk.clock import Clock
-from orderdesk.usecases import accounts, order_edits, order_moves, presence
+from orderdesk.usecases import accounts, assignment, order_edits, order_moves, presence
 from orderdesk.usecases.acting import describe
 from orderdesk.usecases.assignment import distribute_pending
 from orderdesk.usecases.inbox import mark_read
+from orderdesk.usecases.take_next import take_next
+from orderdesk.usecases.undo_move import UNDO_WINDOW, undo_move
 from orderdesk.views import orders
 from orderdesk.views.inbox import InboxEntry, InboxPage, inbox_entries, inbox_page, unread_count
+from orderdesk.views.queue import Acted, QueuePage, queue_page
 from orderdesk.views.refresh import OrdersRefresh, orders_refresh
 from orderdesk.views.staff import language_of
 from storage.db import read_session, write_session
@@ -123,6 +127,47 @@ class Desk:
     def mark_read(self, viewer: Viewer, ids: list[int] | None = None) -> int:
         with write_session(self.engine) as session:
             return mark_read(session=session, actor=viewer.login, clock=self.clock, ids=ids)
+
+    # ------------------------------------------------------------------ my queue and the pool (U2)
+
+    def queue(
+        self, viewer: Viewer, *, list: str, sort: str = "urgency", text: str | None = None,
+        after: tuple[Any, ...] | None = None, limit: int = 300,
+    ) -> QueuePage:  # fmt: skip
+        """A keyset page of my queue (`list="mine"`) or the pool (`"pool"`), sorted by one of
+        views.queue.SORTS, narrowed to what he typed; `after` is the previous page's `next_key`."""
+        with read_session(self.engine) as session:
+            return queue_page(session=session, employee=_employee(session, viewer), now=self.clock.now(), list=list,
+                              sort=sort, text=text, after=after, limit=limit)  # fmt: skip
+
+    def claim(self, viewer: Viewer, number: str) -> Acted:
+        """Take this order from the pool; refused (DeskError) when it is not his to take or is taken."""
+        with write_session(self.engine) as session:
+            order = assignment.claim(session=session, actor=viewer.login, clock=self.clock, number=number)
+            return Acted(order.number, f"{order.number} is yours now")
+
+    def take_next(self, viewer: Viewer) -> Acted:
+        """Take the order the carousel would give him next (D3); refused with the reason when none."""
+        with write_session(self.engine) as session:
+            order = take_next(session=session, actor=viewer.login, clock=self.clock)
+            return Acted(order.number, f"{order.number} is yours now (the next one for you)")
+
+    def advance_with_undo(self, viewer: Viewer, number: str) -> Acted:
+        """`advance`, and until when `undo_move` may take it back (UNDO_WINDOW by the desk's clock)."""
+        with write_session(self.engine) as session:
+            done = order_moves.advance(session=session, actor=viewer.login, clock=self.clock, number=number)
+            line = describe(session=session, done=done)
+        return Acted(number, line, undo_until=self.clock.now() + UNDO_WINDOW)
+
+    def undo_move(self, viewer: Viewer, number: str) -> Acted:
+        """Move the order back where his last move took it from (refused after UNDO_WINDOW, when
+        someone moved it since, or when the move was not his)."""
+        with write_session(self.engine) as session:
+            done = undo_move(session=session, actor=viewer.login, clock=self.clock, number=number)
+            return Acted(number, describe(session=session, done=done))
+
+    def pay(self, viewer: Viewer, number: str) -> Acted:
+        return Acted(number, self.mark_paid(viewer, number))
 
 
 def _employee(session: Session, viewer: Viewer) -> Employee:

@@ -86,7 +86,9 @@ def describe(*, session: Session, done: Done) -> str:
     number, before, after = done.order.number, done.before, done.after
     if done.action == "order.status":
         assert done.stage is not None
-        return f"{number}: {before.get('status')} → {after.get('status')} ({_stage_note(session, done)})"
+        names = {s.code: s.name for s in pipeline_of(session, done.order.store_id)}  # people read names (U3)
+        was, now = before.get("status"), after.get("status")
+        return f"{number}: {names.get(was, was)} → {names.get(now, now)} ({_stage_note(session, done)})"
     if done.action == "order.paid":
         return f"{number}: payment {before['payment_status']} → {after['payment_status']}"
     total = f"total {before['total']} → {after['total']}" if "total" in before else ""
