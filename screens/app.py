@@ -1,7 +1,14 @@
 """The order desk in the terminal: sign-in, then the views a key apart (screens.views), each a Textual
-mode with its own stack (an order opened from the pool stays open there while he looks at his queue)."""
+mode with its own stack (an order opened from the pool stays open there while he looks at his queue).
+
+The shell around the views lives here: presence keys, the header's facts, help, the palette, the
+user's keymap, the change watcher (U8) and signing off on quit."""
 
 from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
 
 from textual import work
 from textual.app import App
@@ -11,19 +18,31 @@ from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
 from orderdesk.api.desk import Desk, Viewer
+from orderdesk.views.header import HeaderFacts
 from screens.base import DeskScreen
+from screens.commands import DeskCommands
+from screens.help import HelpScreen, keys_of
 from screens.i18n import _
+from screens.keymap import all_subclasses, binding_ids, config_file, read_keymap
 from screens.login import LoginScreen
-from screens.messages import OrdersChanged
+from screens.messages import DatabaseState, HeaderRead, JobFailed, OrdersChanged
 from screens.views import VIEWS
+
+log = logging.getLogger("orderdesk.desk")
 
 
 class OrderDeskApp(App[None]):
     TITLE = "orderdesk"
     CSS_PATH = "app.tcss"
+    COMMANDS = {DeskCommands}
     BINDINGS = [
-        Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
-        Binding("ctrl+o", "sign_out", "Sign out", id="app.sign_out"),
+        Binding("ctrl+q", "quit", _("Quit"), id="app.quit", priority=True),
+        Binding("ctrl+o", "sign_out", _("Sign out"), id="app.sign_out"),
+        Binding("question_mark", "help", _("Help"), id="app.help"),
+        Binding("ctrl+p", "command_palette", _("Palette"), id="app.palette", show=False),
+        Binding("f", "presence('free')", _("Free"), id="app.free"),
+        Binding("b", "presence('busy')", _("Busy"), id="app.busy"),
+        Binding("p", "presence('break')", _("Break"), id="app.break"),
         *(
             Binding(view.key, f"view('{view.name}')", view.title, id=f"app.view.{view.name}", show=False)
             for view in VIEWS
@@ -31,19 +50,43 @@ class OrderDeskApp(App[None]):
     ]
 
     HEARTBEAT_SECONDS = 30.0  # well inside the default session_timeout of 2 minutes
+    WATCH_SECONDS = 0.5  # how often the change watcher looks (U8: "within about a second")
 
-    def __init__(self, *, desk: Desk) -> None:
+    def __init__(self, *, desk: Desk, watch: bool = True) -> None:
         super().__init__()
         self.desk = desk
         self.viewer: Viewer | None = None
         self.beating: Timer | None = None
+        self.watching: Timer | None = None
+        self.watch_changes = watch
+        self.header_facts: HeaderFacts | None = None
+        self.db_trouble: str | None = None  # why the database did not answer, while it does not
+        self.seen_version: object = None
+        # the scheduler's first round, once the first view has been painted (cli.main.run_tui)
+        self.when_first_view_painted: Callable[[], None] | None = None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # nobody signed in: not offered, not in the footer
-        return not (action in ("sign_out", "view") and self.viewer is None)
+        return not (action in ("sign_out", "view", "presence") and self.viewer is None)
 
     def on_mount(self) -> None:
+        self.apply_user_keys()
         self.push_screen(LoginScreen(), callback=self.signed_in)
+
+    # ------------------------------------------------------------------ keys of his own
+
+    def apply_user_keys(self) -> None:
+        """The `[keys]` of his config file (screens.keymap); each mistake told in one line."""
+        from screens import views  # noqa: F401  every view's screen class, so its binding ids are known
+
+        known = binding_ids([type(self), LoginScreen, HelpScreen, *all_subclasses(DeskScreen)])
+        keymap = read_keymap(config_file(), known)
+        for problem in keymap.problems:
+            self.notify(problem, title=_("Your keys"), severity="warning", timeout=15)
+        if keymap.keys:
+            self.set_keymap(keymap.keys)
+
+    # ------------------------------------------------------------------ signing in and off
 
     def signed_in(self, viewer: Viewer | None) -> None:
         if viewer is None:
@@ -52,10 +95,65 @@ class OrderDeskApp(App[None]):
         self.viewer = viewer
         self.sub_title = f"{viewer.name} ({viewer.login})"
         self.beating = self.set_interval(self.HEARTBEAT_SECONDS, self.beat)
+        if self.watch_changes:
+            self.watching = self.set_interval(self.WATCH_SECONDS, self.check_changes)
+        self.check_changes()  # the version as of now: what comes after it is news
         for view in VIEWS:
             if view.open_to(viewer.roles):
                 self.add_mode(view.name, view.screen)
         self.switch_mode(VIEWS[0].name)
+        self.call_after_refresh(self.first_view_painted)
+
+    def first_view_painted(self) -> None:
+        start, self.when_first_view_painted = self.when_first_view_painted, None
+        if start is not None:
+            start()
+
+    def stop_timers(self) -> None:
+        for timer in (self.beating, self.watching):
+            if timer is not None:
+                timer.stop()
+        self.beating = self.watching = None
+
+    async def signing_off(self) -> None:
+        """Offline and logged out now (U1), in a thread: the UI goes on drawing meanwhile."""
+        self.stop_timers()
+        viewer, self.viewer = self.viewer, None
+        self.header_facts = None
+        if viewer is not None:
+            try:
+                await asyncio.to_thread(self.desk.sign_out, viewer)
+            except Exception as exc:  # noqa: BLE001  the database is away: his login expires by itself
+                log.warning("could not sign %s out: %s", viewer.login, exc)
+                self.notify(str(exc), title=_("Could not sign you out"), severity="error")
+
+    def sign_off(self) -> None:
+        """For after `run()` (cli.main.run_tui): whoever is still signed in (a crash, a hang-up) goes
+        offline. Blocks; the app has stopped by then."""
+        viewer, self.viewer = self.viewer, None
+        if viewer is not None:
+            try:
+                self.desk.sign_out(viewer)
+            except Exception as exc:  # noqa: BLE001
+                log.warning("could not sign %s out: %s", viewer.login, exc)
+        self.desk.close_watch()
+
+    async def action_quit(self) -> None:
+        await self.signing_off()
+        self.exit()
+
+    async def action_sign_out(self) -> None:
+        await self.signing_off()
+        self.sub_title = ""
+        if "signed-out" not in self._modes:
+            self.add_mode("signed-out", Screen)  # a blank screen under the login, as at start
+        await self.switch_mode("signed-out")
+        for view in VIEWS:
+            if view.name in self._modes:
+                await self.remove_mode(view.name)
+        self.push_screen(LoginScreen(), callback=self.signed_in)
+
+    # ------------------------------------------------------------------ views, help, presence
 
     def action_view(self, name: str) -> None:
         """Jump to one of the views (1 my queue, 2 the pool, …), where he left it."""
@@ -74,10 +172,76 @@ class OrderDeskApp(App[None]):
 
         self.push_screen(OrderScreen(number))
 
+    def action_help(self) -> None:
+        """Every key of the view he is on, and the app's (screens.help)."""
+        if isinstance(self.screen, HelpScreen):
+            return
+        title = getattr(self.screen, "VIEW_TITLE", "") or _("the desk")
+        self.push_screen(HelpScreen(title, keys_of(self.screen)))
+
+    def action_presence(self, status: str) -> None:
+        self.change_presence(status)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="presence")
+    def change_presence(self, status: str) -> None:
+        """Free, busy or on a break (U1); turning free hands him waiting orders at once (D4)."""
+        viewer = self.viewer
+        if viewer is None:
+            return
+        given = self.desk.set_presence(viewer, status)
+        if given:
+            self.notify(_("{n} waiting orders were handed out").format(n=given), timeout=5)
+        self.post_message(OrdersChanged())  # his header, and the lists the pass may have changed
+
+    # ------------------------------------------------------------------ the header's facts
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="header")
+    def read_header(self) -> None:
+        viewer = self.viewer
+        if viewer is not None:
+            self.post_message(HeaderRead(self.desk.header_facts(viewer)))
+
+    def on_header_read(self, message: HeaderRead) -> None:
+        if self.viewer is None or message.facts.login != self.viewer.login:
+            return  # read for someone who has signed out since
+        self.header_facts = message.facts
+        if isinstance(self.screen, DeskScreen):
+            self.screen.show_facts()
+
+    # ------------------------------------------------------------------ live (U8)
+
     def on_orders_changed(self, message: OrdersChanged) -> None:
         """Orders changed under the desk (scheduler, another desk, the CLI): the view on top reads again."""
-        if isinstance(self.screen, DeskScreen):
+        if isinstance(self.screen, DeskScreen) and self.viewer is not None:
+            self.read_header()
             self.screen.refresh_data()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="watch")
+    def check_changes(self) -> None:
+        """One look of the change watcher (storage.db.ChangeWatcher): a new version is news for the
+        screen; no answer puts up the banner until the database answers again."""
+        try:
+            version = self.desk.data_version()
+        except Exception as exc:  # noqa: BLE001  DatabaseUnavailable, or the driver's own
+            self.post_message(DatabaseState(str(exc) or type(exc).__name__))
+            return
+        self.post_message(DatabaseState(None))
+        before, self.seen_version = self.seen_version, version
+        if before is not None and version != before:
+            self.post_message(OrdersChanged())
+
+    def on_database_state(self, message: DatabaseState) -> None:
+        was, self.db_trouble = self.db_trouble, message.trouble
+        if isinstance(self.screen, DeskScreen) and (was is None) != (message.trouble is None):
+            self.screen.show_trouble(message.trouble)
+            if message.trouble is None:
+                self.post_message(OrdersChanged())  # back: what was missed meanwhile
+
+    def on_job_failed(self, message: JobFailed) -> None:
+        self.notify(_("scheduler job {job} failed: {error}").format(job=message.job, error=message.error),
+                    severity="error", timeout=10)  # fmt: skip
+
+    # ------------------------------------------------------------------ the rest
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="heartbeat")
     def beat(self) -> None:
@@ -85,10 +249,6 @@ class OrderDeskApp(App[None]):
         viewer = self.viewer
         if viewer is not None and not self.desk.heartbeat(viewer):
             self.notify(_("Your login had expired; sign in again."), severity="warning", timeout=10)
-
-    @work(thread=True, exit_on_error=False, group="sign-out")
-    def signing_out(self, viewer: Viewer) -> None:
-        self.desk.sign_out(viewer)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         self.tell_failure(event)
@@ -99,18 +259,3 @@ class OrderDeskApp(App[None]):
         `Worker.StateChanged` does not bubble: DeskScreen (and the login screen) pass theirs here."""
         if event.state == WorkerState.ERROR and event.worker.error is not None:
             self.notify(f"{event.worker.error}", title=_("Something went wrong"), severity="error", timeout=10)
-
-    async def action_sign_out(self) -> None:
-        if self.beating is not None:
-            self.beating.stop()
-        if self.viewer is not None:
-            self.signing_out(self.viewer)
-        self.viewer = None
-        self.sub_title = ""
-        if "signed-out" not in self._modes:
-            self.add_mode("signed-out", Screen)  # a blank screen under the login, as at start
-        await self.switch_mode("signed-out")
-        for view in VIEWS:
-            if view.name in self._modes:
-                await self.remove_mode(view.name)
-        self.push_screen(LoginScreen(), callback=self.signed_in)

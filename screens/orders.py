@@ -17,7 +17,7 @@ from orderdesk.policy.errors import DeskError
 from orderdesk.policy.money import format_money
 from orderdesk.views.orders import ListedOrder, UndistributedInStore
 from screens.base import DeskScreen
-from screens.messages import OrderActed, OrdersLoaded, PresenceChanged
+from screens.messages import OrderActed, OrdersLoaded
 
 PAGE = 200
 LOADING = "Loading orders…"
@@ -39,9 +39,6 @@ class OrdersScreen(DeskScreen):
         Binding("m", "mark_paid", "Mark paid", id="orders.mark_paid"),
         Binding("i", "inbox", "Inbox", id="orders.inbox"),
         Binding("r", "refresh", "Refresh", id="orders.refresh"),
-        Binding("f", "presence('free')", "Free", id="orders.free"),
-        Binding("b", "presence('busy')", "Busy", id="orders.busy"),
-        Binding("p", "presence('break')", "Break", id="orders.break"),
     ]
 
     def __init__(self) -> None:
@@ -112,21 +109,6 @@ class OrdersScreen(DeskScreen):
         self.keep_place = True
         self.load_page(first=True)
 
-    def action_presence(self, status: str) -> None:
-        self.change_presence(status)
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="presence")
-    def change_presence(self, status: str) -> None:
-        """Free, busy or on a break (U1); turning free hands him waiting orders at once (D4)."""
-        given = self.desk.set_presence(self.viewer, status)  # type: ignore[attr-defined]
-        self.post_message(PresenceChanged(status, given))
-
-    def on_presence_changed(self, message: PresenceChanged) -> None:
-        self.presence = message.presence
-        if message.given:
-            self.notify(f"{message.given} waiting orders were handed out", timeout=5)
-        self.load_page(first=True)
-
     @work(thread=True, exclusive=True, exit_on_error=False, group="orders")
     def load_page(self, *, first: bool) -> None:
         """From the top: the first page and the summary line's facts, read together; else the next page."""
@@ -164,10 +146,8 @@ class OrdersScreen(DeskScreen):
                 summary.update("Orders could not be loaded; press r to try again.")
 
     def summary(self, shown: int) -> str:
-        line = f"you are {self.presence}"
-        if self.unread:  # before the long parts, so a narrow terminal still shows it
-            line += f"   ·   {self.unread} unread (i)"
-        line += f"   ·   {self.total} orders" + (f" (showing {shown})" if shown < self.total else "")
+        # who he is, his presence and his unread notifications are in the header (U1)
+        line = f"{self.total} orders" + (f" (showing {shown})" if shown < self.total else "")
         if self.undistributed:
             waiting = ", ".join(f"{s.store} {s.count} ({format_money(s.sum)})" for s in self.undistributed)
             line += f"   ·   undistributed: {waiting}"
