@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable
 
 from textual import work
-from textual.app import App
+from textual.app import App, ScreenStackError
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.timer import Timer
@@ -64,6 +64,15 @@ class OrderDeskApp(App[None]):
         self.seen_version: object = None
         # the scheduler's first round, once the first view has been painted (cli.main.run_tui)
         self.when_first_view_painted: Callable[[], None] | None = None
+
+    @property
+    def desk_screen(self) -> DeskScreen | None:
+        """The desk screen on top, if that is what is on top (not the login, a modal, or nothing at exit)."""
+        try:
+            screen = self.screen
+        except ScreenStackError:
+            return None
+        return screen if isinstance(screen, DeskScreen) else None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # nobody signed in: not offered, not in the footer
@@ -205,16 +214,16 @@ class OrderDeskApp(App[None]):
         if self.viewer is None or message.facts.login != self.viewer.login:
             return  # read for someone who has signed out since
         self.header_facts = message.facts
-        if isinstance(self.screen, DeskScreen):
-            self.screen.show_facts()
+        if (screen := self.desk_screen) is not None:
+            screen.show_facts()
 
     # ------------------------------------------------------------------ live (U8)
 
     def on_orders_changed(self, message: OrdersChanged) -> None:
         """Orders changed under the desk (scheduler, another desk, the CLI): the view on top reads again."""
-        if isinstance(self.screen, DeskScreen) and self.viewer is not None:
+        if (screen := self.desk_screen) is not None and self.viewer is not None:
             self.read_header()
-            self.screen.refresh_data()
+            screen.refresh_data()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="watch")
     def check_changes(self) -> None:
@@ -232,8 +241,8 @@ class OrderDeskApp(App[None]):
 
     def on_database_state(self, message: DatabaseState) -> None:
         was, self.db_trouble = self.db_trouble, message.trouble
-        if isinstance(self.screen, DeskScreen) and (was is None) != (message.trouble is None):
-            self.screen.show_trouble(message.trouble)
+        if (screen := self.desk_screen) is not None and (was is None) != (message.trouble is None):
+            screen.show_trouble(message.trouble)
             if message.trouble is None:
                 self.post_message(OrdersChanged())  # back: what was missed meanwhile
 
