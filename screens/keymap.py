@@ -40,7 +40,7 @@ class UserKeymap:
 
 
 def good_keys(value: object) -> bool:
-    """"A", "ctrl+a", "ctrl+a,A", "f5"; not "", "ctrl+", "ctrl a", 5."""
+    """ "A", "ctrl+a", "ctrl+a,A", "f5"; not "", "ctrl+", "ctrl a", 5."""
     if not isinstance(value, str) or not value.strip():
         return False
     for key in value.split(","):
@@ -67,7 +67,9 @@ def read_keymap(path: Path, known: Iterable[str]) -> UserKeymap:
     problems: list[str] = []
     for binding_id, value in table.items():
         if binding_id not in ids:
-            problems.append(_('{path}: [keys] "{id}" is no key of the desk (? lists them)').format(path=path, id=binding_id))
+            problems.append(
+                _('{path}: [keys] "{id}" is no key of the desk (? lists them)').format(path=path, id=binding_id)
+            )
         elif not good_keys(value):
             problems.append(
                 _('{path}: [keys] "{id}" = {value!r} is not a key like "A", "ctrl+a" or "ctrl+a,A"').format(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from collections.abc import Iterator
@@ -171,7 +172,5 @@ class ChangeWatcher:
     def _drop(self) -> None:
         raw, self._raw = self._raw, None
         if raw is not None:
-            try:
-                raw.invalidate()  # type: ignore[attr-defined]  not back to the pool: it may be broken
-            except Exception:  # noqa: BLE001
-                pass
+            with contextlib.suppress(Exception):  # not back to the pool: it may be broken
+                raw.invalidate()  # type: ignore[attr-defined]

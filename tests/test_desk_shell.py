@@ -87,7 +87,9 @@ def test_the_header_fits_80_columns_dropping_the_login_and_name_first() -> None:
     narrow = header_line("My queue", facts, 78).plain
     assert len(narrow) <= 78
     assert "(anastasia)" not in narrow
-    assert narrow.startswith("My queue") and "on a break" in narrow and "56 overdue" in narrow and "789 unread" in narrow
+    assert (
+        narrow.startswith("My queue") and "on a break" in narrow and "56 overdue" in narrow and "789 unread" in narrow
+    )
     tiny = header_line("My queue", facts, 30).plain
     assert tiny.startswith("My queue") and "on a break" in tiny and len(tiny) <= 30
 
@@ -227,6 +229,10 @@ def test_question_mark_lists_the_keys_of_the_screen_and_the_app(app: OrderDeskAp
     drive(app, scenario)
 
 
+def offered(pilot: Pilot) -> list[str]:
+    return [str(o.prompt) for o in pilot.app.screen.query_one("CommandList").options]  # type: ignore[attr-defined]
+
+
 def test_the_palette_offers_the_screens_actions_and_the_views(app: OrderDeskApp, demo_db: str) -> None:
     from textual.command import CommandPalette
 
@@ -243,15 +249,13 @@ def test_the_palette_offers_the_screens_actions_and_the_views(app: OrderDeskApp,
         await settle(pilot)
         assert isinstance(pilot.app.screen, CommandPalette)
         await pilot.press(*"go to inbox")
-        await settle(pilot)
-        shown = [str(o.prompt) for o in pilot.app.screen.query_one("CommandList").options]  # type: ignore[attr-defined]
-        assert any("Go to Inbox" in s for s in shown)
+        await until(pilot, lambda: any("Go to Inbox" in s for s in offered(pilot)), "the inbox offered")
         await pilot.press("escape")
         await settle(pilot)
         await pilot.press("ctrl+p")
         await settle(pilot)
         await pilot.press(*"mark paid")
-        await settle(pilot)
+        await until(pilot, lambda: any("Mark paid" in s for s in offered(pilot)), "mark paid offered")
         await pilot.press("enter")
         await settle(pilot)
         await until(pilot, lambda: any("paid" in t.lower() for t in toasts(pilot)), "the order marked paid")
@@ -352,3 +356,33 @@ def test_the_first_round_waits_for_the_first_view_to_be_painted(app: OrderDeskAp
         assert started == [True]
 
     drive(app, scenario)
+
+
+# ----------------------------------------------------------------------------------- a terminal that went away
+
+
+def test_a_hung_up_terminal_is_seen_without_reading_from_it() -> None:
+    import os
+    import pty
+
+    from screens.app import terminal_gone
+
+    master, slave = pty.openpty()
+    try:
+        os.write(master, b"x")
+        assert not terminal_gone(slave)
+        os.close(master)
+        assert terminal_gone(slave)
+    finally:
+        os.close(slave)
+
+
+def test_a_hang_up_signs_him_off_and_ends_the_desk(app: OrderDeskApp, demo_db: str) -> None:
+    async def scenario(pilot: Pilot) -> None:
+        await signed_in(pilot, "anna")
+        pilot.app.hung_up()
+        await pilot.pause()
+
+    drive(app, scenario)
+    assert app.return_code == 0
+    assert presence_of(demo_db, "anna") == "offline" and sessions_of(demo_db, "anna") == 0

@@ -18,9 +18,9 @@ from orderdesk.usecases.acting import describe
 from orderdesk.usecases.assignment import distribute_pending
 from orderdesk.usecases.inbox import mark_read
 from orderdesk.views import orders
+from orderdesk.views.header import HeaderFacts, header_facts
 from orderdesk.views.inbox import InboxEntry, inbox_entries, unread_count
 from orderdesk.views.refresh import OrdersRefresh, orders_refresh
-from orderdesk.views.header import HeaderFacts, header_facts
 from storage.db import ChangeWatcher, read_session, write_session
 from storage.models import Employee
 

@@ -27,7 +27,7 @@ def header_parts(facts: HeaderFacts | None) -> list[tuple[int, Text]]:
         return []
     parts = [
         (4, Text(facts.name, style="bold")),
-        (LOGIN_RANK, Text("({login})".format(login=facts.login), style="dim")),
+        (LOGIN_RANK, Text(f"({facts.login})", style="dim")),
         (0, Text(presence_words(facts.presence), style=PRESENCE_STYLES.get(facts.presence, ""))),
         (2, Text(_("{n} open").format(n=facts.open_orders))),
         (1, Text(_("{n} overdue").format(n=facts.overdue), style="bold red" if facts.overdue else "")),
