@@ -13,6 +13,8 @@ import os
 import select
 import signal
 import sys
+import threading
+import time
 from collections.abc import Callable
 from functools import partial
 
@@ -47,6 +49,13 @@ def terminal_fd() -> int | None:
     return fd if fd >= 0 and os.isatty(fd) else None
 
 
+def _leave_anyway(after: float) -> None:
+    """The last resort after a hang-up: if a clean exit has not ended the process by then, end it
+    (he has been signed off by then, or his login expires by itself; the scheduler's lease too)."""
+    time.sleep(after)
+    os._exit(1)
+
+
 def terminal_gone(fd: int) -> bool:
     """The terminal hung up (its SSH session or window closed): poll says HUP or ERR without reading
     anything, so no key is taken from Textual's input thread."""
@@ -76,6 +85,7 @@ class OrderDeskApp(App[None]):
     HEARTBEAT_SECONDS = 30.0  # well inside the default session_timeout of 2 minutes
     WATCH_SECONDS = 0.5  # how often the change watcher looks (U8: "within about a second")
     TERMINAL_SECONDS = 1.0  # how often the desk looks whether its terminal is still there
+    LEAVE_SECONDS = 10.0  # after a hang-up, the process ends by then whatever hangs
 
     def __init__(self, *, desk: Desk, watch: bool = True) -> None:
         super().__init__()
@@ -129,10 +139,20 @@ class OrderDeskApp(App[None]):
             self.hung_up()
 
     def hung_up(self) -> None:
-        if not self._hanging_up:
-            self._hanging_up = True
-            log.warning("the terminal went away: signing off and leaving")
-            self.call_later(self.action_quit)
+        """Sign off and leave. The dead terminal is swapped for /dev/null first: Textual's output
+        thread dies of EIO on it, and its shutdown then waits forever on that thread's full queue."""
+        if self._hanging_up:
+            return
+        self._hanging_up = True
+        log.warning("the terminal went away: signing off and leaving")
+        if not self.is_headless:
+            with contextlib.suppress(OSError):
+                nothing = os.open(os.devnull, os.O_RDWR)
+                for fd in (0, 1, 2):
+                    os.dup2(nothing, fd)
+                os.close(nothing)
+            threading.Thread(target=_leave_anyway, args=(self.LEAVE_SECONDS,), daemon=True).start()
+        self.call_later(self.action_quit)
 
     # ------------------------------------------------------------------ keys of his own
 
@@ -143,7 +163,7 @@ class OrderDeskApp(App[None]):
         known = binding_ids([type(self), LoginScreen, HelpScreen, *all_subclasses(DeskScreen)])
         keymap = read_keymap(config_file(), known)
         for problem in keymap.problems:
-            self.notify(problem, title=_("Your keys"), severity="warning", timeout=15)
+            self.notify(problem, title=_("Your keys"), severity="warning", timeout=15, markup=False)
         if keymap.keys:
             self.set_keymap(keymap.keys)
 

@@ -41,6 +41,8 @@ class DeskCommands(Provider):
             binding = active.binding
             if not isinstance(active.node, Screen | App) or not binding.description or not active.enabled:
                 continue
+            if not binding.id:
+                continue  # Textual's own (tab between fields, copy): every key of the desk has an id
             if binding.action in ("command_palette", "app.command_palette") or binding.action.startswith("view("):
                 continue  # the views come below, by name
             what = f"{id(active.node)}:{binding.action}"

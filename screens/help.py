@@ -22,20 +22,21 @@ class KeyLine:
 
 def keys_of(screen: Screen[object]) -> list[KeyLine]:
     """The keys the screen and the app answer to now, with what they do and their id (for [keys]):
-    the screen's first, then the app's; widgets' own keys (a table's arrows) are left out."""
+    the screen's first, then the app's. Widgets' own keys (a table's arrows) and Textual's own keys
+    without an id (tab between fields, copy) are left out: every key of the desk has an id."""
     app = screen.app
     lines: dict[str, KeyLine] = {}
     for active in sorted(screen.active_bindings.values(), key=lambda a: isinstance(a.node, App)):
         binding = active.binding
-        if not isinstance(active.node, Screen | App) or not binding.description:
+        if not isinstance(active.node, Screen | App) or not binding.description or not binding.id:
             continue
-        ident = binding.id or ""
+        ident = binding.id
         line = KeyLine(app.get_key_display(binding), binding.description, ident)
         if ident and ident in lines:  # a binding of several keys: one line
             known = lines[ident]
             lines[ident] = KeyLine(f"{known.key}, {line.key}", known.description, ident)
         else:
-            lines[ident or f"{line.key}:{binding.action}"] = line
+            lines[ident] = line
     return list(lines.values())
 
 
