@@ -85,6 +85,7 @@ class OrderDeskApp(App[None]):
     HEARTBEAT_SECONDS = 30.0  # well inside the default session_timeout of 2 minutes
     WATCH_SECONDS = 0.5  # how often the change watcher looks (U8: "within about a second")
     TERMINAL_SECONDS = 1.0  # how often the desk looks whether its terminal is still there
+    BACKGROUND_WORKERS = frozenset({"watch", "heartbeat"})  # not what he waits for
     LEAVE_SECONDS = 10.0  # after a hang-up, the process ends by then whatever hangs
 
     def __init__(self, *, desk: Desk, watch: bool = True) -> None:
@@ -185,7 +186,14 @@ class OrderDeskApp(App[None]):
         self.switch_mode(VIEWS[0].name)
         self.call_after_refresh(self.first_view_painted)
 
-    def first_view_painted(self) -> None:
+    def first_view_painted(self, waited: float = 0.0) -> None:
+        """Once the first view is painted and its first reads are in (no worker of the screens still
+        running, or 10 s gone), the scheduler's first round may start: in this process it would share
+        the interpreter with the rows he is waiting for."""
+        busy = any(w.group not in self.BACKGROUND_WORKERS and w.is_running for w in self.workers)
+        if busy and waited < 10.0:
+            self.set_timer(0.05, partial(self.first_view_painted, waited + 0.05))
+            return
         start, self.when_first_view_painted = self.when_first_view_painted, None
         if start is not None:
             start()

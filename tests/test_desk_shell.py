@@ -345,15 +345,21 @@ def test_the_scheduler_thread_posts_orders_changed_and_the_screen_reads_again(ap
     drive(app, scenario)
 
 
-def test_the_first_round_waits_for_the_first_view_to_be_painted(app: OrderDeskApp) -> None:
-    started: list[bool] = []
-    app.when_first_view_painted = lambda: started.append(isinstance(app.screen, OrdersScreen))
+def test_the_first_round_waits_for_the_first_view_and_its_rows(app: OrderDeskApp) -> None:
+    rows_then: list[int] = []
+
+    def start() -> None:
+        screen = app.screen
+        rows_then.append(screen.query_one("#orders", DataTable).row_count if isinstance(screen, OrdersScreen) else -1)
+
+    app.when_first_view_painted = start
 
     async def scenario(pilot: Pilot) -> None:
         await settle(pilot)
-        assert started == []  # the login screen is not the desk yet
+        assert rows_then == []  # the login screen is not the desk yet
         await signed_in(pilot, "anna")
-        assert started == [True]
+        await until(pilot, lambda: bool(rows_then), "the first round started")
+        assert len(rows_then) == 1 and rows_then[0] > 0  # once, with his rows on the screen
 
     drive(app, scenario)
 
