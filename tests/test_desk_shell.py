@@ -4,6 +4,7 @@ the palette, the user's keymap, live updates, and the scheduler's first round af
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -353,11 +354,22 @@ def test_the_first_round_waits_for_the_first_view_and_its_rows(app: OrderDeskApp
         rows_then.append(screen.query_one("#orders", DataTable).row_count if isinstance(screen, OrdersScreen) else -1)
 
     app.when_first_view_painted = start
+    gate = threading.Event()  # his rows are read only when the test says so
+    read = app.desk.orders_refresh
+    app.desk.orders_refresh = lambda *a, **k: (gate.wait(10), read(*a, **k))[1]  # type: ignore[method-assign]
 
     async def scenario(pilot: Pilot) -> None:
         await settle(pilot)
         assert rows_then == []  # the login screen is not the desk yet
-        await signed_in(pilot, "anna")
+        await pilot.press(*"anna", "enter", *"demo", "enter")
+        for _ in range(50):
+            await pilot.pause()
+            if isinstance(pilot.app.screen, OrdersScreen):
+                break
+        for _ in range(10):
+            await pilot.pause()
+        assert isinstance(pilot.app.screen, OrdersScreen) and rows_then == []  # painted, rows not in: waits
+        gate.set()
         await until(pilot, lambda: bool(rows_then), "the first round started")
         assert len(rows_then) == 1 and rows_then[0] > 0  # once, with his rows on the screen
 
