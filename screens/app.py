@@ -70,7 +70,7 @@ class OrderDeskApp(App[None]):
     COMMANDS = {DeskCommands}
     BINDINGS = [
         Binding("ctrl+q", "quit", _("Quit"), id="app.quit", priority=True),
-        Binding("ctrl+o", "sign_out", _("Sign out"), id="app.sign_out"),
+        Binding("ctrl+o", "sign_out", _("Sign out"), id="app.sign_out", show=False),  # in ? and the palette
         Binding("question_mark", "help", _("Help"), id="app.help"),
         Binding("ctrl+p", "command_palette", _("Palette"), id="app.palette", show=False),
         Binding("f", "presence('free')", _("Free"), id="app.free"),

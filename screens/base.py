@@ -57,7 +57,7 @@ class DeskScreen(Screen[None]):
         yield DeskHeader(self.VIEW_TITLE)
         yield Static("", id="db-banner")
         yield from self.compose_body()
-        yield Footer()
+        yield Footer(compact=True)  # 80 columns: his presence keys fit beside the view's
 
     def compose_body(self) -> ComposeResult:
         yield from ()

@@ -79,7 +79,7 @@ class HelpScreen(ModalScreen[None]):
         with Vertical():
             yield Static(_("Keys of {view}").format(view=self.heading), id="help-title")
             yield DataTable(id="help-keys", cursor_type="row", show_cursor=False)
-            yield Static(_("Escape closes · remap keys by id in [keys] of config.toml"), id="help-hint")
+            yield Static(_("Escape closes · remap keys by id in [keys] of config.toml"), id="help-hint", markup=False)
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

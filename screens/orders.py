@@ -38,7 +38,7 @@ class OrdersScreen(DeskScreen):
         Binding("a", "advance", "Advance", id="orders.advance"),
         Binding("m", "mark_paid", "Mark paid", id="orders.mark_paid"),
         Binding("i", "inbox", "Inbox", id="orders.inbox"),
-        Binding("r", "refresh", "Refresh", id="orders.refresh"),
+        Binding("r", "refresh", "Refresh", id="orders.refresh", show=False),  # live (U8): seldom needed
     ]
 
     def __init__(self) -> None:

@@ -21,7 +21,7 @@ from screens.login import LoginScreen
 from screens.orders import OrdersScreen
 from screens.widgets.header import header_line
 from tests.conftest import NOW, execute, query
-from tests.pilot import drive, settle, signed_in, table_rows, toasts, until
+from tests.pilot import drive, settle, signed_in, stop_blinking, table_rows, toasts, until
 
 
 @pytest.fixture(autouse=True)
@@ -404,3 +404,31 @@ def test_a_hang_up_signs_him_off_and_ends_the_desk(app: OrderDeskApp, demo_db: s
     drive(app, scenario)
     assert app.return_code == 0
     assert presence_of(demo_db, "anna") == "offline" and sessions_of(demo_db, "anna") == 0
+
+
+# ----------------------------------------------------------------------------------- snapshots
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 36)])
+def test_snapshot_of_help(app: OrderDeskApp, snap_compare, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
+    async def run_before(pilot: Pilot) -> None:
+        await settle(pilot)
+        await signed_in(pilot, "anna")
+        await pilot.press("question_mark")
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 36)])
+def test_snapshot_of_the_palette(app: OrderDeskApp, snap_compare, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
+    async def run_before(pilot: Pilot) -> None:
+        await settle(pilot)
+        await signed_in(pilot, "anna")
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        await pilot.press(*"go")
+        await until(pilot, lambda: any("Go to Inbox" in s for s in offered(pilot)), "the views offered")
+        stop_blinking(pilot)
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
