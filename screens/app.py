@@ -98,6 +98,8 @@ class OrderDeskApp(App[None]):
         self.header_facts: HeaderFacts | None = None
         self.db_trouble: str | None = None  # why the database did not answer, while it does not
         self.seen_version: object = None
+        self.looking = False  # a look of the change watcher is under way
+        self.header_asked = self.header_shown = 0  # numbers of the header's reads
         # the scheduler's first round, once the first view has been painted (cli.main.run_tui)
         self.when_first_view_painted: Callable[[], None] | None = None
         self._hanging_up = False
@@ -284,15 +286,25 @@ class OrderDeskApp(App[None]):
 
     # ------------------------------------------------------------------ the header's facts
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="header")
     def read_header(self) -> None:
+        """Read the header's facts again, in a worker. Not an exclusive worker: cancelling one that
+        is reading does not stop its query, and a cancelled worker fails whoever waits on it; the
+        answers are numbered instead, and one older than what is shown is dropped."""
+        self.header_asked += 1
+        self.reading_header(self.header_asked)
+
+    @work(thread=True, exit_on_error=False, group="header")
+    def reading_header(self, asked: int) -> None:
         viewer = self.viewer
         if viewer is not None:
-            self.post_message(HeaderRead(self.desk.header_facts(viewer)))
+            self.post_message(HeaderRead(self.desk.header_facts(viewer), asked))
 
     def on_header_read(self, message: HeaderRead) -> None:
         if self.viewer is None or message.facts.login != self.viewer.login:
             return  # read for someone who has signed out since
+        if message.asked < self.header_shown:
+            return  # an older read that came in late
+        self.header_shown = message.asked
         self.header_facts = message.facts
         if (screen := self.desk_screen) is not None:
             screen.show_facts()
@@ -305,15 +317,24 @@ class OrderDeskApp(App[None]):
             self.read_header()
             screen.refresh_data()
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="watch")
     def check_changes(self) -> None:
-        """One look of the change watcher (storage.db.ChangeWatcher): a new version is news for the
-        screen; no answer puts up the banner until the database answers again."""
+        """One look of the change watcher, in a worker; none while the last look is still waiting
+        (a locked database), rather than an exclusive worker cancelled under whoever waits on it."""
+        if not self.looking:
+            self.looking = True
+            self.looking_for_changes()
+
+    @work(thread=True, exit_on_error=False, group="watch")
+    def looking_for_changes(self) -> None:
+        """storage.db.ChangeWatcher: a new version is news for the screen; no answer puts up the
+        banner until the database answers again."""
         try:
             version = self.desk.data_version()
         except Exception as exc:  # noqa: BLE001  DatabaseUnavailable, or the driver's own
             self.post_message(DatabaseState(str(exc) or type(exc).__name__))
             return
+        finally:
+            self.looking = False
         self.post_message(DatabaseState(None))
         before, self.seen_version = self.seen_version, version
         if before is not None and version != before:

@@ -94,9 +94,10 @@ class JobFailed(Message):
 class HeaderRead(Message):
     """The header line's facts arrived (orderdesk.views.header.HeaderFacts)."""
 
-    def __init__(self, facts: HeaderFacts) -> None:
+    def __init__(self, facts: HeaderFacts, asked: int = 0) -> None:
         super().__init__()
         self.facts = facts
+        self.asked = asked  # the number of the read (a late, older one is dropped)
 
 
 class DatabaseState(Message):
