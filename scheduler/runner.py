@@ -31,6 +31,14 @@ def default_holder() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
+def what_it_did(result: dict[str, Any]) -> dict[str, Any]:
+    """The counts of what a job changed ({} for an idle round or a failed one)."""
+    if not result.get("ok"):
+        return {}
+    quiet = ("ok", "orders", "left", "waiting")  # what it looked at, not what it did
+    return {k: v for k, v in result.items() if k not in quiet and isinstance(v, int | list) and v is not True and v}
+
+
 class DeskScheduler:
     """The jobs on timers, acting only while the lease is ours."""
 
@@ -53,6 +61,7 @@ class DeskScheduler:
         self.on_round = on_round
         self.leader = False
         self._lock = threading.Lock()
+        self._starting = threading.Lock()
         self._first = threading.Thread(target=self.first_round, name="orderdesk-first-round", daemon=True)
         self._scheduler = BackgroundScheduler(
             timezone=UTC,
@@ -61,15 +70,18 @@ class DeskScheduler:
 
     # ------------------------------------------------------------------ timers
 
-    def start(self) -> None:
-        """Take the lease if free and start the timers in a background thread."""
+    def start(self, *, first_round: bool = True) -> None:
+        """Take the lease if free and start the timers in a background thread; with `first_round`,
+        one round at once too (the desk passes False and calls `start_first_round` once its first
+        screen is painted, so that the round's writes do not stand between Enter and his rows)."""
         self.renew()
         self._scheduler.add_job(self.renew, "interval", seconds=max(1, self.lease // 3), id="lease")
         for name in jobs.JOBS:
             # every interval on APScheduler's timers; what the jobs do is decided by `self.clock`
             self._scheduler.add_job(self.run, "interval", args=[name], seconds=self.interval, id=name)
         self._scheduler.start()
-        self._first.start()  # and one round at once, not an interval after the desk opened
+        if first_round:
+            self.start_first_round()  # and one round at once, not an interval after the desk opened
         log.info("scheduler %s started (%s)", self.holder, "acting" if self.leader else "standing by")
 
     def shutdown(self) -> None:
@@ -82,6 +94,12 @@ class DeskScheduler:
             jobs.release(self.engine, holder=self.holder)
             self.leader = False
         log.info("scheduler %s stopped", self.holder)
+
+    def start_first_round(self) -> None:
+        """The first round, in a thread of its own; once (a second call does nothing)."""
+        with self._starting:  # not self._lock, which a running job holds: the desk's UI thread calls this
+            if self._first.ident is None and self._scheduler.running:
+                self._first.start()
 
     def first_round(self) -> None:
         for name in jobs.JOBS:
@@ -111,8 +129,7 @@ class DeskScheduler:
             return None
         with self._lock:  # the jobs of one process never overlap (SQLite has one writer anyway)
             result = jobs.run_job(self.engine, self.clock, name)
-        quiet = ("ok", "orders", "left", "waiting")  # what it did, in counts: not every idle round
-        did = {k: v for k, v in result.items() if k not in quiet and isinstance(v, int | list) and v is not True and v}
+        did = what_it_did(result)
         if result.get("ok") and did:
             log.info("%s: %s", name, ", ".join(f"{k} {len(v) if isinstance(v, list) else v}" for k, v in did.items()))
         if self.on_round is not None:

@@ -1,29 +1,81 @@
 """The order desk in the terminal: sign-in, then the views a key apart (screens.views), each a Textual
-mode with its own stack (an order opened from the pool stays open there while he looks at his queue)."""
+mode with its own stack (an order opened from the pool stays open there while he looks at his queue).
+
+The shell around the views lives here: presence keys, the header's facts, help, the palette, the
+user's keymap, the change watcher (U8) and signing off on quit."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+import os
+import select
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable
+from functools import partial
+
 from textual import work
-from textual.app import App
+from textual.app import App, ScreenStackError
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
 from orderdesk.api.desk import Desk, Viewer
+from orderdesk.views.header import HeaderFacts
 from screens.base import DeskScreen
+from screens.commands import DeskCommands
+from screens.help import HelpScreen, keys_of
 from screens.i18n import N_, _, translate_bindings, use_language
+from screens.keymap import all_subclasses, binding_ids, config_file, read_keymap
 from screens.login import LoginScreen
-from screens.messages import OrdersChanged
+from screens.messages import DatabaseState, HeaderRead, JobFailed, OrdersChanged
 from screens.views import VIEWS
+
+log = logging.getLogger("orderdesk.desk")
+
+
+def terminal_fd() -> int | None:
+    """The terminal the desk reads its keys from, if it is one."""
+    stream = sys.__stdin__
+    try:
+        fd = stream.fileno() if stream is not None else -1
+    except (OSError, ValueError):
+        return None
+    return fd if fd >= 0 and os.isatty(fd) else None
+
+
+def _leave_anyway(after: float) -> None:
+    """The last resort after a hang-up: if a clean exit has not ended the process by then, end it
+    (he has been signed off by then, or his login expires by itself; the scheduler's lease too)."""
+    time.sleep(after)
+    os._exit(1)
+
+
+def terminal_gone(fd: int) -> bool:
+    """The terminal hung up (its SSH session or window closed): poll says HUP or ERR without reading
+    anything, so no key is taken from Textual's input thread."""
+    poller = select.poll()
+    poller.register(fd, 0)  # no events asked: only HUP, ERR and NVAL are reported
+    return any(mask & (select.POLLHUP | select.POLLERR | select.POLLNVAL) for _fd, mask in poller.poll(0))
 
 
 class OrderDeskApp(App[None]):
     TITLE = "orderdesk"
     CSS_PATH = "app.tcss"
+    COMMANDS = {DeskCommands}
     BINDINGS = [
         Binding("ctrl+q", "quit", N_("Quit"), id="app.quit", priority=True),
-        Binding("ctrl+o", "sign_out", N_("Sign out"), id="app.sign_out"),
+        Binding("ctrl+o", "sign_out", N_("Sign out"), id="app.sign_out", show=False),  # in ? and the palette
+        Binding("question_mark", "help", N_("Help"), id="app.help"),
+        Binding("ctrl+p", "command_palette", N_("Palette"), id="app.palette", show=False),
+        Binding("f", "presence('free')", N_("Free"), id="app.free"),
+        Binding("b", "presence('busy')", N_("Busy"), id="app.busy"),
+        Binding("p", "presence('break')", N_("Break"), id="app.break"),
         *(
             Binding(view.key, f"view('{view.name}')", view.title, id=f"app.view.{view.name}", show=False)
             for view in VIEWS
@@ -31,19 +83,94 @@ class OrderDeskApp(App[None]):
     ]
 
     HEARTBEAT_SECONDS = 30.0  # well inside the default session_timeout of 2 minutes
+    WATCH_SECONDS = 0.5  # how often the change watcher looks (U8: "within about a second")
+    TERMINAL_SECONDS = 1.0  # how often the desk looks whether its terminal is still there
+    BACKGROUND_WORKERS = frozenset({"watch", "heartbeat"})  # not what he waits for
+    LEAVE_SECONDS = 10.0  # after a hang-up, the process ends by then whatever hangs
 
-    def __init__(self, *, desk: Desk) -> None:
+    def __init__(self, *, desk: Desk, watch: bool = True) -> None:
         super().__init__()
         self.desk = desk
         self.viewer: Viewer | None = None
         self.beating: Timer | None = None
+        self.watching: Timer | None = None
+        self.watch_changes = watch
+        self.header_facts: HeaderFacts | None = None
+        self.db_trouble: str | None = None  # why the database did not answer, while it does not
+        self.seen_version: object = None
+        self.looking = False  # a look of the change watcher is under way
+        self.header_asked = self.header_shown = 0  # numbers of the header's reads
+        # the scheduler's first round, once the first view has been painted (cli.main.run_tui)
+        self.when_first_view_painted: Callable[[], None] | None = None
+        self._hanging_up = False
+
+    @property
+    def desk_screen(self) -> DeskScreen | None:
+        """The desk screen on top, if that is what is on top (not the login, a modal, or nothing at exit)."""
+        try:
+            screen = self.screen
+        except ScreenStackError:
+            return None
+        return screen if isinstance(screen, DeskScreen) else None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # nobody signed in: not offered, not in the footer
-        return not (action in ("sign_out", "view") and self.viewer is None)
+        return not (action in ("sign_out", "view", "presence") and self.viewer is None)
 
     def on_mount(self) -> None:
+        self.apply_user_keys()
+        self.watch_terminal()
         self.push_screen(LoginScreen(), callback=self.signed_in)
+
+    # ------------------------------------------------------------------ a terminal that went away
+
+    def watch_terminal(self) -> None:
+        """An SSH drop must end the desk (and sign him off), not leave it spinning: Textual's input
+        thread reads a hung-up terminal as "nothing yet" forever (select says readable, read gives
+        b"", 90 % of a core). SIGHUP when it comes, and a look at the terminal every second when the
+        signal does not come (ignored by nohup or a shell's trap)."""
+        if self.is_headless:
+            return
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError, AttributeError):
+            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.hung_up)
+        fd = terminal_fd()
+        if fd is not None:
+            self.set_interval(self.TERMINAL_SECONDS, partial(self.look_at_terminal, fd))
+
+    def look_at_terminal(self, fd: int) -> None:
+        if terminal_gone(fd):
+            self.hung_up()
+
+    def hung_up(self) -> None:
+        """Sign off and leave. The dead terminal is swapped for /dev/null first: Textual's output
+        thread dies of EIO on it, and its shutdown then waits forever on that thread's full queue."""
+        if self._hanging_up:
+            return
+        self._hanging_up = True
+        log.warning("the terminal went away: signing off and leaving")
+        if not self.is_headless:
+            with contextlib.suppress(OSError):
+                nothing = os.open(os.devnull, os.O_RDWR)
+                for fd in (0, 1, 2):
+                    os.dup2(nothing, fd)
+                os.close(nothing)
+            threading.Thread(target=_leave_anyway, args=(self.LEAVE_SECONDS,), daemon=True).start()
+        self.call_later(self.action_quit)
+
+    # ------------------------------------------------------------------ keys of his own
+
+    def apply_user_keys(self) -> None:
+        """The `[keys]` of his config file (screens.keymap); each mistake told in one line."""
+        from screens import views  # noqa: F401  every view's screen class, so its binding ids are known
+
+        known = binding_ids([type(self), LoginScreen, HelpScreen, *all_subclasses(DeskScreen)])
+        keymap = read_keymap(config_file(), known)
+        for problem in keymap.problems:
+            self.notify(problem, title=_("Your keys"), severity="warning", timeout=15, markup=False)
+        if keymap.keys:
+            self.set_keymap(keymap.keys)
+
+    # ------------------------------------------------------------------ signing in and off
 
     def signed_in(self, viewer: Viewer | None) -> None:
         if viewer is None:
@@ -54,10 +181,72 @@ class OrderDeskApp(App[None]):
         translate_bindings(self)
         self.sub_title = f"{viewer.name} ({viewer.login})"
         self.beating = self.set_interval(self.HEARTBEAT_SECONDS, self.beat)
+        if self.watch_changes:
+            self.watching = self.set_interval(self.WATCH_SECONDS, self.check_changes)
+        self.check_changes()  # the version as of now: what comes after it is news
         for view in VIEWS:
             if view.open_to(viewer.roles):
                 self.add_mode(view.name, view.screen)
         self.switch_mode(VIEWS[0].name)
+        self.call_after_refresh(self.first_view_painted)
+
+    def first_view_painted(self, waited: float = 0.0) -> None:
+        """Once the first view is painted and its first reads are in (no worker of the screens still
+        running, or 10 s gone), the scheduler's first round may start: in this process it would share
+        the interpreter with the rows he is waiting for."""
+        busy = any(w.group not in self.BACKGROUND_WORKERS and w.is_running for w in self.workers)
+        if busy and waited < 10.0:
+            self.set_timer(0.05, partial(self.first_view_painted, waited + 0.05))
+            return
+        start, self.when_first_view_painted = self.when_first_view_painted, None
+        if start is not None:
+            start()
+
+    def stop_timers(self) -> None:
+        for timer in (self.beating, self.watching):
+            if timer is not None:
+                timer.stop()
+        self.beating = self.watching = None
+
+    async def signing_off(self) -> None:
+        """Offline and logged out now (U1), in a thread: the UI goes on drawing meanwhile."""
+        self.stop_timers()
+        viewer, self.viewer = self.viewer, None
+        self.header_facts = None
+        if viewer is not None:
+            try:
+                await asyncio.to_thread(self.desk.sign_out, viewer)
+            except Exception as exc:  # noqa: BLE001  the database is away: his login expires by itself
+                log.warning("could not sign %s out: %s", viewer.login, exc)
+                self.notify(str(exc), title=_("Could not sign you out"), severity="error")
+
+    def sign_off(self) -> None:
+        """For after `run()` (cli.main.run_tui): whoever is still signed in (a crash, a hang-up) goes
+        offline. Blocks; the app has stopped by then."""
+        viewer, self.viewer = self.viewer, None
+        if viewer is not None:
+            try:
+                self.desk.sign_out(viewer)
+            except Exception as exc:  # noqa: BLE001
+                log.warning("could not sign %s out: %s", viewer.login, exc)
+        self.desk.close_watch()
+
+    async def action_quit(self) -> None:
+        await self.signing_off()
+        self.exit()
+
+    async def action_sign_out(self) -> None:
+        await self.signing_off()
+        self.sub_title = ""
+        if "signed-out" not in self._modes:
+            self.add_mode("signed-out", Screen)  # a blank screen under the login, as at start
+        await self.switch_mode("signed-out")
+        for view in VIEWS:
+            if view.name in self._modes:
+                await self.remove_mode(view.name)
+        self.push_screen(LoginScreen(), callback=self.signed_in)
+
+    # ------------------------------------------------------------------ views, help, presence
 
     def action_view(self, name: str) -> None:
         """Jump to one of the views (1 my queue, 2 the pool, …), where he left it."""
@@ -76,10 +265,95 @@ class OrderDeskApp(App[None]):
 
         self.push_screen(OrderScreen(number))
 
+    def action_help(self) -> None:
+        """Every key of the view he is on, and the app's (screens.help)."""
+        if isinstance(self.screen, HelpScreen):
+            return
+        title = getattr(self.screen, "VIEW_TITLE", "") or _("the desk")
+        self.push_screen(HelpScreen(title, keys_of(self.screen)))
+
+    def action_presence(self, status: str) -> None:
+        self.change_presence(status)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="presence")
+    def change_presence(self, status: str) -> None:
+        """Free, busy or on a break (U1); turning free hands him waiting orders at once (D4)."""
+        viewer = self.viewer
+        if viewer is None:
+            return
+        given = self.desk.set_presence(viewer, status)
+        if given:
+            self.notify(_("{n} waiting orders were handed out").format(n=given), timeout=5)
+        self.post_message(OrdersChanged())  # his header, and the lists the pass may have changed
+
+    # ------------------------------------------------------------------ the header's facts
+
+    def read_header(self) -> None:
+        """Read the header's facts again, in a worker. Not an exclusive worker: cancelling one that
+        is reading does not stop its query, and a cancelled worker fails whoever waits on it; the
+        answers are numbered instead, and one older than what is shown is dropped."""
+        self.header_asked += 1
+        self.reading_header(self.header_asked)
+
+    @work(thread=True, exit_on_error=False, group="header")
+    def reading_header(self, asked: int) -> None:
+        viewer = self.viewer
+        if viewer is not None:
+            self.post_message(HeaderRead(self.desk.header_facts(viewer), asked))
+
+    def on_header_read(self, message: HeaderRead) -> None:
+        if self.viewer is None or message.facts.login != self.viewer.login:
+            return  # read for someone who has signed out since
+        if message.asked < self.header_shown:
+            return  # an older read that came in late
+        self.header_shown = message.asked
+        self.header_facts = message.facts
+        if (screen := self.desk_screen) is not None:
+            screen.show_facts()
+
+    # ------------------------------------------------------------------ live (U8)
+
     def on_orders_changed(self, message: OrdersChanged) -> None:
         """Orders changed under the desk (scheduler, another desk, the CLI): the view on top reads again."""
-        if isinstance(self.screen, DeskScreen):
-            self.screen.refresh_data()
+        if (screen := self.desk_screen) is not None and self.viewer is not None:
+            self.read_header()
+            screen.refresh_data()
+
+    def check_changes(self) -> None:
+        """One look of the change watcher, in a worker; none while the last look is still waiting
+        (a locked database), rather than an exclusive worker cancelled under whoever waits on it."""
+        if not self.looking:
+            self.looking = True
+            self.looking_for_changes()
+
+    @work(thread=True, exit_on_error=False, group="watch")
+    def looking_for_changes(self) -> None:
+        """storage.db.ChangeWatcher: a new version is news for the screen; no answer puts up the
+        banner until the database answers again."""
+        try:
+            version = self.desk.data_version()
+        except Exception as exc:  # noqa: BLE001  DatabaseUnavailable, or the driver's own
+            self.post_message(DatabaseState(str(exc) or type(exc).__name__))
+            return
+        finally:
+            self.looking = False
+        self.post_message(DatabaseState(None))
+        before, self.seen_version = self.seen_version, version
+        if before is not None and version != before:
+            self.post_message(OrdersChanged())
+
+    def on_database_state(self, message: DatabaseState) -> None:
+        was, self.db_trouble = self.db_trouble, message.trouble
+        if (screen := self.desk_screen) is not None and (was is None) != (message.trouble is None):
+            screen.show_trouble(message.trouble)
+            if message.trouble is None:
+                self.post_message(OrdersChanged())  # back: what was missed meanwhile
+
+    def on_job_failed(self, message: JobFailed) -> None:
+        self.notify(_("scheduler job {job} failed: {error}").format(job=message.job, error=message.error),
+                    severity="error", timeout=10)  # fmt: skip
+
+    # ------------------------------------------------------------------ the rest
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="heartbeat")
     def beat(self) -> None:
@@ -87,10 +361,6 @@ class OrderDeskApp(App[None]):
         viewer = self.viewer
         if viewer is not None and not self.desk.heartbeat(viewer):
             self.notify(_("Your login had expired; sign in again."), severity="warning", timeout=10)
-
-    @work(thread=True, exit_on_error=False, group="sign-out")
-    def signing_out(self, viewer: Viewer) -> None:
-        self.desk.sign_out(viewer)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         self.tell_failure(event)
@@ -101,18 +371,3 @@ class OrderDeskApp(App[None]):
         `Worker.StateChanged` does not bubble: DeskScreen (and the login screen) pass theirs here."""
         if event.state == WorkerState.ERROR and event.worker.error is not None:
             self.notify(f"{event.worker.error}", title=_("Something went wrong"), severity="error", timeout=10)
-
-    async def action_sign_out(self) -> None:
-        if self.beating is not None:
-            self.beating.stop()
-        if self.viewer is not None:
-            self.signing_out(self.viewer)
-        self.viewer = None
-        self.sub_title = ""
-        if "signed-out" not in self._modes:
-            self.add_mode("signed-out", Screen)  # a blank screen under the login, as at start
-        await self.switch_mode("signed-out")
-        for view in VIEWS:
-            if view.name in self._modes:
-                await self.remove_mode(view.name)
-        self.push_screen(LoginScreen(), callback=self.signed_in)

@@ -1,5 +1,6 @@
-"""What every view of the desk after sign-in shares: the header with his facts, the footer with the
-keys, the desk and the signed-in viewer, and one hook for "the data changed"."""
+"""What every view of the desk after sign-in shares: the header with his facts, the banner that says
+the database is away, the footer with the keys, the desk and the signed-in viewer, and one hook for
+"the data changed"."""
 
 from __future__ import annotations
 
@@ -7,10 +8,11 @@ from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import Footer
+from textual.widgets import Footer, Static
 from textual.worker import Worker
 
 from orderdesk.api.desk import Desk, Viewer
+from screens.i18n import _, translate_bindings
 from screens.widgets.header import DeskHeader
 
 if TYPE_CHECKING:
@@ -20,9 +22,26 @@ if TYPE_CHECKING:
 class DeskScreen(Screen[None]):
     """A screen of the signed-in desk. Subclasses yield their body from `compose_body` and reload in
     `refresh_data`, which the app calls when orders changed (scheduler, other desks, the CLI) and when
-    the screen comes back into view."""
+    the screen comes back into view; the header reads its facts again at the same moments."""
 
     VIEW_TITLE: ClassVar[str] = ""
+
+    DEFAULT_CSS = """
+    DeskScreen #db-banner {
+        height: 1;
+        padding: 0 1;
+        background: $error;
+        color: $text;
+        display: none;
+    }
+    DeskScreen #db-banner.-shown {
+        display: block;
+    }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        translate_bindings(self)  # built after sign-in: its keys in his language (U10)
 
     @property
     def desk_app(self) -> OrderDeskApp:
@@ -39,9 +58,10 @@ class DeskScreen(Screen[None]):
         return viewer
 
     def compose(self) -> ComposeResult:
-        yield DeskHeader(self.VIEW_TITLE)
+        yield DeskHeader(_(self.VIEW_TITLE))
+        yield Static("", id="db-banner")
         yield from self.compose_body()
-        yield Footer()
+        yield Footer(compact=True)  # 80 columns: his presence keys fit beside the view's
 
     def compose_body(self) -> ComposeResult:
         yield from ()
@@ -49,9 +69,31 @@ class DeskScreen(Screen[None]):
     def refresh_data(self) -> None:
         """Read what the screen shows again, keeping the cursor on its order."""
 
+    def on_mount(self) -> None:
+        self.show_shell()
+
     def on_screen_resume(self) -> None:
+        self.show_shell()
         self.refresh_data()
+
+    def show_shell(self) -> None:
+        """The header and the banner as the app knows them now, and a fresh read of the header."""
+        self.show_facts()
+        self.show_trouble(self.desk_app.db_trouble)
+        self.desk_app.read_header()
+
+    def show_facts(self) -> None:
+        self.query_one(DeskHeader).facts = self.desk_app.header_facts
+
+    def show_trouble(self, trouble: str | None) -> None:
+        banner = self.query_one("#db-banner", Static)
+        banner.update(_banner(trouble))
+        banner.set_class(trouble is not None, "-shown")
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         # Textual calls this for every class of the screen's MRO, so a subclass's own handler adds to it
         self.desk_app.tell_failure(event)
+
+
+def _banner(trouble: str | None) -> str:
+    return "" if trouble is None else _("database unavailable — retrying")

@@ -7,6 +7,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Button, Footer, Header, Input, Label, Static
 from textual.worker import Worker, WorkerState
 
@@ -24,6 +25,10 @@ class LoginScreen(Screen[Viewer | None]):
         # Priority, so that it runs as the key arrives: a person who types "anna⏎demo⏎" without
         # pausing must not find "annademo" in the login field (Input.Submitted would come too late).
         Binding("enter", "enter", N_("Sign in"), id="login.enter", show=False, priority=True),
+        # The same for Tab: a password manager or a paste sends "anna⇥secret⏎" in one burst, and the
+        # app's focus_next would move the focus only after "secret" had been queued to the login field.
+        Binding("tab", "next_field", N_("Next field"), id="login.next", show=False, priority=True),
+        Binding("shift+tab", "previous_field", N_("Previous field"), id="login.previous", show=False, priority=True),
     ]
 
     def compose(self) -> ComposeResult:
@@ -44,6 +49,19 @@ class LoginScreen(Screen[Viewer | None]):
             self.set_focus(password)  # at once, not later like Widget.focus()
         else:
             self.call_after_refresh(self.submit)  # once the fields have taken the keys typed before
+
+    def action_next_field(self) -> None:
+        self.set_focus(self.focus_chain_step(+1))
+
+    def action_previous_field(self) -> None:
+        self.set_focus(self.focus_chain_step(-1))
+
+    def focus_chain_step(self, step: int) -> Widget | None:
+        chain = self.focus_chain
+        if not chain:
+            return None
+        at = chain.index(self.focused) if self.focused in chain else -step
+        return chain[(at + step) % len(chain)]
 
     @on(Button.Pressed, "#sign-in")
     def submit(self) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual.message import Message
 
 from orderdesk.api.desk import Viewer
+from orderdesk.views.header import HeaderFacts
 from orderdesk.views.inbox import InboxEntry
 from orderdesk.views.orders import OrderPage, UndistributedInStore
 from orderdesk.views.refresh import OrdersRefresh
@@ -76,3 +77,35 @@ class OrdersChanged(Message):
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, OrdersChanged)
+
+
+# ----------------------------------------------------------------------------------- the shell (U1, U8)
+
+
+class JobFailed(Message):
+    """A job of the desk's scheduler thread failed (posted from that thread)."""
+
+    def __init__(self, job: str, error: str) -> None:
+        super().__init__()
+        self.job = job
+        self.error = error
+
+
+class HeaderRead(Message):
+    """The header line's facts arrived (orderdesk.views.header.HeaderFacts)."""
+
+    def __init__(self, facts: HeaderFacts, asked: int = 0) -> None:
+        super().__init__()
+        self.facts = facts
+        self.asked = asked  # the number of the read (a late, older one is dropped)
+
+
+class DatabaseState(Message):
+    """The change watcher's look: the database answered (`trouble` None) or did not (why)."""
+
+    def __init__(self, trouble: str | None) -> None:
+        super().__init__()
+        self.trouble = trouble
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, DatabaseState)

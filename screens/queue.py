@@ -40,9 +40,6 @@ def _keys(prefix: str, *, pool: bool) -> list[Binding]:
         Binding("s", "sort", _("Sort"), id=f"{prefix}.sort"),
         Binding("r", "refresh", _("Refresh"), id=f"{prefix}.refresh", show=False),
         Binding("escape", "clear_filter", _("Clear filter"), id=f"{prefix}.clear_filter", show=False),
-        Binding("f", "presence('free')", _("Free"), id=f"{prefix}.free", show=False),
-        Binding("b", "presence('busy')", _("Busy"), id=f"{prefix}.busy", show=False),
-        Binding("p", "presence('break')", _("Break"), id=f"{prefix}.break", show=False),
     ]
     return keys
 
@@ -329,17 +326,6 @@ class QueueScreen(DeskScreen):
     def undo_expired(self, number: str) -> None:
         if self.undoable == number:
             self.undoable = None
-
-    def action_presence(self, status: str) -> None:
-        self.change_presence(status)
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="presence")
-    def change_presence(self, status: str) -> None:
-        """Free, busy or on a break (U1); turning free hands him waiting orders at once (D4)."""
-        given = self.desk.set_presence(self.viewer, status)
-        if given:
-            self.notify(_("{n} waiting orders were handed out").format(n=given), timeout=5)
-        self.app.call_from_thread(self.refresh_data)
 
 
 class MyQueueScreen(QueueScreen):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from collections.abc import Iterator
@@ -104,3 +105,72 @@ def number_out_of_range(exc: Exception) -> bool:
     """A value too large for its column, as PostgreSQL says it (SQLSTATE 22003); SQLite's driver
     raises OverflowError before the database sees it."""
     return getattr(getattr(exc, "orig", None), "sqlstate", None) == "22003"
+
+
+# ----------------------------------------------------------------------------------- change watcher
+
+
+class DatabaseUnavailable(Exception):
+    """The database did not answer (locked, gone, the server down); the watcher retries."""
+
+
+class ChangeWatcher:
+    """Tells whether anyone (another desk, the CLI, this process's scheduler) committed since the last look.
+
+    SQLite: `PRAGMA data_version` on one connection of its own, which moves whenever another connection
+    commits, and costs no read of any table. PostgreSQL: a cheap poll of the newest audit row and the
+    newest notification (every change of the desk writes an audit row; LISTEN/NOTIFY would need a
+    trigger on every table). `version()` is called from a worker thread, one at a time.
+    """
+
+    POSTGRES_VERSION = "SELECT (SELECT max(id) FROM audit_event), (SELECT max(id) FROM notification)"
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._raw: object | None = None
+        self._inode: int | None = None
+        self._lock = threading.Lock()
+        database = engine.url.database if is_sqlite(engine) else None
+        self._path = Path(database) if database not in (None, "", ":memory:") else None
+
+    def version(self) -> object:
+        """A value that differs from the last one when something was committed; DatabaseUnavailable if
+        the database did not answer (the next call tries again with a new connection)."""
+        with self._lock:
+            try:
+                if self._path is not None and not self._path.exists():
+                    raise DatabaseUnavailable(f"{self._path} is not there")
+                inode = self._path.stat().st_ino if self._path is not None else None
+                if self._raw is not None and inode != self._inode:
+                    self._drop()  # the file was replaced: the old connection still reads the old one
+                if self._raw is None:
+                    self._raw, self._inode = self.engine.raw_connection(), inode
+                cursor = self._raw.cursor()  # type: ignore[attr-defined]
+                try:
+                    if is_sqlite(self.engine):
+                        cursor.execute("PRAGMA data_version")
+                        # the file's inode too: a database replaced under us starts its versions again
+                        row = (cursor.fetchone()[0], inode)
+                    else:
+                        cursor.execute(self.POSTGRES_VERSION)
+                        row = tuple(cursor.fetchone())
+                        self._raw.rollback()  # type: ignore[attr-defined]
+                finally:
+                    cursor.close()
+                return row
+            except DatabaseUnavailable:
+                self._drop()
+                raise
+            except Exception as exc:  # noqa: BLE001  locked, gone, refused: all the same to the desk
+                self._drop()
+                raise DatabaseUnavailable(str(exc)) from exc
+
+    def close(self) -> None:
+        with self._lock:
+            self._drop()
+
+    def _drop(self) -> None:
+        raw, self._raw = self._raw, None
+        if raw is not None:
+            with contextlib.suppress(Exception):  # not back to the pool: it may be broken
+                raw.invalidate()  # type: ignore[attr-defined]

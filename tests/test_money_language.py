@@ -144,7 +144,7 @@ def _inbox_words(app: OrderDeskApp, login: str) -> list[str]:
         await until(pilot, lambda: isinstance(pilot.app.screen, InboxScreen), "the inbox")
         screen = pilot.app.screen
         await until(pilot, lambda: "…" not in str(screen.query_one("#inbox-summary", Static).content), "loaded")
-        seen.append(str(screen.query_one("#desk-header", Static).content))
+        seen.append(str(screen.query_one("#desk-header").render()))
         seen.append(str(screen.query_one("#inbox-summary", Static).content))
         seen.append(str(screen.query_one("#inbox-text", Static).content))
         seen.append(" ".join(str(c.label) for c in screen.query_one("#inbox").columns.values()))  # type: ignore[attr-defined]

@@ -87,6 +87,10 @@ def error_line(pilot: Pilot) -> str:
     return str(pilot.app.screen.query_one("#login-error", Static).content)
 
 
+def header_line(pilot: Pilot) -> str:
+    return str(pilot.app.screen.query_one("#desk-header").render())
+
+
 def summary_line(pilot: Pilot) -> str:
     return str(pilot.app.screen.query_one("#queue-summary", Static).content)
 
@@ -373,6 +377,7 @@ def test_signing_in_logs_in_and_f_makes_her_free_and_hands_her_waiting_orders(ap
         await pilot.press("f")
         await until(pilot, lambda: row_count(pilot) > mine_before, "the pool came to her")
         assert query(demo_db, "SELECT presence FROM employee WHERE login = 'anna'") == [("free",)]
+        assert "free" in header_line(pilot)
         assert {r[MANAGER] for r in table_rows(pilot)} == {"anna"}
         await pilot.press("b")
         await settle(pilot)
@@ -446,7 +451,8 @@ def test_the_inbox_shows_what_the_scheduler_told_her_and_reading_clears_the_unre
     async def scenario(pilot: Pilot) -> None:
         await sign_in(pilot, "helen")
         unread = desk.unread(desk_viewer(desk, "helen"))
-        assert unread > 0
+        await until(pilot, lambda: "helen" in header_line(pilot), "her header")
+        assert unread > 0 and f"{unread} unread" in header_line(pilot)
         await pilot.press("5")
         await until(pilot, lambda: isinstance(pilot.app.screen, InboxScreen)
                     and pilot.app.screen.query_one("#inbox", DataTable).row_count == unread, "the inbox")  # fmt: skip
@@ -459,7 +465,8 @@ def test_the_inbox_shows_what_the_scheduler_told_her_and_reading_clears_the_unre
         await pilot.press("a")
         await until(pilot, lambda: desk.unread(desk_viewer(desk, "helen")) == 0, "all read")
         await pilot.press("escape")
-        await until(pilot, lambda: isinstance(pilot.app.screen, MyQueueScreen), "back to the orders")
+        await until(pilot, lambda: isinstance(pilot.app.screen, MyQueueScreen) and " 0 unread" in header_line(pilot),
+                    "back to the orders")  # fmt: skip
 
     drive(app, scenario)
 

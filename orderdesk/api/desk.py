@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from orderdesk.clock import Clock
+from orderdesk.config.settings import read_settings
 from orderdesk.usecases import accounts, assignment, order_edits, order_moves, presence
 from orderdesk.usecases.acting import describe
 from orderdesk.usecases.assignment import distribute_pending
@@ -20,11 +21,12 @@ from orderdesk.usecases.inbox import mark_read
 from orderdesk.usecases.take_next import take_next
 from orderdesk.usecases.undo_move import UNDO_WINDOW, undo_move
 from orderdesk.views import orders
+from orderdesk.views.header import HeaderFacts, header_facts
 from orderdesk.views.inbox import InboxEntry, InboxPage, inbox_entries, inbox_page, unread_count
 from orderdesk.views.queue import Acted, QueuePage, queue_page
 from orderdesk.views.refresh import OrdersRefresh, orders_refresh
 from orderdesk.views.staff import language_of
-from storage.db import read_session, write_session
+from storage.db import ChangeWatcher, read_session, write_session
 from storage.models import Employee
 
 
@@ -44,13 +46,17 @@ class Desk:
     def __init__(self, engine: Engine, clock: Clock) -> None:
         self.engine = engine
         self.clock = clock
+        self._watcher: ChangeWatcher | None = None
 
     def sign_in(self, login: str, password: str, *, host: str | None = None) -> Viewer:
-        """Check the password, then log in (U1): from now on the heartbeat keeps him logged in. One
-        transaction: a wrong password changes nothing."""
+        """Check the password, then log in (U1) and set his presence to the setting
+        `presence_on_sign_in` (free unless set otherwise): from now on the heartbeat keeps him logged
+        in. One transaction: a wrong password changes nothing."""
         with write_session(self.engine) as session:
             employee = accounts.authenticate(session=session, login=login, password=password)
             session_id = presence.log_in(session=session, actor=employee.login, clock=self.clock, host=host)
+            arriving = read_settings(session).presence_on_sign_in
+            presence.set_presence(session=session, actor=employee.login, clock=self.clock, presence=arriving)
             return _viewer(employee, session_id, language=language_of(session, employee))
 
     def heartbeat(self, viewer: Viewer) -> bool:
@@ -60,6 +66,7 @@ class Desk:
             return presence.heartbeat(session=session, clock=self.clock, session_id=viewer.session_id)
 
     def sign_out(self, viewer: Viewer) -> None:
+        """Offline and logged out at once (sign-out, quit): no order goes to a desk nobody sits at."""
         with write_session(self.engine) as session:
             presence.log_out(session=session, actor=viewer.login, clock=self.clock)
 
@@ -168,6 +175,24 @@ class Desk:
 
     def pay(self, viewer: Viewer, number: str) -> Acted:
         return Acted(number, self.mark_paid(viewer, number))
+
+    # ------------------------------------------------------------------ the shell: header and live updates (U1, U8)
+
+    def header_facts(self, viewer: Viewer) -> HeaderFacts:
+        """The header line's facts (who, presence, open / overdue orders, unread), in one read."""
+        with read_session(self.engine) as session:
+            return header_facts(session=session, employee=_employee(session, viewer), now=self.clock.now())
+
+    def data_version(self) -> object:
+        """A value that moves when anyone commits (storage.db.ChangeWatcher); raises
+        storage.db.DatabaseUnavailable when the database does not answer. Call it from a worker."""
+        if self._watcher is None:
+            self._watcher = ChangeWatcher(self.engine)
+        return self._watcher.version()
+
+    def close_watch(self) -> None:
+        if self._watcher is not None:
+            self._watcher.close()
 
 
 def _employee(session: Session, viewer: Viewer) -> Employee:

@@ -54,13 +54,18 @@ def main_callback(
 
 def run_tui(ctx: typer.Context) -> None:
     """The terminal desk, with the scheduler thread beside it (setting scheduler.in_desk): whichever
-    desk holds the lease does the timed work for all of them."""
+    desk holds the lease does the timed work for all of them.
+
+    The scheduler's first round waits until the desk has painted its first view, and every round that
+    changed something tells the desk with `post_message` (thread-safe, and a no-op once the app has
+    stopped, unlike call_from_thread). When `run()` returns, whoever was signed in is offline."""
     engine = ready_engine(ctx)
     import logging
 
     from orderdesk.api.desk import Desk
     from orderdesk.api.jobs import scheduler_settings
     from screens.app import OrderDeskApp
+    from screens.messages import JobFailed, OrdersChanged
 
     clock = state(ctx).clock
     desk_app = OrderDeskApp(desk=Desk(engine, clock))
@@ -68,7 +73,7 @@ def run_tui(ctx: typer.Context) -> None:
     with user_errors():
         in_desk = scheduler_settings(engine).in_desk
     if in_desk:
-        from scheduler.runner import DeskScheduler
+        from scheduler.runner import DeskScheduler, what_it_did
 
         # no log lines over the screen: a failed job is told as a notification instead
         for name in ("orderdesk.scheduler", "apscheduler"):
@@ -76,15 +81,18 @@ def run_tui(ctx: typer.Context) -> None:
             logging.getLogger(name).propagate = False
 
         def told(job: str, result: dict[str, Any]) -> None:
-            if not result.get("ok") and desk_app.is_running:
-                message = f"scheduler job {job} failed: {result['error']}"
-                desk_app.call_from_thread(desk_app.notify, message, severity="error", timeout=10)
+            if not result.get("ok"):
+                desk_app.post_message(JobFailed(job, str(result.get("error"))))
+            elif what_it_did(result):
+                desk_app.post_message(OrdersChanged())
 
         runner = DeskScheduler(engine, clock, on_round=told)
-        runner.start()
+        runner.start(first_round=False)
+        desk_app.when_first_view_painted = runner.start_first_round
     try:
         desk_app.run()
     finally:
+        desk_app.sign_off()  # however it ended (ctrl+q has done it already; a crash, a hang-up)
         if runner is not None:
             runner.shutdown()
 

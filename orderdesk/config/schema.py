@@ -79,6 +79,7 @@ class Settings(Strict):
     manager_from_registrar: StrictBool = False
     show_undistributed: StrictBool = True
     session_timeout: Duration = 120
+    presence_on_sign_in: Literal["free", "busy", "break"] = "free"  # U1: what signing in at a desk makes him
     distribution: DistributionSettings = DistributionSettings()
     notifications: NotificationSettings = NotificationSettings()
     smtp: SmtpSettings = SmtpSettings()
