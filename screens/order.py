@@ -139,7 +139,7 @@ class OrderScreen(DeskScreen):
         c = o.customer
         customer = "\n".join((
             c.name,
-            _("manager: {name}").format(name=d.responsible_name or "—"),
+            _("responsible: {name}").format(name=d.responsible_name or "—"),
             c.phone or "—",
             c.email or "—",
             c.city or "—",
