@@ -380,6 +380,20 @@ def test_e_shows_the_assignment_trace_as_a_table(app: OrderDeskApp, demo_db: str
     drive(app, scenario)
 
 
+def test_e_on_a_claimed_order_says_who_took_it_and_when_in_the_stores_zone(
+    app: OrderDeskApp, demo_db: str, cli
+) -> None:  # type: ignore[no-untyped-def]
+    cli("orders", "claim", "H-1120", "--as", "anna", db=demo_db)
+
+    async def scenario(pilot: Pilot) -> None:
+        await opened(pilot, "H-1120")
+        await pilot.press("e")
+        await settle(pilot)
+        assert text_of(pilot, "#explain-headline") == "H-1120 went to anna claimed by him on 25 Nov 2026 09:00"
+
+    drive(app, scenario)
+
+
 def test_escape_goes_back_to_the_view_it_was_opened_from(app: OrderDeskApp) -> None:
     async def scenario(pilot: Pilot) -> None:
         await signed_in(pilot, "anna")

@@ -154,8 +154,9 @@ class Desk:
     def explain(self, viewer: Viewer, number: str) -> AssignmentTrace:
         """Why the order went to its manager (D6), for someone who may see it."""
         with read_session(self.engine) as session:
-            order_shown(session=session, number=number, now=self.clock.now(), viewer=_employee(session, viewer))
-            return AssignmentTrace.of(assignment.explain(session=session, clock=self.clock, number=number))
+            shown = order_shown(session=session, number=number, now=self.clock.now(), viewer=_employee(session, viewer))
+            data = assignment.explain(session=session, clock=self.clock, number=number)
+            return AssignmentTrace.of(data, timezone=shown.timezone)
 
     def _act(self, use_case: Callable[..., Done], viewer: Viewer, number: str, **given: Any) -> str:
         """One S6 use case in one transaction, as the viewer; the line saying what it did."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
@@ -250,14 +251,15 @@ class AssignmentTrace:
     note: str
 
     @classmethod
-    def of(cls, data: dict[str, Any]) -> AssignmentTrace:
-        """From what `usecases.assignment.explain` returns."""
+    def of(cls, data: dict[str, Any], *, timezone: str = "UTC") -> AssignmentTrace:
+        """From what `usecases.assignment.explain` returns; its time said in the store's zone."""
         ways = {"responsible": "as the customer's responsible manager", "carousel": "by the carousel",
                 "claim": "claimed by him", "assign": "assigned by hand", "created": "created by him",
                 "saved": "on save"}  # fmt: skip
         if data["recorded"]:
             how = ways.get(data.get("via") or "", data.get("via") or "")
-            headline = f"went to {data['manager']} {how} at {data['at']}"
+            at = datetime.fromisoformat(data["at"]).astimezone(ZoneInfo(timezone)).strftime("%d %b %Y %H:%M")
+            headline = f"went to {data['manager']} {how} on {at}"
         elif data.get("manager"):
             headline = f"is {data['manager']}'s; {data.get('note') or ''}"
         else:
