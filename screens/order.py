@@ -1,21 +1,393 @@
-"""One order whole (U5). A first cut: the order's number; the order screen is being built."""
+"""One order whole (U5): the customer, where it is and how long it has, its items and totals, links and
+contractor, and its history; every S6 action a key away, through the desk, the forms in screens/dialogs.
+
+Read in one desk call in a thread worker; after each action the screen reads again and a toast says
+what happened (or why not: then nothing changed)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Static
+from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
+from textual.widgets import DataTable, Static
 
+from orderdesk.policy.errors import DeskError, NotAllowed, NotFound
+from orderdesk.policy.money import Money, format_money, money_text
+from orderdesk.views.order_detail import AssignmentTrace, OrderDetail
 from screens.base import DeskScreen
+from screens.dialogs import parsing
+from screens.dialogs.choose import ChooseDialog
+from screens.dialogs.explain import ExplainDialog
+from screens.dialogs.form import FormDialog, FormField
+from screens.i18n import _
+
+
+def local_time(at: datetime | None, zone: str) -> str:
+    """A time in the store's zone, as a person reads it: "24 Nov 21:00"."""
+    if at is None:
+        return "—"
+    return at.astimezone(ZoneInfo(zone)).strftime("%d %b %Y %H:%M")
 
 
 class OrderScreen(DeskScreen):
     VIEW_TITLE = "Order"
-    BINDINGS = [Binding("escape", "app.pop_screen", "Back", id="order.back")]
+    CSS_PATH = "order.tcss"
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="order.back"),
+        Binding("a", "advance", "Advance", id="order.advance"),
+        Binding("t", "move", "Move to…", id="order.move"),
+        Binding("m", "mark_paid", "Paid", id="order.mark_paid"),
+        Binding("i", "add_item", "Add item", id="order.add_item"),
+        Binding("enter", "change_item", "Change item", id="order.change_item", show=False),
+        Binding("x,delete", "remove_item", "Remove item", id="order.remove_item", show=False),
+        Binding("d", "delivery", "Delivery", id="order.delivery"),
+        Binding("%", "discount", "Discount", id="order.discount"),
+        Binding("D", "item_discount", "Item discount", id="order.item_discount", show=False),
+        Binding("l", "link", "Link", id="order.link", show=False),
+        Binding("L", "unlink", "Unlink", id="order.unlink", show=False),
+        Binding("k", "contractor", "Contractor", id="order.contractor", show=False),
+        Binding("e", "explain", "Explain", id="order.explain"),
+        Binding("r", "reload", "Reload", id="order.reload", show=False),
+    ]
+
+    class Loaded(Message):
+        def __init__(self, detail: OrderDetail) -> None:
+            super().__init__()
+            self.detail = detail
+
+    class Refused(Message):
+        """Not his to see, or gone: said in one line, and the screen goes back."""
+
+        def __init__(self, reason: str) -> None:
+            super().__init__()
+            self.reason = reason
+
+    class Acted(Message):
+        def __init__(self, line: str, *, refused: bool = False) -> None:
+            super().__init__()
+            self.line = line
+            self.refused = refused
+
+    class Explained(Message):
+        def __init__(self, trace: AssignmentTrace) -> None:
+            super().__init__()
+            self.trace = trace
 
     def __init__(self, number: str) -> None:
         super().__init__()
         self.number = number
+        self.detail: OrderDetail | None = None
 
     def compose_body(self) -> ComposeResult:
-        yield Static(self.number, id="order-number")
+        with VerticalScroll(id="order-body"):
+            yield Static(_("Loading order {number}…").format(number=self.number), id="order-title")
+            with Horizontal(id="order-top"):
+                yield Static("", id="order-customer")
+                yield Static("", id="order-facts")
+            yield DataTable(id="order-items", cursor_type="row", zebra_stripes=True)
+            yield Static("", id="order-totals")
+            yield Static(_("History"), classes="order-section")
+            yield DataTable(id="order-history", cursor_type="row")
+
+    def on_mount(self) -> None:
+        items = self.query_one("#order-items", DataTable)
+        items.add_columns(_("SKU"), _("Item"), _("Qty"), _("Price"), _("Discount"), _("Line total"))
+        self.query_one("#order-history", DataTable).add_columns(_("When"), _("Who"), _("What"))
+        items.focus()
+        self.load()
+
+    # ------------------------------------------------------------------ reading
+
+    def refresh_data(self) -> None:
+        if self.detail is not None:
+            self.load()
+
+    def action_reload(self) -> None:
+        self.load()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="order")
+    def load(self) -> None:
+        try:
+            detail = self.desk.order_screen(self.viewer, self.number)
+        except (NotAllowed, NotFound) as exc:
+            self.post_message(self.Refused(str(exc)))
+            return
+        self.post_message(self.Loaded(detail))
+
+    def on_order_screen_refused(self, message: Refused) -> None:
+        self.notify(message.reason, severity="warning", timeout=8)
+        self.dismiss_back()
+
+    def dismiss_back(self) -> None:
+        if self.app.screen is self:
+            self.app.pop_screen()
+
+    def on_order_screen_loaded(self, message: Loaded) -> None:
+        self.detail = d = message.detail
+        o = d.order
+        zone = o.timezone
+        title = Text.assemble((o.number, "bold"), "  ", o.customer.name, "  ", (money_text(o.total), "bold"))
+        self.query_one("#order-title", Static).update(title)
+        c = o.customer
+        customer = "\n".join((
+            c.name,
+            _("responsible: {name}").format(name=d.responsible_name or "—"),
+            c.phone or "—",
+            c.email or "—",
+            c.city or "—",
+        ))  # fmt: skip
+        self.query_one("#order-customer", Static).update(customer)
+        stage = Text(o.stage or o.status)
+        if d.time_left:
+            stage.append(" · ")
+            stage.append(d.time_left, style="bold red" if o.overdue else "")
+        delivery = f"{d.delivery_method_name or '—'} {money_text(o.delivery_cost)}"
+        facts = Text("\n").join([
+            Text(f"{d.store_name} · {d.channel_name}"),
+            stage,
+            Text(f"{_(o.payment_status)} · {d.payment_method_name or '—'}",
+                 style="green" if o.payment_status == "paid" else ""),
+            Text(_("delivery: {delivery}").format(delivery=delivery)),
+            Text(_("manager: {m} · contractor: {c}").format(m=d.manager_name or "—", c=d.contractor_name or "—")),
+            Text(_("linked: {links}").format(links=", ".join(o.links) or "—")),
+        ])  # fmt: skip
+        self.query_one("#order-facts", Static).update(facts)
+        self.fill_items(d)
+        value = sum(i.qty * i.price.minor - i.discount.minor for i in o.items)
+        totals = _("items {items} · discount {discount} · delivery {delivery} · total {total}").format(
+            items=money_text(Money(value)), discount=money_text(o.discount), delivery=money_text(o.delivery_cost),
+            total=money_text(o.total),
+        )  # fmt: skip
+        self.query_one("#order-totals", Static).update(totals)
+        history = self.query_one("#order-history", DataTable)
+        history.clear()
+        for line in d.history:
+            history.add_row(local_time(line.at, zone), line.who, line.what)
+
+    def fill_items(self, d: OrderDetail) -> None:
+        table = self.query_one("#order-items", DataTable)
+        row = table.cursor_row
+        table.clear()
+        for i in d.order.items:
+            table.add_row(
+                i.sku, i.name, Text(str(i.qty), justify="right"), Text(money_text(i.price), justify="right"),
+                Text(money_text(i.discount), justify="right"),
+                Text(money_text(Money(i.qty * i.price.minor - i.discount.minor)), justify="right"),
+            )  # fmt: skip
+        if 0 < row < table.row_count:
+            table.move_cursor(row=row)
+
+    def selected_item(self) -> Any:
+        if self.detail is None or not self.detail.order.items:
+            return None
+        row = self.query_one("#order-items", DataTable).cursor_row
+        items = self.detail.order.items
+        return items[row] if 0 <= row < len(items) else None
+
+    # ------------------------------------------------------------------ actions (S6)
+
+    def action_back(self) -> None:
+        self.dismiss_back()
+
+    @work(thread=True, exit_on_error=False, group="act")
+    def act(self, call: Callable[[], str]) -> None:
+        """One action through the desk; a refusal is told with its reason, and nothing changed."""
+        try:
+            line = call()
+        except DeskError as exc:
+            self.post_message(self.Acted(str(exc), refused=True))
+            return
+        self.post_message(self.Acted(line))
+
+    def on_order_screen_acted(self, message: Acted) -> None:
+        if message.refused:
+            self.notify(message.line, severity="warning", timeout=8)
+            return
+        self.notify(message.line, timeout=5)
+        self.load()
+
+    def done(self, line: str | None) -> None:
+        """A form returned: it did what the line says (it stayed open on a refusal)."""
+        if line:
+            self.notify(line, timeout=5)
+            self.load()
+
+    def action_advance(self) -> None:
+        self.act(lambda: self.desk.advance(self.viewer, self.number))
+
+    def action_mark_paid(self) -> None:
+        self.act(lambda: self.desk.mark_paid(self.viewer, self.number))
+
+    def action_move(self) -> None:
+        if self.detail is None:
+            return
+        choices = [(s.code, s.name) for s in self.detail.statuses]
+
+        def chosen(status: str | None) -> None:
+            if status:
+                self.act(lambda: self.desk.move(self.viewer, self.number, status))
+
+        self.app.push_screen(
+            ChooseDialog(_("Move {number} to").format(number=self.number), choices,
+                         empty=_("You may set no other status.")),
+            chosen,
+        )  # fmt: skip
+
+    def action_add_item(self) -> None:
+        fields = [
+            FormField("sku", _("Article code"), parse=parsing.code),
+            FormField("name", _("Name"), parse=parsing.text),
+            FormField("qty", _("Quantity"), "1", parse=parsing.qty),
+            FormField("price", _("Unit price"), parse=parsing.amount),
+            FormField("discount", _("Discount on the line"), "0", parse=parsing.amount),
+        ]
+        self.app.push_screen(
+            FormDialog(_("Add an item to {number}").format(number=self.number), fields,
+                       lambda v: self.desk.add_item(self.viewer, self.number, **v)),
+            self.done,
+        )  # fmt: skip
+
+    def action_change_item(self) -> None:
+        item = self.selected_item()
+        if item is None:
+            return
+        fields = [
+            FormField("qty", _("Quantity"), str(item.qty), parse=parsing.qty),
+            FormField("price", _("Unit price"), format_money(item.price), parse=parsing.amount),
+            FormField("discount", _("Discount on the line"), format_money(item.discount), parse=parsing.amount),
+        ]
+        self.app.push_screen(
+            FormDialog(_("{sku} {name}").format(sku=item.sku, name=item.name), fields,
+                       lambda v: self.desk.change_item(self.viewer, self.number, item.sku, **v)),
+            self.done,
+        )  # fmt: skip
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        if event.data_table.id == "order-items":
+            self.action_change_item()
+
+    def action_remove_item(self) -> None:
+        item = self.selected_item()
+        if item is not None:
+            self.act(lambda: self.desk.remove_item(self.viewer, self.number, item.sku))
+
+    def action_delivery(self) -> None:
+        d = self.detail
+        if d is None:
+            return
+        current = next((c.code for c in d.deliveries if c.name == d.delivery_method_name), d.deliveries[0].code)
+        prices = {c.code: c.price.minor for c in d.deliveries}
+        fields = [
+            FormField("method", _("Delivery method"), current, choices=tuple((c.name, c.code) for c in d.deliveries)),
+            FormField("cost", _("Cost (empty: the method's price)"), "", parse=_optional_amount),
+        ]
+
+        def preview(raw: dict[str, str]) -> str:
+            try:
+                cost = _optional_amount(raw["cost"])
+            except ValueError:
+                return _("New total: —")
+            cost = prices.get(raw["method"], 0) if cost is None else cost
+            return _("New total: {total} (now {now})").format(
+                total=money_text(Money(d.total_with_delivery(cost), d.order.total.currency)), now=money_text(d.order.total)
+            )
+
+        self.app.push_screen(
+            FormDialog(_("Delivery of {number}").format(number=self.number), fields,
+                       lambda v: self.desk.set_delivery(self.viewer, self.number, v["method"], v["cost"]),
+                       preview=preview),
+            self.done,
+        )  # fmt: skip
+
+    def action_discount(self) -> None:
+        d = self.detail
+        if d is None:
+            return
+        at_most = d.value()
+        fields = [
+            FormField("amount", _("Discount on the order"), format_money(d.order.discount),
+                      parse=lambda t: parsing.amount(t, at_most=at_most, what=_("the order's value"))),
+        ]  # fmt: skip
+        self.app.push_screen(
+            FormDialog(_("Discount on {number}").format(number=self.number), fields,
+                       lambda v: self.desk.set_discount(self.viewer, self.number, v["amount"])),
+            self.done,
+        )  # fmt: skip
+
+    def action_item_discount(self) -> None:
+        item = self.selected_item()
+        if item is None:
+            return
+        at_most = item.qty * item.price.minor
+        fields = [
+            FormField("amount", _("Discount on {sku}").format(sku=item.sku), format_money(item.discount),
+                      parse=lambda t: parsing.amount(t, at_most=at_most, what=_("the item's value"))),
+        ]  # fmt: skip
+        self.app.push_screen(
+            FormDialog(_("Discount on {sku} {name}").format(sku=item.sku, name=item.name), fields,
+                       lambda v: self.desk.set_discount(self.viewer, self.number, v["amount"], item.sku)),
+            self.done,
+        )  # fmt: skip
+
+    def action_link(self) -> None:
+        fields = [FormField("other", _("Order number"), parse=parsing.code)]
+        self.app.push_screen(
+            FormDialog(_("Link {number} to").format(number=self.number), fields,
+                       lambda v: self.desk.link(self.viewer, self.number, v["other"])),
+            self.done,
+        )  # fmt: skip
+
+    def action_unlink(self) -> None:
+        if self.detail is None:
+            return
+
+        def chosen(other: str | None) -> None:
+            if other:
+                self.act(lambda: self.desk.unlink(self.viewer, self.number, other))
+
+        self.app.push_screen(
+            ChooseDialog(_("Unlink from {number}").format(number=self.number),
+                         [(n, n) for n in self.detail.order.links], empty=_("It is linked to no order.")),
+            chosen,
+        )  # fmt: skip
+
+    def action_contractor(self) -> None:
+        d = self.detail
+        if d is None:
+            return
+        none = "\0"  # "no contractor", which no login is
+        choices = [(c.code, c.name) for c in d.contractors] + [(none, _("— no contractor —"))]
+
+        def chosen(login: str | None) -> None:
+            if login is not None:
+                who = None if login == none else login
+                self.act(lambda: self.desk.set_contractor(self.viewer, self.number, who))
+
+        self.app.push_screen(ChooseDialog(_("Contractor of {number}").format(number=self.number), choices), chosen)
+
+    def action_explain(self) -> None:
+        self.explaining()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="explain")
+    def explaining(self) -> None:
+        try:
+            trace = self.desk.explain(self.viewer, self.number)
+        except DeskError as exc:
+            self.post_message(self.Acted(str(exc), refused=True))
+            return
+        self.post_message(self.Explained(trace))
+
+    def on_order_screen_explained(self, message: Explained) -> None:
+        self.app.push_screen(ExplainDialog(message.trace))
+
+
+def _optional_amount(text: str) -> int | None:
+    return None if not text.strip() else parsing.amount(text)

@@ -5,6 +5,7 @@ Screens hold a `Desk` and never open a database session themselves.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -14,8 +15,8 @@ from sqlmodel import Session
 
 from orderdesk.clock import Clock
 from orderdesk.config.settings import read_settings
-from orderdesk.usecases import accounts, assignment, order_edits, order_moves, presence
-from orderdesk.usecases.acting import describe
+from orderdesk.usecases import accounts, assignment, order_edits, order_links, order_moves, presence
+from orderdesk.usecases.acting import Done, describe
 from orderdesk.usecases.assignment import distribute_pending
 from orderdesk.usecases.inbox import mark_read
 from orderdesk.usecases.take_next import take_next
@@ -23,6 +24,8 @@ from orderdesk.usecases.undo_move import UNDO_WINDOW, undo_move
 from orderdesk.views import orders
 from orderdesk.views.header import HeaderFacts, header_facts
 from orderdesk.views.inbox import InboxEntry, InboxPage, inbox_entries, inbox_page, unread_count
+from orderdesk.views.order_detail import AssignmentTrace, OrderDetail, order_detail
+from orderdesk.views.orders import order_shown
 from orderdesk.views.queue import Acted, QueuePage, queue_page
 from orderdesk.views.refresh import OrdersRefresh, orders_refresh
 from orderdesk.views.staff import language_of
@@ -113,6 +116,64 @@ class Desk:
     def mark_paid(self, viewer: Viewer, number: str) -> str:
         with write_session(self.engine) as session:
             done = order_edits.set_payment(session=session, actor=viewer.login, clock=self.clock, number=number)
+            return describe(session=session, done=done)
+
+    # ------------------------------------------------------------------ the order screen (U5)
+    # each action returns one line saying what it did; a refusal raises DeskError with the reason,
+    # and nothing changes
+
+    def order_screen(self, viewer: Viewer, number: str) -> OrderDetail:
+        """The order whole, its history and what he may do to it; NotAllowed when not his to see."""
+        with read_session(self.engine) as session:
+            return order_detail(session=session, number=number, now=self.clock.now(), viewer=_employee(session, viewer))
+
+    def move(self, viewer: Viewer, number: str, status: str) -> str:
+        return self._act(order_moves.move_to, viewer, number, status=status)
+
+    def add_item(
+        self, viewer: Viewer, number: str, *, sku: str, name: str, qty: int, price: int, discount: int = 0
+    ) -> str:
+        return self._act(
+            order_edits.add_item, viewer, number, sku=sku, name=name, qty=qty, price=price, discount=discount
+        )
+
+    def change_item(
+        self, viewer: Viewer, number: str, sku: str, *, qty: int | None = None, price: int | None = None,
+        discount: int | None = None,
+    ) -> str:  # fmt: skip
+        return self._act(order_edits.change_item, viewer, number, sku=sku, qty=qty, price=price, discount=discount)
+
+    def remove_item(self, viewer: Viewer, number: str, sku: str) -> str:
+        return self._act(order_edits.remove_item, viewer, number, sku=sku)
+
+    def set_delivery(self, viewer: Viewer, number: str, method: str, cost: int | None = None) -> str:
+        """Another delivery method, at its price unless a cost is given; the total follows."""
+        return self._act(order_edits.set_delivery, viewer, number, method=method, cost=cost)
+
+    def set_discount(self, viewer: Viewer, number: str, amount: int, sku: str | None = None) -> str:
+        """On the order, or with `sku` on one item."""
+        return self._act(order_edits.set_discount, viewer, number, amount=amount, sku=sku)
+
+    def link(self, viewer: Viewer, number: str, other: str) -> str:
+        return self._act(order_links.link, viewer, number, other=other)
+
+    def unlink(self, viewer: Viewer, number: str, other: str) -> str:
+        return self._act(order_links.unlink, viewer, number, other=other)
+
+    def set_contractor(self, viewer: Viewer, number: str, contractor: str | None) -> str:
+        return self._act(order_links.set_contractor, viewer, number, contractor=contractor)
+
+    def explain(self, viewer: Viewer, number: str) -> AssignmentTrace:
+        """Why the order went to its manager (D6), for someone who may see it."""
+        with read_session(self.engine) as session:
+            shown = order_shown(session=session, number=number, now=self.clock.now(), viewer=_employee(session, viewer))
+            data = assignment.explain(session=session, clock=self.clock, number=number)
+            return AssignmentTrace.of(data, timezone=shown.timezone)
+
+    def _act(self, use_case: Callable[..., Done], viewer: Viewer, number: str, **given: Any) -> str:
+        """One S6 use case in one transaction, as the viewer; the line saying what it did."""
+        with write_session(self.engine) as session:
+            done = use_case(session=session, actor=viewer.login, clock=self.clock, number=number, **given)
             return describe(session=session, done=done)
 
     # ------------------------------------------------------------------ notifications (A2)

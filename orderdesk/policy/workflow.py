@@ -146,6 +146,13 @@ def may_set(allowed: Sequence[str], status: str) -> bool:
     return not allowed or status in allowed
 
 
+def settable_stages(stages: Sequence[StageSpec], current: str, allowed: Sequence[str]) -> list[StageSpec]:
+    """The stages a move may take an order to, in pipeline order: the active ones other than where it
+    is, that the employee's profile lets him set (S5)."""
+    ordered = sorted(stages, key=lambda s: s.position)
+    return [s for s in ordered if s.active and s.code != current and may_set(allowed, s.code)]
+
+
 # ------------------------------------------------------------------ timed moves (seed 004, S4)
 
 
