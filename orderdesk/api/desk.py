@@ -14,10 +14,11 @@ from sqlmodel import Session
 from orderdesk.clock import Clock
 from orderdesk.usecases import accounts, order_edits, order_moves, presence
 from orderdesk.usecases.acting import describe
-from orderdesk.usecases.assignment import distribute_pending
+from orderdesk.usecases.assignment import assign, distribute_pending
 from orderdesk.usecases.inbox import mark_read
-from orderdesk.views import orders
+from orderdesk.views import boards, orders
 from orderdesk.views.inbox import InboxEntry, inbox_entries, unread_count
+from orderdesk.views.lookup import order_by_number
 from orderdesk.views.refresh import OrdersRefresh, orders_refresh
 from storage.db import read_session, write_session
 from storage.models import Employee
@@ -115,6 +116,37 @@ class Desk:
     def mark_read(self, viewer: Viewer, ids: list[int] | None = None) -> int:
         with write_session(self.engine) as session:
             return mark_read(session=session, actor=viewer.login, clock=self.clock, ids=ids)
+
+    # ------------------------------------------------------------------ the boards (U3, U4)
+
+    def stage_board(self, viewer: Viewer, store: str | None = None, *, per_stage: int = 50) -> boards.StageBoard:
+        """One store's stages with their counts, sums and first orders (store: a code; None: his first)."""
+        with read_session(self.engine) as session:
+            return boards.stage_board(session=session, employee=_employee(session, viewer), now=self.clock.now(),
+                                      store=store, per_stage=per_stage)  # fmt: skip
+
+    def overdue_board(self, viewer: Viewer, *, limit: int = 300) -> boards.OverdueBoard:
+        """Every late open order by store, stage and manager, most over first (supervisors and admins)."""
+        with read_session(self.engine) as session:
+            return boards.overdue_board(session=session, employee=_employee(session, viewer), now=self.clock.now(),
+                                        limit=limit)  # fmt: skip
+
+    def reassign_candidates(self, viewer: Viewer, number: str) -> boards.ReassignChoices:
+        with read_session(self.engine) as session:
+            return boards.reassign_choices(session=session, employee=_employee(session, viewer), number=number)
+
+    def reassign(self, viewer: Viewer, number: str, login: str) -> str:
+        """Hand the order to this manager (audited); returns one line saying so. A refusal raises
+        DeskError with the reason, and nothing changes."""
+        with write_session(self.engine) as session:
+            before = order_by_number(session, number).manager_id
+            order = assign(session=session, actor=viewer.login, clock=self.clock, number=number, to=login)
+            was = session.get(Employee, before) if before is not None else None
+            manager = session.get(Employee, order.manager_id)
+            assert manager is not None
+        if was:
+            return f"Order {number} is now {manager.name}'s (was {was.name}'s)"
+        return f"Order {number} is now {manager.name}'s"
 
 
 def _employee(session: Session, viewer: Viewer) -> Employee:
