@@ -10,6 +10,8 @@ from textual.screen import Screen
 from orderdesk.policy.vocab import OVERSEERS
 from screens.inbox import InboxScreen
 from screens.orders import OrdersScreen
+from screens.overdue import OverdueScreen
+from screens.stage_board import StageBoardScreen
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,7 @@ class View:
 
 VIEWS: tuple[View, ...] = (
     View("mine", "1", "My queue", OrdersScreen),
+    View("board", "3", "Stage board", StageBoardScreen),
+    View("overdue", "4", "Overdue", OverdueScreen, roles=frozenset(OVERSEERS)),
     View("inbox", "5", "Inbox", InboxScreen),
 )
-_ = OVERSEERS  # the overdue board's View is open to these

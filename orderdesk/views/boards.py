@@ -207,7 +207,8 @@ def overdue_board(*, session: Session, employee: Employee, now: datetime, limit:
     }
     shown: dict[tuple[int, str, int | None], list[LateOrder]] = {}
     for r in rows:
-        seconds = None if r.stage_due_at is None else max(0, int((now - r.stage_due_at).total_seconds()))
+        over = None if r.stage_due_at is None else int((now - r.stage_due_at).total_seconds())
+        seconds = over if over is not None and over > 0 else None  # flagged, though its due time moved on
         shown.setdefault((r.store_id, r.status, r.manager_id), []).append(
             LateOrder(
                 number=r.number,
