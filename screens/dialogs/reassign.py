@@ -54,6 +54,8 @@ class ReassignDialog(ModalScreen[str | None]):
     #reassign-managers {
         height: auto;
         max-height: 14;
+        border: none;
+        padding: 0;
     }
     #reassign-hint {
         color: $text-muted;
