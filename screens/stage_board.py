@@ -135,6 +135,7 @@ class StageBoardScreen(DeskScreen):
         self.store: str | None = None  # the store shown (a code); None until the first read
         self.place: tuple[str, str | None] | None = None  # (stage code, order number) to come back to
         self.at = 0  # the column with the cursor
+        self.first = 0  # the first column in view
 
     def compose_body(self) -> ComposeResult:
         yield Static(_("Loading the board…"), id="board-line")
@@ -179,6 +180,7 @@ class StageBoardScreen(DeskScreen):
         else:
             host = self.query_one("#board", HorizontalScroll)
             await host.remove_children()
+            self.first = 0
             await host.mount_all([StageColumnView(c) for c in board.columns])
             self.size_columns()
         self.come_back(place)
@@ -193,8 +195,9 @@ class StageBoardScreen(DeskScreen):
 
     def on_descendant_focus(self, event: DescendantFocus) -> None:
         for index, view in enumerate(self.columns()):
-            if event.widget is view.orders:
-                self.at = index
+            if event.widget is view.orders and index != self.at:
+                self.at = index  # by Tab or the mouse
+                self.follow()
 
     def where(self) -> tuple[str, str | None] | None:
         views = self.columns()
@@ -215,9 +218,25 @@ class StageBoardScreen(DeskScreen):
         view = self.columns()[index]
         if row is not None and view.column.orders:
             view.orders.highlighted = min(row, len(view.column.orders) - 1)
-        view.orders.focus()
-        self.query_one("#board", HorizontalScroll).scroll_to_widget(view, animate=False)
-        self.call_after_refresh(self.describe)
+        self.set_focus(view.orders, scroll_visible=False)  # the board scrolls by whole columns, below
+        self.follow()
+
+    def fit(self) -> tuple[int, int]:
+        """How many columns are in view, and how wide each is."""
+        count = max(1, len(self.columns()))
+        fit = max(1, min(count, self.size.width // COLUMN_WIDTH))
+        return fit, max(1, self.size.width // fit)
+
+    def follow(self) -> None:
+        """Scroll by whole columns so that the cursor's column is in view."""
+        fit, width = self.fit()
+        if self.at < self.first:
+            self.first = self.at
+        elif self.at >= self.first + fit:
+            self.first = self.at - fit + 1
+        self.first = max(0, min(self.first, len(self.columns()) - fit))
+        self.query_one("#board", HorizontalScroll).scroll_to(x=self.first * width, animate=False, immediate=True)
+        self.describe()
 
     def action_column(self, step: int) -> None:
         views = self.columns()
@@ -250,13 +269,12 @@ class StageBoardScreen(DeskScreen):
 
     def size_columns(self) -> None:
         """As many columns as fit at least COLUMN_WIDTH wide, sharing the width between them."""
-        width = self.size.width
-        fit = max(1, min(len(self.columns()) or 1, width // COLUMN_WIDTH))
+        fit, width = self.fit()
         for view in self.columns():
-            view.styles.width = width // fit
+            view.styles.width = width
         # whole columns only: the spare cells stay blank rather than show a sliver of the next stage
-        self.query_one("#board", HorizontalScroll).styles.width = (width // fit) * fit
-        self.describe()
+        self.query_one("#board", HorizontalScroll).styles.width = width * fit
+        self.call_after_refresh(self.follow)
 
     def describe(self) -> None:
         """The line above the board: the store, which stages are in view, and the keys to the others."""
@@ -270,12 +288,10 @@ class StageBoardScreen(DeskScreen):
         text = Text(board.store.name, style="bold")
         views = self.columns()
         if views:
-            width = max(1, self.size.width // max(1, min(len(views), self.size.width // COLUMN_WIDTH)))
-            fit = max(1, self.size.width // width)
-            first = min(round(self.query_one("#board", HorizontalScroll).scroll_x / width), max(0, len(views) - fit))
-            last = min(len(views), first + fit)
+            fit, _width = self.fit()
+            last = min(len(views), self.first + fit)
             text.append("   ")
-            text.append(_("stages {a}–{b} of {n}").format(a=first + 1, b=last, n=len(views)), style="dim")
+            text.append(_("stages {a}–{b} of {n}").format(a=self.first + 1, b=last, n=len(views)), style="dim")
             if len(views) > fit:
                 text.append("  ←/→", style="dim")
         if len(board.stores) > 1:
