@@ -297,7 +297,8 @@ class OrderScreen(DeskScreen):
                 return _("New total: —")
             cost = prices.get(raw["method"], 0) if cost is None else cost
             return _("New total: {total} (now {now})").format(
-                total=money_text(Money(d.total_with_delivery(cost), d.order.total.currency)), now=money_text(d.order.total)
+                total=money_text(Money(d.total_with_delivery(cost), d.order.total.currency)),
+                now=money_text(d.order.total),
             )
 
         self.app.push_screen(

@@ -9,7 +9,9 @@ from textual.screen import Screen
 
 from orderdesk.policy.vocab import OVERSEERS
 from screens.inbox import InboxScreen
+from screens.overdue import OverdueScreen
 from screens.queue import MyQueueScreen, PoolScreen
+from screens.stage_board import StageBoardScreen
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,7 @@ class View:
 VIEWS: tuple[View, ...] = (
     View("mine", "1", "My queue", MyQueueScreen),
     View("pool", "2", "Pool", PoolScreen),
+    View("board", "3", "Stage board", StageBoardScreen),
+    View("overdue", "4", "Overdue board", OverdueScreen, roles=frozenset(OVERSEERS)),
     View("inbox", "5", "Inbox", InboxScreen),
 )
-_ = OVERSEERS  # the overdue board's View is open to these

@@ -17,13 +17,14 @@ from orderdesk.clock import Clock
 from orderdesk.config.settings import read_settings
 from orderdesk.usecases import accounts, assignment, order_edits, order_links, order_moves, presence
 from orderdesk.usecases.acting import Done, describe
-from orderdesk.usecases.assignment import distribute_pending
+from orderdesk.usecases.assignment import assign, distribute_pending
 from orderdesk.usecases.inbox import mark_read
 from orderdesk.usecases.take_next import take_next
 from orderdesk.usecases.undo_move import UNDO_WINDOW, undo_move
-from orderdesk.views import orders
+from orderdesk.views import boards, orders
 from orderdesk.views.header import HeaderFacts, header_facts
 from orderdesk.views.inbox import InboxEntry, InboxPage, inbox_entries, inbox_page, unread_count
+from orderdesk.views.lookup import order_by_number
 from orderdesk.views.order_detail import AssignmentTrace, OrderDetail, order_detail
 from orderdesk.views.orders import order_shown
 from orderdesk.views.queue import Acted, QueuePage, queue_page
@@ -254,6 +255,37 @@ class Desk:
     def close_watch(self) -> None:
         if self._watcher is not None:
             self._watcher.close()
+
+    # ------------------------------------------------------------------ the boards (U3, U4)
+
+    def stage_board(self, viewer: Viewer, store: str | None = None, *, per_stage: int = 50) -> boards.StageBoard:
+        """One store's stages with their counts, sums and first orders (store: a code; None: his first)."""
+        with read_session(self.engine) as session:
+            return boards.stage_board(session=session, employee=_employee(session, viewer), now=self.clock.now(),
+                                      store=store, per_stage=per_stage)  # fmt: skip
+
+    def overdue_board(self, viewer: Viewer, *, limit: int = 300) -> boards.OverdueBoard:
+        """Every late open order by store, stage and manager, most over first (supervisors and admins)."""
+        with read_session(self.engine) as session:
+            return boards.overdue_board(session=session, employee=_employee(session, viewer), now=self.clock.now(),
+                                        limit=limit)  # fmt: skip
+
+    def reassign_candidates(self, viewer: Viewer, number: str) -> boards.ReassignChoices:
+        with read_session(self.engine) as session:
+            return boards.reassign_choices(session=session, employee=_employee(session, viewer), number=number)
+
+    def reassign(self, viewer: Viewer, number: str, login: str) -> str:
+        """Hand the order to this manager (audited); returns one line saying so. A refusal raises
+        DeskError with the reason, and nothing changes."""
+        with write_session(self.engine) as session:
+            before = order_by_number(session, number).manager_id
+            order = assign(session=session, actor=viewer.login, clock=self.clock, number=number, to=login)
+            was = session.get(Employee, before) if before is not None else None
+            manager = session.get(Employee, order.manager_id)
+            assert manager is not None
+        if was:
+            return f"Order {number} is now {manager.name}'s (was {was.name}'s)"
+        return f"Order {number} is now {manager.name}'s"
 
 
 def _employee(session: Session, viewer: Viewer) -> Employee:
