@@ -69,13 +69,13 @@ class OrderDeskApp(App[None]):
     CSS_PATH = "app.tcss"
     COMMANDS = {DeskCommands}
     BINDINGS = [
-        Binding("ctrl+q", "quit", N_("Quit"), id="app.quit", priority=True),
+        Binding("ctrl+q", "quit", N_("Quit"), id="app.quit", priority=True, show=False),
         Binding("ctrl+o", "sign_out", N_("Sign out"), id="app.sign_out", show=False),  # in ? and the palette
         Binding("question_mark", "help", N_("Help"), id="app.help"),
         Binding("ctrl+p", "command_palette", N_("Palette"), id="app.palette", show=False),
-        Binding("f", "presence('free')", N_("Free"), id="app.free"),
-        Binding("b", "presence('busy')", N_("Busy"), id="app.busy"),
-        Binding("p", "presence('break')", N_("Break"), id="app.break"),
+        Binding("f", "presence('free')", N_("Free"), id="app.free", show=False),  # the header says it
+        Binding("b", "presence('busy')", N_("Busy"), id="app.busy", show=False),  # the header says it
+        Binding("p", "presence('break')", N_("Break"), id="app.break", show=False),  # the header says it
         *(
             Binding(view.key, f"view('{view.name}')", view.title, id=f"app.view.{view.name}", show=False)
             for view in VIEWS

@@ -61,7 +61,7 @@ class DeskScreen(Screen[None]):
         yield DeskHeader(_(self.VIEW_TITLE))
         yield Static("", id="db-banner")
         yield from self.compose_body()
-        yield Footer(compact=True)  # 80 columns: his presence keys fit beside the view's
+        yield Footer(compact=True, show_command_palette=False)  # 80 columns: ctrl+p is listed by ?
 
     def compose_body(self) -> ComposeResult:
         yield from ()

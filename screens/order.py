@@ -28,6 +28,7 @@ from screens.dialogs.choose import ChooseDialog
 from screens.dialogs.explain import ExplainDialog
 from screens.dialogs.form import FormDialog, FormField
 from screens.i18n import _
+from screens.queue import UNDO_SECONDS
 
 
 def local_time(at: datetime | None, zone: str) -> str:
@@ -43,9 +44,10 @@ class OrderScreen(DeskScreen):
     BINDINGS = [
         Binding("escape", "back", "Back", id="order.back"),
         Binding("a", "advance", "Advance", id="order.advance"),
-        Binding("t", "move", "Move to…", id="order.move"),
+        Binding("u", "undo", "Undo", id="order.undo", show=False),
+        Binding("t", "move", "Move", id="order.move"),
         Binding("m", "mark_paid", "Paid", id="order.mark_paid"),
-        Binding("i", "add_item", "Add item", id="order.add_item"),
+        Binding("i", "add_item", "Item", id="order.add_item"),
         Binding("enter", "change_item", "Change item", id="order.change_item", show=False),
         Binding("x,delete", "remove_item", "Remove item", id="order.remove_item", show=False),
         Binding("d", "delivery", "Delivery", id="order.delivery"),
@@ -71,10 +73,11 @@ class OrderScreen(DeskScreen):
             self.reason = reason
 
     class Acted(Message):
-        def __init__(self, line: str, *, refused: bool = False) -> None:
+        def __init__(self, line: str, *, refused: bool = False, undoable: bool = False) -> None:
             super().__init__()
             self.line = line
             self.refused = refused
+            self.undoable = undoable  # an advance that `u` may take back for UNDO_SECONDS
 
     class Explained(Message):
         def __init__(self, trace: AssignmentTrace) -> None:
@@ -85,6 +88,7 @@ class OrderScreen(DeskScreen):
         super().__init__()
         self.number = number
         self.detail: OrderDetail | None = None
+        self.undoable = False  # his last advance here may still be taken back with `u`
 
     def compose_body(self) -> ComposeResult:
         with VerticalScroll(id="order-body"):
@@ -161,9 +165,9 @@ class OrderScreen(DeskScreen):
         ])  # fmt: skip
         self.query_one("#order-facts", Static).update(facts)
         self.fill_items(d)
-        value = sum(i.qty * i.price.minor - i.discount.minor for i in o.items)
+        items = Money(d.value() - o.delivery_cost.minor, o.total.currency)
         totals = _("items {items} · discount {discount} · delivery {delivery} · total {total}").format(
-            items=money_text(Money(value)), discount=money_text(o.discount), delivery=money_text(o.delivery_cost),
+            items=money_text(items), discount=money_text(o.discount), delivery=money_text(o.delivery_cost),
             total=money_text(o.total),
         )  # fmt: skip
         self.query_one("#order-totals", Static).update(totals)
@@ -180,7 +184,7 @@ class OrderScreen(DeskScreen):
             table.add_row(
                 i.sku, i.name, Text(str(i.qty), justify="right"), Text(money_text(i.price), justify="right"),
                 Text(money_text(i.discount), justify="right"),
-                Text(money_text(Money(i.qty * i.price.minor - i.discount.minor)), justify="right"),
+                Text(money_text(Money(i.qty * i.price.minor - i.discount.minor, i.price.currency)), justify="right"),
             )  # fmt: skip
         if 0 < row < table.row_count:
             table.move_cursor(row=row)
@@ -198,21 +202,35 @@ class OrderScreen(DeskScreen):
         self.dismiss_back()
 
     @work(thread=True, exit_on_error=False, group="act")
-    def act(self, call: Callable[[], str]) -> None:
+    def act(self, call: Callable[[], str], *, undoable: bool = False) -> None:
         """One action through the desk; a refusal is told with its reason, and nothing changed."""
         try:
             line = call()
         except DeskError as exc:
             self.post_message(self.Acted(str(exc), refused=True))
             return
-        self.post_message(self.Acted(line))
+        self.post_message(self.Acted(line, undoable=undoable))
 
     def on_order_screen_acted(self, message: Acted) -> None:
         if message.refused:
             self.notify(message.line, severity="warning", timeout=8)
             return
-        self.notify(message.line, timeout=5)
+        self.undoable = message.undoable
+        if message.undoable:
+            self.notify(_("{line} — u to undo").format(line=message.line), timeout=UNDO_SECONDS)
+            self.set_timer(UNDO_SECONDS, self.undo_expired)
+        else:
+            self.notify(message.line, timeout=5)
         self.load()
+
+    def undo_expired(self) -> None:
+        self.undoable = False  # the desk refuses it after UNDO_WINDOW anyway; this only stops offering it
+
+    def action_undo(self) -> None:
+        if not self.undoable:
+            self.notify(_("Nothing to undo."), severity="warning", timeout=4)
+            return
+        self.act(lambda: self.desk.undo_move(self.viewer, self.number).line)
 
     def done(self, line: str | None) -> None:
         """A form returned: it did what the line says (it stayed open on a refusal)."""
@@ -221,7 +239,7 @@ class OrderScreen(DeskScreen):
             self.load()
 
     def action_advance(self) -> None:
-        self.act(lambda: self.desk.advance(self.viewer, self.number))
+        self.act(lambda: self.desk.advance_with_undo(self.viewer, self.number).line, undoable=True)
 
     def action_mark_paid(self) -> None:
         self.act(lambda: self.desk.mark_paid(self.viewer, self.number))

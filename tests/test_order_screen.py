@@ -493,3 +493,22 @@ def test_history_says_each_change_in_words_with_names() -> None:
         line("anna", None, "order.paid", {"payment_status": "unpaid"}, {"payment_status": "paid"})[1]
         == "payment unpaid → paid"
     )
+
+
+def test_u_after_a_takes_the_advance_back_and_the_history_shows_both(app: OrderDeskApp, demo_db: str) -> None:
+    async def scenario(pilot: Pilot) -> None:
+        screen = await opened(pilot, MINE)
+        before = order_row(demo_db, MINE, "status")
+        await pilot.press("a")
+        await reloaded(pilot, screen)
+        assert any("u to undo" in t for t in toasts(pilot))
+        await pilot.press("u")
+        await reloaded(pilot, screen)
+        assert order_row(demo_db, MINE, "status") == before
+        whats = [row[2] for row in table_rows(pilot, "#order-history")[:2]]
+        assert "Call-back → Received" in whats[0] and "Received → Call-back" in whats[1]
+        await pilot.press("u")  # one undo per advance
+        await settle(pilot)
+        assert any("Nothing to undo" in t for t in toasts(pilot))
+
+    drive(app, scenario)

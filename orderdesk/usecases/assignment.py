@@ -36,7 +36,7 @@ from orderdesk.policy.timestamps import iso
 from orderdesk.usecases import audit
 from orderdesk.usecases.binding import bind_customers, write_customer_managers
 from orderdesk.views.access import actor_of, facts_of
-from orderdesk.views.lookup import get_employee, order_by_number
+from orderdesk.views.lookup import get_employee, order_by_number, pipeline_of
 from storage import queries, writes
 from storage.models import AuditEvent, Customer, Employee, Order
 
@@ -287,8 +287,9 @@ def claim(*, session: Session, actor: str, clock: Clock, number: str) -> Order:
     if policy.limit_max is not None and order.status in policy.limit_statuses:
         load = queries.open_load(session, sorted(policy.limit_statuses)).get(actor.id, 0)  # type: ignore[arg-type]
         if load >= policy.limit_max:
-            statuses = ", ".join(sorted(policy.limit_statuses))
-            raise NotAllowed(f"{actor.login} is at the limit: {load}/{policy.limit_max} orders in {statuses}")
+            names = [stage.name for stage in pipeline_of(session, order.store_id) if stage.code in policy.limit_statuses]
+            raise NotAllowed(f"{actor.name} already has {load} orders in {', '.join(names)}: the limit is "
+                             f"{policy.limit_max}; move some on first")  # fmt: skip
     taken = session.connection().execute(
         update(Order.__table__)  # type: ignore[attr-defined]
         .where(Order.__table__.c.id == order.id, Order.__table__.c.manager_id.is_(None))  # type: ignore[attr-defined]
