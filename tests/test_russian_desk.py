@@ -138,7 +138,12 @@ def test_her_order_and_stage_board_speak_russian(app: OrderDeskApp) -> None:
 
 @pytest.mark.parametrize(
     ("seconds", "words"),
-    [(45 * 60, "ещё 45м"), (3 * 3600 + 20 * 60, "ещё 3ч 20м"), (2 * 86400 + 4 * 3600, "ещё 2д 4ч"), (3 * 3600, "ещё 3ч")],
+    [
+        (45 * 60, "ещё 45м"),
+        (3 * 3600 + 20 * 60, "ещё 3ч 20м"),
+        (2 * 86400 + 4 * 3600, "ещё 2д 4ч"),
+        (3 * 3600, "ещё 3ч"),
+    ],
 )
 def test_spans_read_in_russian_units(seconds: int, words: str) -> None:
     from screens.stage_board import time_left_text
