@@ -582,11 +582,18 @@ def at_work(demo: Demo, orders: list[dict]) -> None:
     of its own, so the orders made before keep their numbers, customers and goods."""
     now = max(datetime.fromisoformat(o["created_at"]) for o in orders)
     groups = {g["code"]: g for g in demo.config["groups"]}
-    # busier lately: the orders of the last 30 days are drawn towards today (their order is kept)
+    # busier lately: the orders of the last 30 days (but the last one) are drawn towards today, in the same order
     for order in orders:
         age = now - datetime.fromisoformat(order["created_at"])
-        if age < BUSY:
-            order["created_at"] = iso((now - BUSY * (age / BUSY) ** 2).replace(microsecond=0))
+        if DAY < age < BUSY:
+            drawn = DAY + (BUSY - DAY) * ((age - DAY) / (BUSY - DAY)) ** 2
+            order["created_at"] = iso((now - drawn).replace(microsecond=0))
+    # and the newest three of each store came in within the last hour: just received
+    for store in demo.stores:
+        newest = sorted((o for o in orders if o["store"] == store), key=lambda o: o["created_at"])[-3:]
+        for rank, order in enumerate(reversed(newest)):
+            moved = now - timedelta(minutes=12 * rank + 3 + chance(order, "received").randrange(9))
+            order["created_at"] = iso(max(datetime.fromisoformat(order["created_at"]), moved))
 
     def managers(order: dict) -> list[str]:
         return [
@@ -647,7 +654,7 @@ def at_work(demo: Demo, orders: list[dict]) -> None:
                 set_status(order, final, created + took)
             elif roll < done:
                 set_status(order, cancelled, created + min(age / 2, timedelta(hours=rng.uniform(1, 60))))
-            elif age < duration(first["time_limit"]) * 0.8 and rng.random() < 0.8:
+            elif age < duration(first["time_limit"]) * 0.8:
                 set_status(order, first, created)
                 open_orders.append(order)
             else:
@@ -678,7 +685,7 @@ def at_work(demo: Demo, orders: list[dict]) -> None:
             pool = (
                 order in open_orders
                 and now - created < POOL_AGE
-                and (order["status"] is None or chance(order, "pool").random() < 0.5)
+                and (order["status"] is None or chance(order, "pool").random() < 0.7)
             )
             if pool:
                 order["manager"] = None
