@@ -710,7 +710,7 @@ def at_work(demo: Demo, orders: list[dict]) -> None:
         and timedelta(hours=6) < now - datetime.fromisoformat(o["created_at"]) < timedelta(days=12)
     ]  # fmt: skip
     rng = random.Random(f"{SEED}:pavel")
-    chosen = rng.sample(candidates, min(7, len(candidates)))
+    chosen = sorted(rng.sample(candidates, min(7, len(candidates))), key=lambda o: o["created_at"])  # oldest late
     for n, order in enumerate(chosen):
         created = datetime.fromisoformat(order["created_at"])
         order["status"] = production[n % 3 == 2]
