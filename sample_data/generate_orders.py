@@ -679,7 +679,10 @@ def at_work(demo: Demo, orders: list[dict]) -> None:
                 continue
             order["status_entered_at"] = iso(entered.replace(microsecond=0))
             late.append(order)
-        # who holds them: the orders of the last days nobody has taken are the pool, the rest have a manager
+        # who holds them: the orders of the last days nobody has taken are the pool, the rest have a manager;
+        # the oldest just received at Home & Garden is already handed out (to anna, whom the README signs in)
+        received = [o for o in open_orders if o["status"] is None and o["store"] == "home"]
+        handed = min(received, key=lambda o: o["created_at"]) if received else None
         for order in store_orders:
             created = datetime.fromisoformat(order["created_at"])
             pool = (
@@ -687,7 +690,9 @@ def at_work(demo: Demo, orders: list[dict]) -> None:
                 and now - created < POOL_AGE
                 and (order["status"] is None or chance(order, "pool").random() < 0.7)
             )
-            if pool:
+            if pool and order is handed:  # the distribution just handed it to the store's first manager
+                order["manager"] = next(m for m in managers(order) if "all-stores" not in demo.employees[m]["groups"])
+            elif pool:
                 order["manager"] = None
             elif order["manager"] not in managers(order):
                 known = demo.customers.get(order["customer"]["name"])
