@@ -30,7 +30,7 @@ from orderdesk.views.header import HeaderFacts
 from screens.base import DeskScreen
 from screens.commands import DeskCommands
 from screens.help import HelpScreen, keys_of
-from screens.i18n import N_, _, translate_bindings, use_language
+from screens.i18n import N_, _, ngettext, translate_bindings, use_language
 from screens.keymap import all_subclasses, binding_ids, config_file, read_keymap
 from screens.login import LoginScreen
 from screens.messages import DatabaseState, HeaderRead, JobFailed, OrdersChanged
@@ -254,7 +254,7 @@ class OrderDeskApp(App[None]):
         if self.viewer is None or view is None:
             return
         if not view.open_to(self.viewer.roles):
-            self.notify(_("The {title} is for {roles}.").format(title=view.title, roles=", ".join(view.roles or ())),
+            self.notify(_("The {title} is for {roles}.").format(title=_(view.title), roles=", ".join(view.roles or ())),
                         severity="warning")  # fmt: skip
             return
         self.switch_mode(name)
@@ -269,7 +269,7 @@ class OrderDeskApp(App[None]):
         """Every key of the view he is on, and the app's (screens.help)."""
         if isinstance(self.screen, HelpScreen):
             return
-        title = getattr(self.screen, "VIEW_TITLE", "") or _("the desk")
+        title = _(getattr(self.screen, "VIEW_TITLE", "")) or _("the desk")
         self.push_screen(HelpScreen(title, keys_of(self.screen)))
 
     def action_presence(self, status: str) -> None:
@@ -283,7 +283,8 @@ class OrderDeskApp(App[None]):
             return
         given = self.desk.set_presence(viewer, status)
         if given:
-            self.notify(_("{n} waiting orders were handed out").format(n=given), timeout=5)
+            self.notify(ngettext("{n} waiting order was handed out", "{n} waiting orders were handed out", given)
+                        .format(n=given), timeout=5)  # fmt: skip
         self.post_message(OrdersChanged())  # his header, and the lists the pass may have changed
 
     # ------------------------------------------------------------------ the header's facts

@@ -41,6 +41,7 @@ class DeskScreen(Screen[None]):
 
     def __init__(self) -> None:
         super().__init__()
+        self.shown_before = False
         translate_bindings(self)  # built after sign-in: its keys in his language (U10)
 
     @property
@@ -69,12 +70,13 @@ class DeskScreen(Screen[None]):
     def refresh_data(self) -> None:
         """Read what the screen shows again, keeping the cursor on its order."""
 
-    def on_mount(self) -> None:
-        self.show_shell()
-
     def on_screen_resume(self) -> None:
+        """Also sent when the screen is first shown, after its `on_mount` has started the first read:
+        the header is read then, the body only when he comes back to it."""
         self.show_shell()
-        self.refresh_data()
+        if self.shown_before:
+            self.refresh_data()
+        self.shown_before = True
 
     def show_shell(self) -> None:
         """The header and the banner as the app knows them now, and a fresh read of the header."""

@@ -57,7 +57,7 @@ class DeskCommands(Provider):
             return
         for view in VIEWS:
             if view.open_to(viewer.roles):
-                yield DeskCommand(_("Go to {view}").format(view=view.title), _("key {key}").format(key=view.key),
+                yield DeskCommand(_("Go to {view}").format(view=_(view.title)), _("key {key}").format(key=view.key),
                                   partial(app.action_view, view.name))  # fmt: skip
         for presence, words in (("free", _("free")), ("busy", _("busy")), ("break", _("on a break"))):
             if f"presence('{presence}')" not in seen:  # a screen where the key is taken by its own binding

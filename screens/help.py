@@ -10,7 +10,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Static
 
-from screens.i18n import _
+from screens.i18n import N_, _
 
 
 @dataclass(frozen=True)
@@ -66,8 +66,8 @@ class HelpScreen(ModalScreen[None]):
     """
 
     BINDINGS = [
-        Binding("escape", "close", _("Close"), id="help.close"),
-        Binding("question_mark", "close", _("Close"), id="help.close_again", show=False),
+        Binding("escape", "close", N_("Close"), id="help.close"),
+        Binding("question_mark", "close", N_("Close"), id="help.close_again", show=False),
     ]
 
     def __init__(self, title: str, lines: list[KeyLine]) -> None:

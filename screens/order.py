@@ -27,7 +27,7 @@ from screens.dialogs import parsing
 from screens.dialogs.choose import ChooseDialog
 from screens.dialogs.explain import ExplainDialog
 from screens.dialogs.form import FormDialog, FormField
-from screens.i18n import _
+from screens.i18n import N_, _
 from screens.queue import UNDO_SECONDS
 
 
@@ -39,25 +39,25 @@ def local_time(at: datetime | None, zone: str) -> str:
 
 
 class OrderScreen(DeskScreen):
-    VIEW_TITLE = "Order"
+    VIEW_TITLE = N_("Order")
     CSS_PATH = "order.tcss"
     BINDINGS = [
-        Binding("escape", "back", "Back", id="order.back"),
-        Binding("a", "advance", "Advance", id="order.advance"),
-        Binding("u", "undo", "Undo", id="order.undo", show=False),
-        Binding("t", "move", "Move", id="order.move"),
-        Binding("m", "mark_paid", "Paid", id="order.mark_paid"),
-        Binding("i", "add_item", "Item", id="order.add_item"),
-        Binding("enter", "change_item", "Change item", id="order.change_item", show=False),
-        Binding("x,delete", "remove_item", "Remove item", id="order.remove_item", show=False),
-        Binding("d", "delivery", "Delivery", id="order.delivery"),
-        Binding("%", "discount", "Discount", id="order.discount"),
-        Binding("D", "item_discount", "Item discount", id="order.item_discount", show=False),
-        Binding("l", "link", "Link", id="order.link", show=False),
-        Binding("L", "unlink", "Unlink", id="order.unlink", show=False),
-        Binding("k", "contractor", "Contractor", id="order.contractor", show=False),
-        Binding("e", "explain", "Explain", id="order.explain"),
-        Binding("r", "reload", "Reload", id="order.reload", show=False),
+        Binding("escape", "back", N_("Back"), id="order.back"),
+        Binding("a", "advance", N_("Advance"), id="order.advance"),
+        Binding("u", "undo", N_("Undo"), id="order.undo", show=False),
+        Binding("t", "move", N_("Move"), id="order.move"),
+        Binding("m", "mark_paid", N_("Paid"), id="order.mark_paid"),
+        Binding("i", "add_item", N_("Item"), id="order.add_item"),
+        Binding("enter", "change_item", N_("Change item"), id="order.change_item", show=False),
+        Binding("x,delete", "remove_item", N_("Remove item"), id="order.remove_item", show=False),
+        Binding("d", "delivery", N_("Delivery"), id="order.delivery"),
+        Binding("%", "discount", N_("Discount"), id="order.discount"),
+        Binding("D", "item_discount", N_("Item discount"), id="order.item_discount", show=False),
+        Binding("l", "link", N_("Link"), id="order.link", show=False),
+        Binding("L", "unlink", N_("Unlink"), id="order.unlink", show=False),
+        Binding("k", "contractor", N_("Contractor"), id="order.contractor", show=False),
+        Binding("e", "explain", N_("Explain"), id="order.explain"),
+        Binding("r", "reload", N_("Reload"), id="order.reload", show=False),
     ]
 
     class Loaded(Message):

@@ -18,7 +18,7 @@ from orderdesk.policy.money import money_text
 from orderdesk.views.boards import LateGroup, LateOrder, OverdueBoard, ReassignChoices
 from screens.base import DeskScreen
 from screens.dialogs.reassign import ReassignDialog
-from screens.i18n import _, ngettext
+from screens.i18n import N_, _, ngettext
 from screens.stage_board import time_left_text
 
 CAP = 300  # late orders drawn; the line above says how many there are in all
@@ -47,13 +47,13 @@ def late_line(order: LateOrder) -> Table:
 
 
 class OverdueScreen(DeskScreen):
-    VIEW_TITLE = "Overdue"
+    VIEW_TITLE = N_("Overdue")
     CSS_PATH = "boards.tcss"
 
     BINDINGS = [
-        Binding("r", "reassign", "Reassign", id="overdue.reassign"),
-        Binding("enter", "open", "Open", id="overdue.open", priority=True),
-        Binding("g", "reload", "Refresh", id="overdue.refresh"),
+        Binding("r", "reassign", N_("Reassign"), id="overdue.reassign"),
+        Binding("enter", "open", N_("Open"), id="overdue.open", priority=True),
+        Binding("g", "reload", N_("Refresh"), id="overdue.refresh"),
     ]
 
     class Loaded(Message):

@@ -20,26 +20,29 @@ from orderdesk.policy.money import money_text
 from orderdesk.views.orders import ListedOrder
 from orderdesk.views.queue import SORTS, Acted, QueuePage
 from screens.base import DeskScreen
-from screens.i18n import _
+from screens.i18n import N_, _, ngettext
 
 PAGE = 300
 WIDE = 110  # columns from which store, created and manager are shown too
 UNDO_SECONDS = 10
-SORT_NAMES = {"urgency": "by urgency", "newest": "newest first", "oldest": "oldest first", "total": "by total"}
+# orderdesk.policy.vocab.PAYMENT_STATUSES, marked for the catalog: the cells say _(payment_status)
+PAYMENT_MARKERS = (N_("unpaid"), N_("paid"), N_("refunded"))
+SORT_NAMES = {"urgency": N_("by urgency"), "newest": N_("newest first"), "oldest": N_("oldest first"),
+              "total": N_("by total")}  # fmt: skip
 
 
 def _keys(prefix: str, *, pool: bool) -> list[Binding]:
     keys = [
-        Binding("enter", "open_order", _("Open"), id=f"{prefix}.open"),
-        *([Binding("c", "claim", _("Claim"), id=f"{prefix}.claim")] if pool else []),
-        Binding("n", "take_next", _("Take next"), id=f"{prefix}.take_next"),
-        Binding("a", "advance", _("Advance"), id=f"{prefix}.advance"),
-        Binding("u", "undo", _("Undo"), id=f"{prefix}.undo", show=False),
-        Binding("m", "mark_paid", _("Paid"), id=f"{prefix}.mark_paid"),
-        Binding("slash", "filter", _("Filter"), id=f"{prefix}.filter"),
-        Binding("s", "sort", _("Sort"), id=f"{prefix}.sort"),
-        Binding("r", "refresh", _("Refresh"), id=f"{prefix}.refresh", show=False),
-        Binding("escape", "clear_filter", _("Clear filter"), id=f"{prefix}.clear_filter", show=False),
+        Binding("enter", "open_order", N_("Open"), id=f"{prefix}.open"),
+        *([Binding("c", "claim", N_("Claim"), id=f"{prefix}.claim")] if pool else []),
+        Binding("n", "take_next", N_("Take next"), id=f"{prefix}.take_next"),
+        Binding("a", "advance", N_("Advance"), id=f"{prefix}.advance"),
+        Binding("u", "undo", N_("Undo"), id=f"{prefix}.undo", show=False),
+        Binding("m", "mark_paid", N_("Paid"), id=f"{prefix}.mark_paid"),
+        Binding("slash", "filter", N_("Filter"), id=f"{prefix}.filter"),
+        Binding("s", "sort", N_("Sort"), id=f"{prefix}.sort"),
+        Binding("r", "refresh", N_("Refresh"), id=f"{prefix}.refresh", show=False),
+        Binding("escape", "clear_filter", N_("Clear filter"), id=f"{prefix}.clear_filter", show=False),
     ]
     return keys
 
@@ -60,12 +63,12 @@ def _span(seconds: int) -> str:
     hours, rest = divmod(rest, 3600)
     minutes = rest // 60
     if days >= 10:
-        return f"{days}d"  # the hours no longer matter, and the column stays 11 wide
+        return _("{d}d").format(d=days)  # the hours no longer matter, and the column stays 11 wide
     if days:
-        return f"{days}d {hours}h"
+        return _("{d}d {h}h").format(d=days, h=hours)
     if hours:
-        return f"{hours}h {minutes}m"
-    return f"{minutes}m"
+        return _("{h}h {m}m").format(h=hours, m=minutes)
+    return _("{m}m").format(m=minutes)
 
 
 def local_time(at: datetime, zone: str) -> str:
@@ -206,7 +209,7 @@ class QueueScreen(DeskScreen):
         if page is None:
             return ""
         shown = len(self.orders)
-        count = _("{n} orders").format(n=page.total) if page.total != 1 else _("1 order")
+        count = ngettext("{n} order", "{n} orders", page.total).format(n=page.total)
         if shown < page.total:
             count += _(" (showing {shown})").format(shown=shown)
         parts = [count, _(SORT_NAMES[self.sort]) + " (s)"]
@@ -332,7 +335,7 @@ class MyQueueScreen(QueueScreen):
     """The open orders he is the manager of, most urgent first: overdue (most over first), then least
     time left in the stage, then those without a limit, oldest first."""
 
-    VIEW_TITLE = "My queue"
+    VIEW_TITLE = N_("My queue")
     LIST = "mine"
     DEFAULT_SORT = "urgency"
     BINDINGS = _keys("queue", pool=False)
@@ -342,7 +345,7 @@ class PoolScreen(QueueScreen):
     """Open orders nobody has, of the stores he may claim in (every store for supervisors and admins),
     oldest first, with the count and sum per store above (D5)."""
 
-    VIEW_TITLE = "Pool"
+    VIEW_TITLE = N_("Pool")
     LIST = "pool"
     DEFAULT_SORT = "oldest"
     BINDINGS = _keys("pool", pool=True)

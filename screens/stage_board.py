@@ -20,7 +20,7 @@ from orderdesk.policy.errors import DeskError
 from orderdesk.policy.money import money_text
 from orderdesk.views.boards import BoardOrder, StageBoard, StageColumn
 from screens.base import DeskScreen
-from screens.i18n import _
+from screens.i18n import N_, _
 
 PER_STAGE = 50  # orders read per column; the rest is "+ N more"
 COLUMN_WIDTH = 26  # the narrowest a column is drawn
@@ -106,17 +106,17 @@ class StageColumnView(Vertical):
 
 
 class StageBoardScreen(DeskScreen):
-    VIEW_TITLE = "Stage board"
+    VIEW_TITLE = N_("Stage board")
     CSS_PATH = "boards.tcss"
 
     BINDINGS = [
         # priority: the stage's list would scroll sideways with them
-        Binding("left", "column(-1)", "Stage ←", id="board.left", show=False, priority=True),
-        Binding("right", "column(1)", "Stage →", id="board.right", show=False, priority=True),
-        Binding("enter", "open", "Open", id="board.open", priority=True),
-        Binding("left_square_bracket", "store(-1)", "Store ←", id="board.previous_store"),
-        Binding("right_square_bracket", "store(1)", "Store →", id="board.next_store"),
-        Binding("r", "reload", "Refresh", id="board.refresh"),
+        Binding("left", "column(-1)", N_("Stage ←"), id="board.left", show=False, priority=True),
+        Binding("right", "column(1)", N_("Stage →"), id="board.right", show=False, priority=True),
+        Binding("enter", "open", N_("Open"), id="board.open", priority=True),
+        Binding("left_square_bracket", "store(-1)", N_("Store ←"), id="board.previous_store"),
+        Binding("right_square_bracket", "store(1)", N_("Store →"), id="board.next_store"),
+        Binding("r", "reload", N_("Refresh"), id="board.refresh"),
     ]
 
     class Loaded(Message):

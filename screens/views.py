@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from textual.screen import Screen
 
 from orderdesk.policy.vocab import OVERSEERS
+from screens.i18n import N_
 from screens.inbox import InboxScreen
 from screens.overdue import OverdueScreen
 from screens.queue import MyQueueScreen, PoolScreen
@@ -18,7 +19,7 @@ from screens.stage_board import StageBoardScreen
 class View:
     name: str  # the app's mode
     key: str
-    title: str
+    title: str  # English (N_): _(view.title) where shown
     screen: Callable[[], Screen[None]]
     roles: frozenset[str] | None = None  # None: everyone signed in
 
@@ -27,9 +28,9 @@ class View:
 
 
 VIEWS: tuple[View, ...] = (
-    View("mine", "1", "My queue", MyQueueScreen),
-    View("pool", "2", "Pool", PoolScreen),
-    View("board", "3", "Stage board", StageBoardScreen),
-    View("overdue", "4", "Overdue board", OverdueScreen, roles=frozenset(OVERSEERS)),
-    View("inbox", "5", "Inbox", InboxScreen),
+    View("mine", "1", N_("My queue"), MyQueueScreen),
+    View("pool", "2", N_("Pool"), PoolScreen),
+    View("board", "3", N_("Stage board"), StageBoardScreen),
+    View("overdue", "4", N_("Overdue board"), OverdueScreen, roles=frozenset(OVERSEERS)),
+    View("inbox", "5", N_("Inbox"), InboxScreen),
 )

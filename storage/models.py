@@ -266,6 +266,8 @@ class Order(_Table, table=True):
                 ("ix_orders_mine_due", ("manager_id", "stage_due_at", "created_at", "id"), _OPEN),
                 ("ix_orders_mine_created", ("manager_id", "created_at", "id"), _OPEN),
                 ("ix_orders_mine_total", ("manager_id", "total", "id"), _OPEN),
+                # the pool's count and sum per store (D5) and its count, covering (migration 0008)
+                ("ix_orders_open_store", ("manager_id", "store_id", "total"), _OPEN),
             )
         ),
     )

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, false, func, literal, or_, select, tuple_
+from sqlalchemy import and_, case, false, func, literal, or_, select, tuple_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
@@ -586,12 +586,14 @@ def store_staff_of(session: Session, store_id: int) -> list[Any]:
     return list(session.execute(query).all())
 
 
-def open_load_of(session: Session, manager_ids: Sequence[int]) -> dict[int, tuple[int, int]]:
-    """Each of these managers' open orders: how many and their sum (managers with none are absent)."""
+def open_load_of(session: Session, manager_ids: Sequence[int], *, store_id: int) -> dict[int, tuple[int, int]]:
+    """Each of these managers' open orders: how many in all, and the sum of those in this store (one
+    store's money: currencies are never added up). Managers with none are absent."""
     if not manager_ids:
         return {}
+    here = case((Order.store_id == store_id, Order.total), else_=0)
     query = (
-        select(Order.manager_id, func.count(), func.coalesce(func.sum(Order.total), 0))
+        select(Order.manager_id, func.count(), func.coalesce(func.sum(here), 0))
         .where(Order.is_open, Order.manager_id.in_(sorted(set(manager_ids))))
         .group_by(Order.manager_id)
     )

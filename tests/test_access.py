@@ -123,7 +123,7 @@ def test_only_overseers_and_the_stores_managers_create_orders(desk_db, cli, logi
 def test_a_stage_owned_by_a_role_is_left_only_by_that_role_in_the_orders_store(desk_db, cli, tmp_path):
     add_employee(cli, desk_db, tmp_path, "wprint", roles=["warehouse"], groups=["print-production"])
     refused(cli("orders", "advance", "H-PICK", "--as", "wprint", db=desk_db), "wprint", "H-PICK", "of its store")
-    refused(cli("orders", "advance", "H-PICK", "--as", "anna", db=desk_db), "anna", '"picking"', "warehouse")
+    refused(cli("orders", "advance", "H-PICK", "--as", "anna", db=desk_db), "anna", '"Picking"', "warehouse")
     assert query(desk_db, "SELECT status FROM orders WHERE number = 'H-PICK'") == [("picking",)]
     ok(cli("orders", "advance", "H-PICK", "--as", "mike", db=desk_db))  # the warehouse of every store
 

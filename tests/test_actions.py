@@ -150,7 +150,7 @@ def test_a_warehouse_employee_acts_on_orders_in_his_stage_only(desk, cli):
     ok(cli("orders", "advance", "T-PICK", "--as", "mike", db=desk))
     assert status_of(desk, "T-PICK") == "courier_call"
     before = snapshot_of(desk)
-    refused(cli("orders", "advance", "T-CARD", "--as", "mike", db=desk), "mike", "T-CARD", '"new"', "manager")
+    refused(cli("orders", "advance", "T-CARD", "--as", "mike", db=desk), "mike", "T-CARD", '"Received"', "manager")
     assert snapshot_of(desk) == before
 
 
@@ -188,7 +188,7 @@ def test_someone_who_may_not_act_is_refused_before_his_input_is_judged(desk, cli
 
 
 def test_a_contractor_acts_only_on_his_orders(desk, cli):
-    refused(cli("orders", "move", "P-MINE", "in_print", "--as", "pavel", db=desk), "pavel", '"placed"', "manager")
+    refused(cli("orders", "move", "P-MINE", "in_print", "--as", "pavel", db=desk), "pavel", '"Оформлен"', "manager")
     ok(cli("orders", "move", "P-MINE", "in_print", "--as", "dmitry", db=desk))
     ok(cli("orders", "advance", "P-MINE", "--as", "pavel", db=desk))  # out of his stage
     assert status_of(desk, "P-MINE") == "printed"

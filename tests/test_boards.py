@@ -102,7 +102,7 @@ def test_the_board_has_a_column_per_open_stage_named_with_its_count_and_sum(app:
         expected = []
         for code, name in stages:
             count, total = totals.get(code, (0, 0))
-            expected.append(f"{name}\n{count} · {money_text(Money(int(total or 0)))}")
+            expected.append(f"{name}\n{count} · {money_text(Money(int(total or 0), 'GBP'))}")
         assert column_texts(screen) == expected
         assert "Received" in expected[0] and "new" not in column_texts(screen)[0]  # names, never codes
         callback = next(v for v in screen.columns() if v.column.code == "callback")
@@ -213,6 +213,7 @@ def test_the_overdue_board_groups_late_orders_by_stage_and_manager_most_over_fir
         assert dom[0] == "Поступил · Дом и сад · no manager 1 order"
         assert dom[1].startswith("D-1001 ") and dom[1].endswith("1d over")
         assert len(dom) == 2
+        assert " £" in home[1] and dom[1].split()[-3].endswith("₽")  # each store's money in its currency
         assert str(screen.query_one("#overdue-line", Static).render()).startswith("5 late orders")
 
     drive(app, scenario, size=(80, 24))

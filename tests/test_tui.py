@@ -6,7 +6,6 @@ pytest-asyncio is not a dependency, so each pilot scenario is a coroutine run wi
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Iterator
 
 import pytest
@@ -21,6 +20,8 @@ from screens.app import OrderDeskApp
 from screens.login import LoginScreen
 from screens.queue import MyQueueScreen, PoolScreen, QueueScreen
 from tests.conftest import NOW
+from tests.pilot import drive as pilot_drive
+from tests.pilot import settle, until
 
 SIZE = (120, 32)
 
@@ -37,29 +38,7 @@ def app(desk: Desk) -> Iterator[OrderDeskApp]:
 
 
 def drive(app: OrderDeskApp, scenario: Callable[[Pilot], Awaitable[None]]) -> None:
-    async def run() -> None:
-        async with app.run_test(size=SIZE) as pilot:
-            await settle(pilot)
-            await scenario(pilot)
-
-    asyncio.run(run())
-
-
-async def until(pilot: Pilot, done: Callable[[], bool], what: str) -> None:
-    """Wait for workers and their messages until `done()`. "No worker running" alone is not enough:
-    the worker a message handler starts (sign-in → orders, cursor at the end → next page) may not
-    exist yet when that is checked."""
-    for _ in range(100):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
-        if done() and not len(pilot.app.workers):
-            await pilot.pause()  # DataTable measures new rows when idle: let it, before anyone looks
-            return
-    raise AssertionError(f"never got to: {what}")
-
-
-async def settle(pilot: Pilot) -> None:
-    await until(pilot, lambda: True, "no workers")
+    pilot_drive(app, scenario, size=SIZE)
 
 
 def answered(pilot: Pilot) -> bool:

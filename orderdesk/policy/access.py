@@ -138,7 +138,7 @@ def _refuse(actor: Actor, order: OrderFacts, what: str) -> NotAllowed:
     if order.stage.owner.kind == "role":
         owner += " of its store"
     return NotAllowed(f'{actor.login} may not {what} order {order.number}: it is {whose} and the stage '
-                      f'"{order.status}" belongs to {owner}')  # fmt: skip
+                      f'"{order.stage.name}" belongs to {owner}')  # fmt: skip
 
 
 def _check_active(actor: Actor) -> None:

@@ -287,7 +287,8 @@ def claim(*, session: Session, actor: str, clock: Clock, number: str) -> Order:
     if policy.limit_max is not None and order.status in policy.limit_statuses:
         load = queries.open_load(session, sorted(policy.limit_statuses)).get(actor.id, 0)  # type: ignore[arg-type]
         if load >= policy.limit_max:
-            names = [stage.name for stage in pipeline_of(session, order.store_id) if stage.code in policy.limit_statuses]
+            stages = pipeline_of(session, order.store_id)
+            names = [stage.name for stage in stages if stage.code in policy.limit_statuses]
             raise NotAllowed(f"{actor.name} already has {load} orders in {', '.join(names)}: the limit is "
                              f"{policy.limit_max}; move some on first")  # fmt: skip
     taken = session.connection().execute(

@@ -120,7 +120,7 @@ def stage_board(
                 number=r.number,
                 customer=r.customer,
                 manager=r.manager_name,
-                total=Money(int(r.total)),
+                total=Money(int(r.total), chosen.currency),
                 stage_due_at=r.stage_due_at,
                 seconds_left=_seconds_left(r.stage_due_at, now),
                 overdue=_late(r, now),
@@ -131,7 +131,7 @@ def stage_board(
             code=stage.code,
             name=stage.name,
             count=int(totals[stage.code].count) if stage.code in totals else 0,
-            sum=Money(int(totals[stage.code].sum) if stage.code in totals else 0),
+            sum=Money(int(totals[stage.code].sum) if stage.code in totals else 0, chosen.currency),
             orders=tuple(heads.get(stage.code, ())),
         )
         for stage in pipeline_of(session, chosen.id)
@@ -213,7 +213,7 @@ def overdue_board(*, session: Session, employee: Employee, now: datetime, limit:
             LateOrder(
                 number=r.number,
                 customer=r.customer,
-                total=Money(int(r.total)),
+                total=Money(int(r.total), stores[r.store_id].currency),
                 stage_due_at=r.stage_due_at,
                 seconds_over=seconds,
             )  # fmt: skip
@@ -284,7 +284,7 @@ def reassign_choices(*, session: Session, employee: Employee, number: str) -> Re
         r for r in queries.store_staff_of(session, order.store_id)
         if r.active and "manager" in r.roles and r.id != order.manager_id
     ]  # fmt: skip
-    load = queries.open_load_of(session, [r.id for r in staff])
+    load = queries.open_load_of(session, [r.id for r in staff], store_id=order.store_id)
     rank = {p: i for i, p in enumerate(PRESENCES)}
     candidates = sorted(
         (
@@ -293,7 +293,7 @@ def reassign_choices(*, session: Session, employee: Employee, number: str) -> Re
                 name=r.name,
                 presence=r.presence,
                 open=load.get(r.id, (0, 0))[0],
-                sum=Money(load.get(r.id, (0, 0))[1]),
+                sum=Money(load.get(r.id, (0, 0))[1], store.currency),
             )  # fmt: skip
             for r in staff
         ),

@@ -9,12 +9,12 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from screens.i18n import _
+from screens.i18n import N_, _
 
 
 class ChooseDialog(ModalScreen[str | None]):
     CSS_PATH = "dialogs.tcss"
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="choose.cancel")]
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel"), id="choose.cancel")]
 
     def __init__(self, title: str, choices: list[tuple[str, str]], *, empty: str = "") -> None:
         """`choices`: (code, name shown), in the order shown; `empty`: what to say when there are none."""

@@ -11,14 +11,14 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
 from orderdesk.views.order_detail import AssignmentTrace
-from screens.i18n import _
+from screens.i18n import N_, _
 
 
 class ExplainDialog(ModalScreen[None]):
     CSS_PATH = "dialogs.tcss"
     BINDINGS = [
-        Binding("escape", "close", "Close", id="explain.close"),
-        Binding("enter", "close", "Close", id="explain.close_enter", show=False),
+        Binding("escape", "close", N_("Close"), id="explain.close"),
+        Binding("enter", "close", N_("Close"), id="explain.close_enter", show=False),
     ]
 
     def __init__(self, trace: AssignmentTrace) -> None:

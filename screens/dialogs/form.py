@@ -18,7 +18,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Select, Static
 
 from orderdesk.policy.errors import DeskError, InvalidInput, NotFound
-from screens.i18n import _
+from screens.i18n import N_, _
 
 
 @dataclass(frozen=True)
@@ -33,8 +33,8 @@ class FormField:
 class FormDialog(ModalScreen[str | None]):
     CSS_PATH = "dialogs.tcss"
     BINDINGS = [
-        Binding("escape", "cancel", "Cancel", id="form.cancel"),
-        Binding("ctrl+s", "submit", "Save", id="form.save"),
+        Binding("escape", "cancel", N_("Cancel"), id="form.cancel"),
+        Binding("ctrl+s", "submit", N_("Save"), id="form.save"),
     ]
 
     class Refused(Message):

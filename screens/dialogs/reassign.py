@@ -15,7 +15,7 @@ from textual.widgets.option_list import Option
 from orderdesk.policy.money import money_text
 from orderdesk.policy.vocab import PRESENCE_WORDS
 from orderdesk.views.boards import ManagerChoice, ReassignChoices
-from screens.i18n import _, ngettext
+from screens.i18n import N_, _, ngettext
 
 PRESENCE_STYLES = {"free": "green", "busy": "yellow", "break": "yellow", "offline": "dim"}
 
@@ -63,7 +63,7 @@ class ReassignDialog(ModalScreen[str | None]):
     }
     """
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="reassign.cancel")]
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel"), id="reassign.cancel")]
 
     def __init__(self, choices: ReassignChoices) -> None:
         super().__init__()

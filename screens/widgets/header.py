@@ -9,8 +9,10 @@ from textual.widget import Widget
 
 from orderdesk.policy.vocab import PRESENCE_WORDS
 from orderdesk.views.header import HeaderFacts
-from screens.i18n import _
+from screens.i18n import N_, _, ngettext
 
+# orderdesk.policy.vocab.PRESENCE_WORDS, marked for the catalog (policy may not import screens)
+PRESENCE_MARKERS = (N_("free"), N_("busy"), N_("on a break"), N_("offline"))
 PRESENCE_STYLES = {"free": "bold green", "busy": "bold yellow", "break": "bold magenta", "offline": "dim"}
 SEPARATOR = " · "
 LOGIN_RANK = 5
@@ -29,7 +31,7 @@ def header_parts(facts: HeaderFacts | None) -> list[tuple[int, Text]]:
         (4, Text(facts.name, style="bold")),
         (LOGIN_RANK, Text(f"({facts.login})", style="dim")),
         (0, Text(presence_words(facts.presence), style=PRESENCE_STYLES.get(facts.presence, ""))),
-        (2, Text(_("{n} open").format(n=facts.open_orders))),
+        (2, Text(ngettext("{n} open", "{n} open", facts.open_orders).format(n=facts.open_orders))),
         (1, Text(_("{n} overdue").format(n=facts.overdue), style="bold red" if facts.overdue else "")),
         (3, Text(_("{n} unread").format(n=facts.unread), style="bold" if facts.unread else "")),
     ]
