@@ -17,7 +17,7 @@ from screens.dialogs.choose import ChooseDialog
 from screens.dialogs.explain import ExplainDialog
 from screens.dialogs.form import FormDialog
 from screens.order import OrderScreen
-from tests.conftest import NOW, execute, query, snapshot_of
+from tests.conftest import NOW, execute, ok, query, snapshot_of
 from tests.pilot import drive, settle, signed_in, stop_blinking, table_rows, toasts, until
 
 MINE = "H-1003"  # made anna's, in "Received" (new), by the app fixture: one item, courier 5.00, total 7.49
@@ -383,10 +383,16 @@ def test_k_offers_the_stores_contractors_and_sets_one(app: OrderDeskApp, demo_db
     drive(app, scenario)
 
 
-def test_e_shows_the_assignment_trace_as_a_table(app: OrderDeskApp, demo_db: str) -> None:
+def test_e_shows_the_assignment_trace_as_a_table(app: OrderDeskApp, demo_db: str, cli) -> None:  # type: ignore[no-untyped-def]
+    # tom logged in and free, so the trace tells why his groups rule him out
+    ok(cli("users", "login", "tom", db=demo_db))
+    ok(cli("users", "set-status", "tom", "free", db=demo_db))
     (waiting,) = query(demo_db, "SELECT number FROM orders WHERE store_id = 1 AND manager_id IS NULL AND is_open "
                                 "AND channel_id IN (SELECT id FROM channel WHERE code IN ('site', 'app')) "
                                 "ORDER BY created_at DESC LIMIT 1")[0]  # fmt: skip
+    # a customer with no responsible manager, so every manager is weighed
+    execute(demo_db, "UPDATE customer SET manager_id = NULL "
+                     "WHERE id = (SELECT customer_id FROM orders WHERE number = :n)", n=waiting)  # fmt: skip
 
     async def scenario(pilot: Pilot) -> None:
         await opened(pilot, str(waiting))
