@@ -34,6 +34,12 @@ def calm(db: str) -> None:
     execute(db, "UPDATE orders SET overdue = FALSE, stage_due_at = :due WHERE is_open", due=CALM)
 
 
+def open_in(db: str, number: str, status: str, manager_id: int | None) -> None:
+    """The order open in a stage with a manager (or none): the demo finished the old ones."""
+    execute(db, "UPDATE orders SET status = :status, is_open = TRUE, manager_id = :manager WHERE number = :n",
+            status=status, manager=manager_id, n=number)  # fmt: skip
+
+
 def late(db: str, number: str, due: str, *, flagged: bool = True) -> None:
     execute(db, "UPDATE orders SET overdue = :flag, stage_due_at = :due WHERE number = :n", flag=flagged, due=due,
             n=number)  # fmt: skip
@@ -199,6 +205,9 @@ def test_refresh_keeps_the_board_cursor_on_its_order(app: OrderDeskApp, demo_db:
 def test_the_overdue_board_groups_late_orders_by_stage_and_manager_most_over_first(
     app: OrderDeskApp, demo_db: str
 ) -> None:
+    for number, status, manager in [("H-1026", "callback", 5), ("H-1079", "callback", 7), ("H-1092", "callback", None),
+                                    ("H-1095", "callback", None), ("D-1001", "postupil", None)]:  # fmt: skip
+        open_in(demo_db, number, status, manager)
     calm(demo_db)
     late(demo_db, "H-1026", "2026-11-25 04:00:00")  # manager 5's: 5h over
     late(demo_db, "H-1079", "2026-11-25 08:00:00")  # manager 7: 1h over
@@ -230,6 +239,7 @@ def test_the_overdue_board_groups_late_orders_by_stage_and_manager_most_over_fir
 def test_r_reassigns_the_order_to_the_manager_chosen_in_the_dialog_and_audits_it(
     app: OrderDeskApp, demo_db: str
 ) -> None:
+    open_in(demo_db, "H-1026", "callback", 5)
     calm(demo_db)
     late(demo_db, "H-1026", "2026-11-25 04:00:00")
     before = manager_id_of(demo_db, "H-1026")
@@ -300,6 +310,7 @@ def test_a_manager_cannot_open_the_overdue_board_and_is_told_why(app: OrderDeskA
 
 
 def test_refresh_data_after_a_change_keeps_the_cursor_on_its_order(app: OrderDeskApp, demo_db: str) -> None:
+    open_in(demo_db, "H-1026", "callback", 5)
     calm(demo_db)
     late(demo_db, "H-1026", "2026-11-25 04:00:00")
     late(demo_db, "H-1095", "2026-11-25 08:30:00")
