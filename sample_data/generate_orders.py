@@ -551,32 +551,199 @@ class Generator:
         return order
 
 
+DAY = timedelta(days=1)
+OPEN_FOR = timedelta(days=14)  # a real desk: what is older than two weeks is finished or cancelled
+LATE_PER_STORE = 4  # a handful of late orders in each store
+POOL_AGE = timedelta(days=5)
+BUSY = timedelta(days=30)  # unassigned orders are of the last days
+# orderdesk.files.sample.shift_to presses the last 20 hours into today and moves older times by whole
+# days (up to one day further back): a stage entered in those 20 hours stays within its limit, an older
+# one must leave a day to spare, and a late one lies before them so that it stays late.
+FRESH = timedelta(hours=19)
+SPARE = timedelta(hours=26)
+
+
+def duration(text: str) -> timedelta:
+    units = {"m": timedelta(minutes=1), "h": timedelta(hours=1), "d": DAY, "w": 7 * DAY}
+    return units[text[-1]] * int(text[:-1])
+
+
+def chance(order: dict, what: str) -> random.Random:
+    """A random stream of one order for one decision: changing one decision leaves the others be."""
+    return random.Random(f"{SEED}:{order['number']}:{what}")
+
+
 def at_work(demo: Demo, orders: list[dict]) -> None:
-    """Every role has work in the demo (issue 14): the contractor pavel prints orders of Печатный двор
-    (some due soon, some late), and what has passed the payment stage, or is finished, is paid; the rest
-    stays unpaid. A random stream of its own, so the orders made before keep what they were."""
-    rng = random.Random(SEED + 14)
-    finished = {s["code"] for stages in demo.stages.values() for s in stages if s["kind"] == "final"}
-    production = ("in_print", "printed", "misprinted")
+    """A normal working day at the newest order (issue 14): what is older than two weeks is finished
+    (delivered, completed, issued: paid) or cancelled; the open orders are of the last days and within
+    their stage's limit but for a handful per store, a few hours to a few days over; the orders of the
+    last days that nobody has taken yet are each store's pool; the contractor pavel prints orders of
+    Печатный двор (some due soon, one late); what has passed the payment stage is paid. A random stream
+    of its own, so the orders made before keep their numbers, customers and goods."""
+    now = max(datetime.fromisoformat(o["created_at"]) for o in orders)
+    groups = {g["code"]: g for g in demo.config["groups"]}
+    # busier lately: the orders of the last 30 days (but the last one) are drawn towards today, in the same order
     for order in orders:
-        if order["store"] == "print" and order["status"] in production:
-            order["contractor"] = "pavel"
+        age = now - datetime.fromisoformat(order["created_at"])
+        if DAY < age < BUSY:
+            drawn = DAY + (BUSY - DAY) * ((age - DAY) / (BUSY - DAY)) ** 2
+            order["created_at"] = iso((now - drawn).replace(microsecond=0))
+    # and the newest three of each store came in within the last hour: just received
+    for store in demo.stores:
+        newest = sorted((o for o in orders if o["store"] == store), key=lambda o: o["created_at"])[-3:]
+        for rank, order in enumerate(reversed(newest)):
+            moved = now - timedelta(minutes=12 * rank + 3 + chance(order, "received").randrange(9))
+            order["created_at"] = iso(max(datetime.fromisoformat(order["created_at"]), moved))
+
+    def managers(order: dict) -> list[str]:
+        return [
+            login
+            for login in demo.managers[order["store"]]
+            if any(
+                groups[g]["process_orders"]
+                and order["store"] in groups[g]["stores"]
+                and (not groups[g]["channels"] or order["channel"] in groups[g]["channels"])
+                for g in demo.employees[login]["groups"]
+            )
+        ]
+
+    def stages(order: dict) -> list[dict]:
+        return [
+            s
+            for s in demo.stages[order["store"]]
+            if demo.applies(s, order["payment_method"], order["delivery"]["method"])
+            and not (order["store"] == "print" and order["type"] not in ("regular", "quick", "custom")
+                     and s["code"] in PRINT_PHYSICAL_ONLY)
+        ]  # fmt: skip
+
+    def set_status(order: dict, stage: dict, entered: datetime) -> None:
+        first = demo.stages[order["store"]][0]
+        order["status"] = None if stage is first else stage["code"]
+        order.pop("status_entered_at", None)
+        if stage is not first:
+            order["status_entered_at"] = iso(entered.replace(microsecond=0))
+
+    def on_time(order: dict, limit: timedelta, created: datetime) -> datetime:
+        rng = chance(order, "entered")
+        if limit <= FRESH + SPARE:
+            back = rng.uniform(0.05, 0.9) * min(limit, FRESH)
+        else:
+            back = rng.uniform(0.05, 1.0) * (limit - SPARE)
+        return max(now - back, created + timedelta(minutes=rng.randint(3, 40)))
+
+    by_store: dict[str, list[dict]] = {}
+    for order in orders:
+        order.pop("contractor", None)
+        order.pop("payment_status", None)
+        by_store.setdefault(order["store"], []).append(order)
+    for store_orders in by_store.values():
+        open_orders = []
+        for order in store_orders:
+            created = datetime.fromisoformat(order["created_at"])
+            age = now - created
+            pipeline = stages(order)
+            first, final = pipeline[0], next(s for s in pipeline if s["kind"] == "final")
+            cancelled = next(s for s in pipeline if s["kind"] == "cancelled")
+            later = [s for s in pipeline[1:] if s["kind"] == "open"]
+            days = age / DAY
+            done = 1.0 if age > OPEN_FOR else 0.15 + 0.55 * max(0.0, days - 2) / 12 if days > 2 else 0.0
+            rng = chance(order, "status")
+            roll = rng.random()
+            if roll < done * 0.88:
+                took = min(age - timedelta(hours=1), timedelta(hours=rng.uniform(6, 24 * 9)))
+                set_status(order, final, created + took)
+            elif roll < done:
+                set_status(order, cancelled, created + min(age / 2, timedelta(hours=rng.uniform(1, 60))))
+            elif age < duration(first["time_limit"]) * 0.8:
+                set_status(order, first, created)
+                open_orders.append(order)
+            else:
+                # further along the older it is
+                reach = max(1, min(len(later), round(len(later) * min(1.0, days / 6 + rng.uniform(0, 0.5)))))
+                stage = rng.choice(later[:reach])
+                set_status(order, stage, on_time(order, duration(stage["time_limit"]), created))
+                open_orders.append(order)
+        # a handful late: a few hours to a few days over their stage's limit, entered before the last hours
+        late = []
+        rng = random.Random(f"{SEED}:{store_orders[0]['store']}:late")
+        for order in rng.sample(open_orders, len(open_orders)):
+            if len(late) == LATE_PER_STORE:
+                break
+            created = datetime.fromisoformat(order["created_at"])
+            stage = next(s for s in stages(order) if s["code"] == order["status"]) if order["status"] else None
+            stage = stage or demo.stages[order["store"]][0]
+            limit = duration(stage["time_limit"])
+            entered = now - limit - timedelta(hours=rng.uniform(3, 60))
+            entered = min(entered, now - FRESH - timedelta(hours=2))
+            if stage is demo.stages[order["store"]][0] or entered <= created:
+                continue
+            order["status_entered_at"] = iso(entered.replace(microsecond=0))
+            late.append(order)
+        # who holds them: the orders of the last days nobody has taken are the pool, the rest have a manager;
+        # the oldest just received at Home & Garden is already handed out (to anna, whom the README signs in)
+        received = [o for o in open_orders if o["status"] is None and o["store"] == "home"]
+        handed = min(received, key=lambda o: o["created_at"]) if received else None
+        for order in store_orders:
+            created = datetime.fromisoformat(order["created_at"])
+            pool = (
+                order in open_orders
+                and now - created < POOL_AGE
+                and (order["status"] is None or chance(order, "pool").random() < 0.7)
+            )
+            if pool and order is handed:  # the distribution just handed it to the store's first manager
+                order["manager"] = next(m for m in managers(order) if "all-stores" not in demo.employees[m]["groups"])
+            elif pool:
+                order["manager"] = None
+            elif order["manager"] not in managers(order):
+                known = demo.customers.get(order["customer"]["name"])
+                mine = known.get("manager") if known else None
+                # the store's own managers by day; the night shift (any store) only for night orders
+                own = [m for m in managers(order) if "all-stores" not in demo.employees[m]["groups"]]
+                night = created.hour in (22, 23, 0, 1, 2, 3, 4, 5) or not own
+                order["manager"] = (
+                    mine
+                    if mine in managers(order)
+                    else chance(order, "manager").choice(managers(order) if night else own)
+                )
+    production = ("in_print", "printed")
+    finished = {s["code"] for stages_ in demo.stages.values() for s in stages_ if s["kind"] == "final"}
+    # pavel's desk: print orders of the last days in production, one of them late
     candidates = [
         o for o in orders
-        if o["store"] == "print" and o["status"] is None and o["type"] in ("regular", "quick", "custom")
-        and timedelta(days=1) < END - datetime.fromisoformat(o["created_at"]) < timedelta(days=12)
+        if o["store"] == "print" and o["type"] in ("regular", "quick", "custom")
+        and o["status"] not in finished and o["status"] != "cancelled"
+        and timedelta(hours=6) < now - datetime.fromisoformat(o["created_at"]) < timedelta(days=12)
     ]  # fmt: skip
-    for order in rng.sample(candidates, min(8, len(candidates))):
+    rng = random.Random(f"{SEED}:pavel")
+    chosen = sorted(rng.sample(candidates, min(7, len(candidates))), key=lambda o: o["created_at"])  # oldest late
+    for n, order in enumerate(chosen):
         created = datetime.fromisoformat(order["created_at"])
-        order["status"] = rng.choice(["in_print", "in_print", "printed"])
-        # in print for a few hours (due later) up to days (past its 1–3 day limit: late)
-        entered = min(created + timedelta(hours=rng.randint(2, 30)), END - timedelta(hours=rng.randint(1, 6)))
+        order["status"] = production[n % 3 == 2]
+        limit = duration(next(s for s in demo.stages["print"] if s["code"] == order["status"])["time_limit"])
+        if n == 0:
+            entered = min(now - limit - timedelta(hours=rng.uniform(3, 20)), now - FRESH - timedelta(hours=2))
+            entered = max(entered, created + timedelta(minutes=30))
+        else:
+            entered = on_time(order, limit, created)
         order["status_entered_at"] = iso(entered.replace(microsecond=0))
-        order["contractor"] = "pavel"
     for order in orders:
-        past_payment = order["status"] in (*production, "sent", "at_pickup_point") and order["store"] == "print"
-        if order["status"] in finished or (past_payment and not demo.cash[order["payment_method"]]):
+        if order["store"] == "print" and order["status"] in (*production, "misprinted"):
+            order["contractor"] = "pavel"
+        stage_list = demo.stages[order["store"]]
+        codes = [s["code"] for s in stage_list]
+        gate = [i for i, s in enumerate(stage_list) if s.get("requires_payment")
+                and demo.applies(s, order["payment_method"], order["delivery"]["method"])]  # fmt: skip
+        here = codes.index(order["status"]) if order["status"] else 0
+        kind = stage_list[here]["kind"]
+        prepaid = (
+            order["payment_method"] == "online"
+            and not (gate and here == gate[0])
+            and chance(order, "paid").random() < 0.5
+        )
+        if kind == "final" or (kind == "open" and (prepaid or (gate and here > gate[0]))):
             order["payment_status"] = "paid"
+        else:
+            order.pop("payment_status", None)
 
 
 def generate_json(gen: Generator) -> list[dict]:

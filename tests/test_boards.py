@@ -34,6 +34,12 @@ def calm(db: str) -> None:
     execute(db, "UPDATE orders SET overdue = FALSE, stage_due_at = :due WHERE is_open", due=CALM)
 
 
+def open_in(db: str, number: str, status: str, manager_id: int | None) -> None:
+    """The order open in a stage with a manager (or none): the demo finished the old ones."""
+    execute(db, "UPDATE orders SET status = :status, is_open = TRUE, manager_id = :manager WHERE number = :n",
+            status=status, manager=manager_id, n=number)  # fmt: skip
+
+
 def late(db: str, number: str, due: str, *, flagged: bool = True) -> None:
     execute(db, "UPDATE orders SET overdue = :flag, stage_due_at = :due WHERE number = :n", flag=flagged, due=due,
             n=number)  # fmt: skip
@@ -95,6 +101,11 @@ def test_the_board_has_a_column_per_open_stage_named_with_its_count_and_sum(app:
             "AND store_id = (SELECT id FROM store WHERE code = 'home') GROUP BY status",
         )  # fmt: skip
     }
+    # the newest order in Call-back is far the most over its limit
+    [(most_over,)] = query(demo_db, "SELECT number FROM orders WHERE is_open AND status = 'callback' "
+                                    "AND store_id = (SELECT id FROM store WHERE code = 'home') "
+                                    "ORDER BY created_at DESC LIMIT 1")  # fmt: skip
+    late(demo_db, str(most_over), "2026-01-01 00:00:00")
 
     async def scenario(pilot: Pilot) -> None:
         screen = await on_board(pilot, "helen")  # a supervisor: every store, Home & Garden first by name
@@ -107,12 +118,14 @@ def test_the_board_has_a_column_per_open_stage_named_with_its_count_and_sum(app:
         assert "Received" in expected[0] and "new" not in column_texts(screen)[0]  # names, never codes
         callback = next(v for v in screen.columns() if v.column.code == "callback")
         lines = shown_lines(callback.orders)
-        assert lines[0].startswith("H-1026 ") and "over" in lines[0]  # the most over first, marked late
+        assert lines[0].startswith(f"{most_over} ") and "over" in lines[0]  # the most over first, marked late
 
     drive(app, scenario, size=(80, 24))
 
 
-def test_arrows_move_between_stages_and_orders_and_enter_opens_the_order(app: OrderDeskApp) -> None:
+def test_arrows_move_between_stages_and_orders_and_enter_opens_the_order(app: OrderDeskApp, demo_db: str) -> None:
+    calm(demo_db)  # nothing late, so the sweep does not reorder a column while the keys move
+
     async def scenario(pilot: Pilot) -> None:
         screen = await on_board(pilot, "helen")
         second = screen.columns()[1].column
@@ -158,6 +171,9 @@ def test_a_manager_of_two_stores_sees_his_orders_and_the_pool_and_switches_store
 
 
 def test_a_long_stage_shows_its_first_orders_and_how_many_more(app: OrderDeskApp, demo_db: str) -> None:
+    # a busy day: sixty of home's orders are (back) in "new"
+    execute(demo_db, "UPDATE orders SET status = 'new', is_open = TRUE WHERE id IN (SELECT o.id FROM orders o "
+                     "JOIN store s ON s.id = o.store_id WHERE s.code = 'home' ORDER BY o.created_at DESC LIMIT 60)")  # fmt: skip
     count = query(demo_db, "SELECT count(*) FROM orders o JOIN store s ON s.id = o.store_id "
                            "WHERE s.code = 'home' AND o.status = 'new' AND o.is_open")[0][0]  # fmt: skip
     assert count > 50  # type: ignore[operator]
@@ -191,6 +207,9 @@ def test_refresh_keeps_the_board_cursor_on_its_order(app: OrderDeskApp, demo_db:
 def test_the_overdue_board_groups_late_orders_by_stage_and_manager_most_over_first(
     app: OrderDeskApp, demo_db: str
 ) -> None:
+    for number, status, manager in [("H-1026", "callback", 5), ("H-1079", "callback", 7), ("H-1092", "callback", None),
+                                    ("H-1095", "callback", None), ("D-1001", "postupil", None)]:  # fmt: skip
+        open_in(demo_db, number, status, manager)
     calm(demo_db)
     late(demo_db, "H-1026", "2026-11-25 04:00:00")  # manager 5's: 5h over
     late(demo_db, "H-1079", "2026-11-25 08:00:00")  # manager 7: 1h over
@@ -222,6 +241,7 @@ def test_the_overdue_board_groups_late_orders_by_stage_and_manager_most_over_fir
 def test_r_reassigns_the_order_to_the_manager_chosen_in_the_dialog_and_audits_it(
     app: OrderDeskApp, demo_db: str
 ) -> None:
+    open_in(demo_db, "H-1026", "callback", 5)
     calm(demo_db)
     late(demo_db, "H-1026", "2026-11-25 04:00:00")
     before = manager_id_of(demo_db, "H-1026")
@@ -255,6 +275,7 @@ def test_r_reassigns_the_order_to_the_manager_chosen_in_the_dialog_and_audits_it
 def test_the_reassign_dialog_lists_the_stores_active_managers_with_presence_and_load(
     app: OrderDeskApp, demo_db: str
 ) -> None:
+    open_in(demo_db, "H-1092", "callback", None)
     calm(demo_db)
     late(demo_db, "H-1092", "2026-11-25 04:00:00")  # nobody's
     execute(demo_db, "UPDATE employee SET presence = 'break' WHERE login = 'emily'")
@@ -292,6 +313,8 @@ def test_a_manager_cannot_open_the_overdue_board_and_is_told_why(app: OrderDeskA
 
 
 def test_refresh_data_after_a_change_keeps_the_cursor_on_its_order(app: OrderDeskApp, demo_db: str) -> None:
+    for number in ["H-1026", "H-1092", "H-1095"]:
+        open_in(demo_db, number, "callback", 5 if number == "H-1026" else None)
     calm(demo_db)
     late(demo_db, "H-1026", "2026-11-25 04:00:00")
     late(demo_db, "H-1095", "2026-11-25 08:30:00")

@@ -37,6 +37,19 @@ def orders_in(db, store, status):
     return {r[0]: (utc(r[1]), utc(r[2]), bool(r[3]), utc(r[4]), utc(r[5])) for r in rows}
 
 
+def some_late_in_new(db):
+    """Two of home's orders in "new" entered it long ago (two weeks, two days) and are flagged past its
+    1h limit, as the overdue sweep leaves them (the demo's orders in "new" all came in lately)."""
+    numbers = [n for (n,) in query(db, "SELECT o.number FROM orders o JOIN store s ON s.id = o.store_id "
+                                       "WHERE s.code = 'home' AND o.status = 'new' ORDER BY o.number")]  # fmt: skip
+    assert len(numbers) >= 3
+    for number, ago in zip(numbers, (timedelta(weeks=2), timedelta(days=2)), strict=False):
+        entered = (NOW - ago).replace(tzinfo=None)
+        execute(db, "UPDATE orders SET status_entered_at = :entered, stage_due_at = :due, overdue = TRUE "
+                    "WHERE number = :number", number=number, entered=entered.strftime("%Y-%m-%d %H:%M:%S.%f"),
+                due=(entered + timedelta(hours=1)).strftime("%Y-%m-%d %H:%M:%S.%f"))  # fmt: skip
+
+
 def due_columns(db):
     return query(db, "SELECT number, stage_due_at, overdue, move_due_at, notice_due_at FROM orders ORDER BY number")
 
@@ -51,6 +64,7 @@ def admin_audit(cli, db):
 
 def test_add_rename_reorder_and_deactivate_show_in_pipeline_list(demo_db, cli, monkeypatch):
     monkeypatch.setenv("COLUMNS", "200")  # the table's width, as on an admin's wide terminal
+    some_late_in_new(demo_db)
     before = stages_json(cli, demo_db)
     assert [s["code"] for s in before][:3] == ["new", "callback", "picking"]
     new = before[0]
@@ -187,6 +201,7 @@ def test_a_new_open_stage_goes_before_the_final_ones_by_default(demo_db, cli):
 
 
 def test_a_new_limit_moves_the_due_time_of_orders_already_in_the_stage_and_clears_overdue(demo_db, cli):
+    some_late_in_new(demo_db)
     # as the overdue sweep leaves them: the orders in "new" past its 1h limit are flagged (the demo's
     # freshest orders came in less than an hour ago and are not)
     execute(demo_db, "UPDATE orders SET overdue = TRUE WHERE status IN ('new', 'postupil') AND stage_due_at <= :now",
