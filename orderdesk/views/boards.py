@@ -22,7 +22,7 @@ from orderdesk.policy.timestamps import iso
 from orderdesk.policy.vocab import CLOSED_KINDS, PRESENCES
 from orderdesk.views import access
 from orderdesk.views.lookup import load_pipelines, order_by_number, pipeline_of
-from storage import queries
+from storage import board_queries
 from storage.models import Employee, Store
 
 
@@ -112,9 +112,9 @@ def stage_board(
         raise NotAllowed(f"store {store} is not one of {employee.login}'s stores")
     assert chosen.id is not None
     scope = access.scope_of(actor)
-    totals = {r.status: r for r in queries.stage_totals(session, store_id=chosen.id, scope=scope)}
+    totals = {r.status: r for r in board_queries.stage_totals(session, store_id=chosen.id, scope=scope)}
     heads: dict[str, list[BoardOrder]] = {}
-    for r in queries.stage_heads(session, store_id=chosen.id, scope=scope, per_stage=per_stage):
+    for r in board_queries.stage_heads(session, store_id=chosen.id, scope=scope, per_stage=per_stage):
         heads.setdefault(r.status, []).append(
             BoardOrder(
                 number=r.number,
@@ -198,8 +198,8 @@ def overdue_board(*, session: Session, employee: Employee, now: datetime, limit:
     _check_overseer(session, employee)
     stores = {s.id: s for s in session.exec(select(Store))}
     pipelines = load_pipelines(session)
-    totals = queries.late_totals(session, now=now)
-    rows = queries.late_orders(session, now=now, limit=limit)
+    totals = board_queries.late_totals(session, now=now)
+    rows = board_queries.late_orders(session, now=now, limit=limit)
     manager_ids = {r.manager_id for r in totals if r.manager_id is not None}
     managers = {
         e.id: e
@@ -281,10 +281,10 @@ def reassign_choices(*, session: Session, employee: Employee, number: str) -> Re
     store = session.get(Store, order.store_id)
     assert store is not None
     staff = [
-        r for r in queries.store_staff_of(session, order.store_id)
+        r for r in board_queries.store_staff_of(session, order.store_id)
         if r.active and "manager" in r.roles and r.id != order.manager_id
     ]  # fmt: skip
-    load = queries.open_load_of(session, [r.id for r in staff], store_id=order.store_id)
+    load = board_queries.open_load_of(session, [r.id for r in staff], store_id=order.store_id)
     rank = {p: i for i, p in enumerate(PRESENCES)}
     candidates = sorted(
         (

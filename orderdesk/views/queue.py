@@ -12,9 +12,9 @@ from sqlmodel import Session
 from orderdesk.policy.access import pool_stores
 from orderdesk.views import access
 from orderdesk.views.orders import ListedOrder, UndistributedInStore, _order_view, order_extras, undistributed_per_store
-from storage import queries
+from storage import queue_queries
 from storage.models import Employee
-from storage.queries import QUEUE_SORTS, QueueQuery
+from storage.queue_queries import QUEUE_SORTS, QueueQuery
 
 LISTS = ("mine", "pool")
 SORTS = QUEUE_SORTS
@@ -65,7 +65,7 @@ def queue_page(
     limit: int = 300,
 ) -> QueuePage:
     q = queue_query(session, employee, list=list, sort=sort, text=text)
-    rows = queries.queue_orders(session, q, after=after, limit=limit)
+    rows = queue_queries.queue_orders(session, q, after=after, limit=limit)
     extras = order_extras(session, [r.id for r in rows])
     full = len(rows) == limit
     stores: tuple[UndistributedInStore, ...] = ()
@@ -76,8 +76,8 @@ def queue_page(
         sort=sort,
         at=now,
         rows=tuple(_order_view(r, None, now=now, extra=extras[r.id]) for r in rows),
-        total=queries.count_queue(session, q) if full or after is not None else len(rows),
-        next_key=queries.queue_key(sort, rows[-1]) if full else None,
+        total=queue_queries.count_queue(session, q) if full or after is not None else len(rows),
+        next_key=queue_queries.queue_key(sort, rows[-1]) if full else None,
         stores=stores,
     )
 
