@@ -1,0 +1,57 @@
+"""Tasks as the CLI and the desk read them (T6): typed lines, times in the order's store zone.
+
+CONTRACT (the lead's skeleton; the `tasks` helper fills in the reads in storage/task_queries.py):
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from orderdesk.policy.timestamps import iso
+
+
+@dataclass(frozen=True)
+class TaskLine:
+    id: int
+    title: str
+    text: str
+    status: str  # open | done | cancelled
+    priority: str  # low | normal | high
+    project: str
+    created_at: datetime
+    due_at: datetime | None
+    overdue: bool  # open and past its due time
+    order_number: str | None = None
+    assignee: str | None = None  # login
+    assignee_name: str | None = None
+    rule: str | None = None  # the rule's name that made it
+    done_at: datetime | None = None
+    done_by: str | None = None  # login
+    timezone: str = "UTC"  # of the order's store: the desk shows times in it
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "title": self.title, "text": self.text, "status": self.status,
+            "priority": self.priority, "project": self.project, "order": self.order_number,
+            "assignee": self.assignee, "rule": self.rule, "created_at": iso(self.created_at),
+            "due_at": iso(self.due_at), "overdue": self.overdue,
+            "done_at": iso(self.done_at), "done_by": self.done_by,
+        }  # fmt: skip
+
+
+@dataclass(frozen=True)
+class RuleLogLine:
+    """One event's run of the rules (T7)."""
+
+    id: int
+    at: datetime
+    order_number: str
+    event: str
+    occurrence: str
+    trace: tuple[dict[str, Any], ...]  # policy.rules.Tried.as_json() of each rule tried
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "at": iso(self.at), "order": self.order_number, "event": self.event,
+                "occurrence": self.occurrence, "rules": list(self.trace)}  # fmt: skip
