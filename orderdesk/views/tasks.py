@@ -1,6 +1,6 @@
 """Tasks as the CLI and the desk read them (T6): typed lines, times in the order's store zone.
 
-CONTRACT (the lead's skeleton; the `tasks` helper fills in the reads in storage/task_queries.py):
+The reads are over storage/task_queries.py.
 """
 
 from __future__ import annotations
@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
+from sqlmodel import Session
 
 from orderdesk.policy.timestamps import iso
 
@@ -55,3 +57,42 @@ class RuleLogLine:
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "at": iso(self.at), "order": self.order_number, "event": self.event,
                 "occurrence": self.occurrence, "rules": list(self.trace)}  # fmt: skip
+
+
+# ----------------------------------------------------------------------------------- reads
+# Stubs of the contract: the `tasks` helper implements them (over storage/task_queries.py).
+
+
+def list_tasks(
+    session: Session,
+    *,
+    now: datetime,
+    assignee: str | None = None,
+    order: str | None = None,
+    overdue: bool = False,
+    status: str | None = "open",
+    limit: int = 500,
+) -> list[TaskLine]:
+    """Tasks by due time (none last, then by id); `assignee` a login, `order` a number (NotFound if
+    unknown); `status` None = every status; `overdue` only open ones past their due time at `now`."""
+    raise NotImplementedError
+
+
+def get_task(session: Session, task_id: int, *, now: datetime) -> TaskLine:
+    """NotFound("no task 12") if there is none."""
+    raise NotImplementedError
+
+
+def tasks_of_order(session: Session, order_id: int, *, now: datetime) -> list[TaskLine]:
+    """Every task of the order, open ones first by due time, then the closed ones."""
+    raise NotImplementedError
+
+
+def open_task_count(session: Session, employee_id: int, *, now: datetime) -> tuple[int, int]:
+    """(open, of them past due) for the desk's header."""
+    raise NotImplementedError
+
+
+def rule_log(session: Session, *, order: str | None = None, limit: int = 200) -> list[RuleLogLine]:
+    """The rule log newest first; `order` a number (NotFound if unknown)."""
+    raise NotImplementedError
