@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 app = typer.Typer(help="Task rules (seed 001): list, show, add, remove, move, enable, disable.", no_args_is_help=True)
 
 NameArg = Annotated[str, typer.Argument(metavar="NAME", help="The rule's name.", show_default=False)]
-RATIOS = {"name": 4, "event": 5, "orders": 4, "employee": 4, "task": 3}
+RATIOS = {"name": 6, "event": 5, "orders": 4, "employee": 4, "task": 3}
 EVENT_WORDS = {"order_created": "created", "status_changed": "status", "overdue": "overdue"}
 
 
