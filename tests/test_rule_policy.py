@@ -342,3 +342,12 @@ def test_the_fired_rules_are_the_matching_ones_up_to_the_first_without_continue(
     assert [t.rule for t in tried] == [r.name for r in candidates]
     assert [t.matched for t in tried] == [model_matches(r, event, order) for r in candidates]
     assert all(t.matched for t in tried if t.fired)
+
+
+def test_a_missed_amount_reads_as_money_in_the_orders_currency() -> None:
+    from orderdesk.policy.rules import OrderConditions, RuleOrder
+
+    order = RuleOrder(id=1, number="D-1", store="dom", channel="site", type="regular", status="new",
+                      amount=279500, total_text="2\u202f795,00\u202f₽", currency="RUB")  # fmt: skip
+    why = OrderConditions(amount_from=5_000_000).mismatch(order)
+    assert why is not None and why.endswith("under the rule's 50\u202f000,00\u202f₽"), why

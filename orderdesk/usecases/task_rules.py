@@ -175,8 +175,8 @@ def rule_order(row: Any) -> RuleOrder:
         amount=int(row.total), is_open=bool(row.is_open), payment_method=row.payment_method,
         delivery_method=row.delivery_method, city=row.city, customer_name=row.customer_name, phone=row.phone,
         email=row.email, store_name=row.store_name, status_name=row.status_name or row.status,
-        total_text=money_text(Money(int(row.total), row.currency)), manager_name=row.manager_name or "",
-        created_at=row.created_at,
+        total_text=money_text(Money(int(row.total), row.currency)), currency=row.currency,
+        manager_name=row.manager_name or "", created_at=row.created_at,
     )  # fmt: skip
 
 
