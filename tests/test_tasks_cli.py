@@ -449,7 +449,7 @@ def test_rules_log_delayed_and_newest_first(cli, logged) -> None:  # type: ignor
 
     heads = [line for line in out.splitlines() if line.startswith("2026")]
     assert [h.split()[3] for h in heads] == ["H-1001", "D-1001", "H-1001"]
-    assert "  Check the payment: matched, fired\n    delayed until 2026-11-29T08:00:00Z" in out
+    assert "  Check the payment: matched, fired\n    delayed until 2026-11-29 08:00 UTC" in out
 
 
 def test_rules_log_json(cli, logged) -> None:  # type: ignore[no-untyped-def]
