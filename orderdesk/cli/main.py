@@ -224,6 +224,11 @@ from orderdesk.cli import rules as rules_cli  # noqa: E402,I001
 
 app.add_typer(rules_cli.app, name="rules")
 
+# task rules (issue 15): `tasks`, and `rules log` on the rules group
+from orderdesk.cli import tasks, rule_log  # noqa: E402,F401,I001
+
+rules_cli.app.command("log")(rule_log.rules_log)
+
 
 def main() -> None:
     try:
