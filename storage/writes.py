@@ -182,3 +182,42 @@ def set_customer_managers(connection: Connection, managers: Mapping[int, int | N
     BulkWriter(connection).many(
         "UPDATE customer SET manager_id = {} WHERE id = {}", [(m, c) for c, m in sorted(managers.items())]
     )
+
+
+# ---------------------------------------------------------------------------------- task rules
+
+
+def insert_new_returning(
+    connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]], *, keys: Sequence[str],
+    returning: Sequence[str],
+) -> list[Any]:  # fmt: skip
+    """INSERT the rows, skipping those whose `keys` (a unique constraint's columns) are already there;
+    returns the `returning` columns of the rows that were new, in no particular order. Two writers
+    racing on one key: the second waits for the first's commit (the unique index), then skips it."""
+    if not rows:
+        return []
+    if connection.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    statement = (
+        dialect_insert(table)
+        .on_conflict_do_nothing(index_elements=list(keys))
+        .returning(*(table.c[name] for name in returning))
+    )
+    return list(connection.execute(statement, list(rows)).all())
+
+
+def update_by_id(connection: Connection, table: Table, changes: Sequence[tuple[int, Mapping[str, Any]]],
+                 *, where: Mapping[str, Any] | None = None) -> int:  # fmt: skip
+    """(row id, new column values), one executemany per set of columns; with `where`, a row is
+    changed only while those columns still hold those values. Returns the rows changed."""
+    shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row_id, values in changes:
+        shapes.setdefault(tuple(values), []).append({"rid": row_id} | {f"v_{c}": v for c, v in values.items()})
+    changed = 0
+    for columns, params in shapes.items():
+        condition = [table.c.id == bindparam("rid")] + [table.c[c] == v for c, v in (where or {}).items()]
+        statement = update(table).where(*condition).values({c: bindparam(f"v_{c}") for c in columns})
+        changed += connection.execute(statement, params).rowcount
+    return changed

@@ -12,16 +12,11 @@ from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Engine
-from sqlmodel import Session
 
 from orderdesk.clock import Clock
 from storage.db import read_session, write_session
 
 log = logging.getLogger("orderdesk.scheduler")
-
-# Delayed tasks (seed 001, "5 days after the order") are created by the task rules; the rules' module
-# registers its due-task function here: f(session, clock) -> summary.
-TASK_HOOKS: list[Callable[[Session, Clock], dict[str, Any]]] = []
 
 
 def expire_stale_sessions(engine: Engine, clock: Clock) -> dict[str, Any]:
@@ -64,11 +59,20 @@ def distribute(engine: Engine, clock: Clock) -> dict[str, Any]:
     return {"assigned": len(result.assigned), "left": result.left}
 
 
-def delayed_tasks(engine: Engine, clock: Clock) -> dict[str, Any]:
-    summary: dict[str, Any] = {}
-    for hook in TASK_HOOKS:
-        with write_session(engine) as session:
-            summary.update(hook(session, clock))
+def tasks(engine: Engine, clock: Clock) -> dict[str, Any]:
+    """The task rules' timers (seed 001): delayed tasks whose time has come are made (after an outage,
+    each once), then open tasks past their due time are flagged and their assignees told."""
+    from orderdesk.usecases.task_rules import flag_overdue_tasks, make_due_tasks
+
+    summary = {"made": 0, "skipped": 0, "overdue": 0}
+    for step, counts in ((make_due_tasks, ("made", "skipped")), (flag_overdue_tasks, ("overdue",))):
+        while True:
+            with write_session(engine) as session:
+                done = step(session=session, clock=clock)
+            for name in counts:
+                summary[name] += done[name]
+            if not done["full"] or not sum(done[name] for name in counts):
+                break  # all done (or a full batch that changed nothing: never spin on it)
     return summary
 
 
@@ -86,7 +90,7 @@ JOBS: dict[str, Callable[[Engine, Clock], dict[str, Any]]] = {
     "timed_moves": timed_moves,
     "overdue": overdue,
     "distribute": distribute,
-    "tasks": delayed_tasks,
+    "tasks": tasks,
     "deliver": deliver,
 }
 

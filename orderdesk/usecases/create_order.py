@@ -14,6 +14,7 @@ from orderdesk.policy.access import check_may_create
 from orderdesk.policy.errors import Conflict
 from orderdesk.policy.money import format_money
 from orderdesk.usecases import audit as audit_log
+from orderdesk.usecases import task_rules
 from orderdesk.usecases.assignment import distribute_pending
 from orderdesk.usecases.import_orders import import_orders
 from orderdesk.usecases.notify import notify, staff_of_store
@@ -32,7 +33,12 @@ def create_order(*, session: Session, actor: str | None = None, clock: Clock, or
             order = order.model_copy(update={"manager": actor.login})
     audit = {"actor_id": actor.id, "action": "order.created"} if actor else {"rule": "api", "action": "order.created"}
     result = import_orders(
-        session=session, clock=clock, rows=[OrderRow(order=order, row=1)], source="order", audit=audit
+        session=session,
+        clock=clock,
+        rows=[OrderRow(order=order, row=1)],
+        source="order",
+        audit=audit,
+        fire_rules=False,
     )
     if result.skipped:
         raise Conflict(f"order {order.number} already exists")
@@ -54,6 +60,8 @@ def create_order(*, session: Session, actor: str | None = None, clock: Clock, or
     elif created.manager_id is None:
         distribute_pending(session=session, clock=clock, order_ids=[created.id])  # type: ignore[list-item]
         session.refresh(created)
+    # the rules see the order complete, with the manager it was given (#MANAGER#)
+    task_rules.fire(session=session, clock=clock, events=task_rules.created_events([(created.id, created.created_at)]))  # type: ignore[list-item]
     tell_staff_order_placed(session=session, clock=clock, order=created, creator_id=actor.id if actor else None)
     return created
 

@@ -22,6 +22,7 @@ from orderdesk.policy.errors import InvalidInput
 from orderdesk.policy.money import format_money, order_total
 from orderdesk.policy.workflow import enter, first_stage
 from orderdesk.usecases import audit as audit_log
+from orderdesk.usecases import task_rules
 from orderdesk.usecases.binding import bind_customers
 from orderdesk.views.lookup import (
     load_move_rules,
@@ -69,8 +70,11 @@ def import_orders(
     source: str,
     progress: Callable[[int, int], None] | None = None,
     audit: dict[str, Any] | None = None,
+    fire_rules: bool = True,
 ) -> ImportResult:
-    """`audit` names who did it in the audit rows (default: the import itself)."""
+    """`audit` names who did it in the audit rows (default: the import itself). Each new order fires
+    the `order_created` task rules (seed 001), a batch at a time, unless `fire_rules` is off (the
+    caller fires them itself once the order is complete, as `create_order` does)."""
     audit = audit or {"rule": "import", "action": "order.imported"}
     named = {name for r in rows for name in (r.order.manager, r.order.contractor, r.order.customer.manager) if name}
     lookups = _Lookups(session, named)
@@ -83,7 +87,9 @@ def import_orders(
     customers = _CustomerBook(session, now)
     for start in range(0, len(fresh), BATCH):
         batch = fresh[start : start + BATCH]
-        _write_batch(session, batch, lookups, customers, now, result, audit)
+        created = _write_batch(session, batch, lookups, customers, now, result, audit)
+        if fire_rules:
+            task_rules.fire(session=session, clock=clock, events=task_rules.created_events(created))
         if progress:
             progress(start + len(batch), len(fresh))
     bind_customers(session=session, assigned=customers.assigned)  # B1, in the file's order
@@ -250,7 +256,8 @@ def _write_batch(
     now: Any,
     result: ImportResult,
     audit: dict[str, Any],
-) -> None:
+) -> list[tuple[int, Any]]:
+    """Write the batch; returns (id, created_at) of each order written."""
     order_rows, items_per_order, audits = [], [], []
     customer_ids = customers.resolve_all([entry.order.customer for entry in batch], lookups.logins)
     for entry, customer_id in zip(batch, customer_ids, strict=False):
@@ -263,7 +270,8 @@ def _write_batch(
         audits.append({"number": o.number, "status": status, "total": format_money(row["total"]), "manager": o.manager})
         result.imported.append(o.number)
         result.total += row["total"]
-    _insert_orders(session, order_rows, items_per_order, audits, now, audit)
+    ids = _insert_orders(session, order_rows, items_per_order, audits, now, audit)
+    return [(order_id, row["created_at"]) for order_id, row in zip(ids, order_rows, strict=True)]
 
 
 def _order_row(o: OrderIn, customer_id: int, lookups: _Lookups) -> tuple[dict[str, Any], str]:
@@ -302,8 +310,8 @@ def _insert_orders(
     audits: list[dict[str, Any]],
     now: Any,
     audit: dict[str, Any],
-) -> None:
-    """The batch's orders, their items and one audit row each."""
+) -> list[int]:
+    """The batch's orders, their items and one audit row each; returns the orders' ids."""
     # Core inserts, not the ORM's bulk path: a tenth of the per-row cost, and nothing to track
     connection = session.connection()
     ids = writes.insert_returning_ids(connection, Order.__table__, order_rows)  # type: ignore[attr-defined]
@@ -322,3 +330,4 @@ def _insert_orders(
         at=now,
         **audit,
     )
+    return ids

@@ -11,6 +11,7 @@ from orderdesk.clock import Clock
 from orderdesk.policy.errors import Conflict, NotAllowed
 from orderdesk.policy.timestamps import iso
 from orderdesk.policy.workflow import StageSpec, is_forward, may_set, next_stage
+from orderdesk.usecases import task_rules
 from orderdesk.usecases.acting import Done, audited, code_of, leaving
 from orderdesk.usecases.stage_entry import enter_stage
 from orderdesk.views.lookup import move_rules_of, stage_named, store_code
@@ -52,14 +53,19 @@ def _check_may_set(employee: Employee, status: str) -> None:
 
 
 def _enter(session: Session, clock: Clock, employee: Employee, order: Order, stage: StageSpec) -> Done:
+    left = order.status
     changed = enter_stage(order, stage, clock.now(), move_rules_of(session, order.store_id))
     session.add(order)
     before = {name: _plain(old) for name, (old, _) in changed.items()}
     after = {name: _plain(new) for name, (_, new) in changed.items()}
-    return audited(
+    done = audited(
         session=session, clock=clock, employee=employee, order=order, action="order.status",
         before=before, after=after, stage=stage,
     )  # fmt: skip
+    event = task_rules.status_event(order.id, from_status=left, to_status=stage.code,  # type: ignore[arg-type]
+                                    entered_at=order.status_entered_at)  # fmt: skip
+    task_rules.fire(session=session, clock=clock, events=[event])
+    return done
 
 
 def _plain(value: Any) -> Any:

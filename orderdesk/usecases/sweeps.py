@@ -20,10 +20,11 @@ from sqlmodel import Session, select
 from orderdesk.clock import Clock
 from orderdesk.config.settings import read_settings
 from orderdesk.policy.durations import format_duration
+from orderdesk.policy.rules import RuleEvent
 from orderdesk.policy.timestamps import iso
 from orderdesk.policy.vocab import OVERSEERS
 from orderdesk.policy.workflow import MoveRule, StageSpec, enter, rule_for
-from orderdesk.usecases import audit
+from orderdesk.usecases import audit, task_rules
 from orderdesk.usecases.notify import outbox_row, queue, staff_of_store
 from orderdesk.views.lookup import move_rules_of, pipeline_of
 from storage import queries, writes
@@ -109,6 +110,10 @@ def flag_overdue(*, session: Session, clock: Clock, batch: int | None = None) ->
     writes.set_overdue(session.connection(), [row.id for row in rows])
     audit.record_many(session=session, rows=audits)
     queue(session=session, rows=outbox)
+    task_rules.fire(session=session, clock=clock, events=[
+        task_rules.overdue_event(row.id, status=row.status, entered_at=row.status_entered_at, due_at=row.stage_due_at)
+        for row in rows
+    ])  # fmt: skip
     result.done, result.notified, result.full = len(rows), len(outbox), len(rows) == batch
     result.written = len(rows)
     return result
@@ -128,6 +133,7 @@ def run_timed_moves(*, session: Session, clock: Clock, batch: int | None = None)
     outbox: list[dict[str, Any]] = []
     audits: list[dict[str, Any]] = []
     updates: list[tuple[int, str, dict[str, Any]]] = []  # (order, the status it was read in, new values)
+    events: list[RuleEvent] = []  # each move is a status change the task rules hear of
     for row in rows:
         state = {
             "status": row.status, "status_entered_at": row.status_entered_at, "move_due_at": row.move_due_at,
@@ -155,6 +161,8 @@ def run_timed_moves(*, session: Session, clock: Clock, batch: int | None = None)
             audits.append(audit.row(at=now, rule=rule.describe(), order_id=row.id, action="order.status",
                                     before={"status": state["status"]},
                                     after={"status": target.code, "entered_at": iso(move_at)}))  # fmt: skip
+            events.append(task_rules.status_event(row.id, from_status=state["status"], to_status=target.code,
+                                                  entered_at=move_at))  # fmt: skip
             state.update(moved)
             values.update(moved)
             result.done += 1
@@ -164,6 +172,7 @@ def run_timed_moves(*, session: Session, clock: Clock, batch: int | None = None)
     _write_moves(session, updates)
     audit.record_many(session=session, rows=audits)
     queue(session=session, rows=outbox)
+    task_rules.fire(session=session, clock=clock, events=events)
     # the notices and the moves are read a batch each: the pass was full if either was
     result.notified, result.full, result.written = len(outbox), len(rows) >= batch, len(updates)
     return result

@@ -1,7 +1,8 @@
 """Undo a move just made (U2 `u`): a real move back, audited, which puts the order back as it was in
 its previous stage (its entry time and due time too, so an undo never buys time). Only the person
 who made the move, only within UNDO_WINDOW of it by the clock, and only while it is still the
-order's last move."""
+order's last move. It fires no task rules (a correction, not an event) and cancels the tasks the
+undone move's rules made (open ones, and delayed ones still waiting)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from orderdesk.clock import Clock
 from orderdesk.policy.errors import Conflict, NotAllowed
 from orderdesk.policy.timestamps import iso
 from orderdesk.policy.workflow import may_set
+from orderdesk.usecases import task_rules
 from orderdesk.usecases.acting import Done, audited
 from orderdesk.views.lookup import get_employee, order_by_number, pipeline_of
 from storage.models import AuditEvent, Employee
@@ -49,13 +51,20 @@ def undo_move(*, session: Session, actor: str, clock: Clock, number: str, window
     if stage is None:
         raise Conflict(f'the status "{before["status"]}" is no longer a stage of the order\'s store')
     now_values = {name: _plain(getattr(order, name)) for name in before}
+    undone = task_rules.status_event(order.id, from_status=before["status"], to_status=order.status,  # type: ignore[arg-type]
+                                     entered_at=order.status_entered_at).occurrence  # fmt: skip
     for name, value in before.items():
         setattr(order, name, _value(name, value))
     session.add(order)
-    return audited(
+    done = audited(
         session=session, clock=clock, employee=employee, order=order, action="order.status",
         before=now_values, after={**before, "undo_of": last.id}, stage=stage,
     )  # fmt: skip
+    # an undo is a correction, not an event: it fires no rules, and takes back what the move's rules made
+    task_rules.cancel_tasks_of(session=session, clock=clock, order_id=order.id, occurrence=undone,  # type: ignore[arg-type]
+                               why=f"the move to {now_values['status']} was undone by {employee.login}",
+                               actor_id=employee.id)  # fmt: skip
+    return done
 
 
 def _value(name: str, value: Any) -> Any:
