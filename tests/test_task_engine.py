@@ -487,3 +487,28 @@ def test_a_task_past_due_is_flagged_and_its_assignee_told_once(desk: str, cli: A
     assert query(desk, "SELECT overdue FROM task") == [(1,)]
     told = [row for row in inbox(desk, "max") if row[0] == "task_overdue"]
     assert len(told) == 1 and told[0][2] == "Task overdue: Call S-1"
+
+
+def test_a_delayed_rule_on_entering_a_closed_stage_still_makes_its_task(desk: str, cli: Any, tmp_path: Path) -> None:
+    add_rule(desk, "review", "status_changed", "Ask #NAME# for a review", to_status="done", delay=3 * 86400,
+             assignee=EmployeeConditions(login="max"))  # fmt: skip
+    add_orders(cli, desk, tmp_path, order("S-1", name="Jo"))
+    assert cli("orders", "move", "S-1", "done", "--as", "sam", db=desk).exit_code == 0
+    tick(cli, desk, NOW + 3 * DAY)
+    assert tasks(desk) == [("Ask Jo for a review", "max", "open", "review")]
+
+
+def test_a_delayed_task_whose_rule_was_disabled_or_no_longer_matches_is_skipped(
+    desk: str, cli: Any, tmp_path: Path
+) -> None:
+    delayed_rule(desk)
+    add_rule(desk, "big", "order_created", "Big #ORDER_ID#", delay=86400, continues=True, priority=1,
+             when=OrderConditions(amount_from=5000), assignee=EmployeeConditions(login="mia"))  # fmt: skip
+    add_orders(cli, desk, tmp_path, order("S-1", price="60.00"))
+    execute(desk, "UPDATE task_rule SET enabled = 0 WHERE name = 'paid?'")
+    execute(desk, "UPDATE orders SET total = 1000")  # a discount made it small
+    tick(cli, desk, NOW + 6 * DAY)
+    assert tasks(desk) == []
+    notes = sorted(note for (note,) in query(desk, "SELECT note FROM task_schedule"))
+    assert notes[0].startswith("the order no longer matches: total £10.00 is under")
+    assert notes[1].startswith('the rule "paid?" is disabled')

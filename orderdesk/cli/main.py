@@ -221,6 +221,15 @@ def progress_bar(*, enabled: bool, label: str) -> Iterator[Callable[[int, int], 
 # order, which is the order `orderdesk --help` lists them in.
 from orderdesk.cli import admin, jobs, orders, actions, users, settings, notifications, pipeline  # noqa: E402,F401,I001
 
+# ----------------------------------------------------------------------------------- task rules (issue 15): tasks
+from orderdesk.cli import tasks, rule_log  # noqa: E402,F401,I001
+
+# `rules` is the rules helper's app (orderdesk.cli.rules.app); until it is merged here, a bare one holds `log`.
+# When it is: `from orderdesk.cli.rules import app as rules_app` instead of the next two lines.
+rules_app = typer.Typer(help="Task rules (seed 001): log.", no_args_is_help=True)
+app.add_typer(rules_app, name="rules")
+rules_app.command("log")(rule_log.rules_log)
+
 
 def main() -> None:
     try:

@@ -202,3 +202,23 @@ def check_may_assign(actor: Actor) -> None:
     _check_active(actor)
     if not actor.oversees:
         raise NotAllowed(f"{actor.login} may not assign orders (supervisors and admins may)")
+
+
+# ----------------------------------------------------------------------------------- tasks (T6)
+
+
+def check_may_handle_task(
+    actor: Actor, *, task_id: int, assignee_id: int | None, assignee: str | None, store_id: int | None,
+    store: str | None, what: str,
+) -> None:  # fmt: skip
+    """Mark a task done, reopen it or hand it to someone else: its assignee, a supervisor of its
+    order's store (of any store when it has no order), or an admin."""
+    _check_active(actor)
+    if "admin" in actor.roles or (assignee_id is not None and assignee_id == actor.id):
+        return
+    if "supervisor" in actor.roles and (store_id is None or store_id in actor.stores):
+        return
+    whose = f"{assignee}'s" if assignee else "nobody's"
+    supervisor = f"a supervisor of store {store}" if store else "a supervisor"
+    raise NotAllowed(f"{actor.login} may not {what} task {task_id}: it is {whose}, and only its assignee, "
+                     f"{supervisor} or an admin may")  # fmt: skip

@@ -27,7 +27,17 @@ from orderdesk.clock import Clock
 from orderdesk.config.settings import read_settings
 from orderdesk.policy import rules as policy
 from orderdesk.policy.money import Money, money_text
-from orderdesk.policy.rules import Candidate, Choice, RuleEvent, RuleOrder, TaskRule, Tried, pick, render
+from orderdesk.policy.rules import (
+    Candidate,
+    Choice,
+    EmployeeConditions,
+    RuleEvent,
+    RuleOrder,
+    TaskRule,
+    Tried,
+    pick,
+    render,
+)
 from orderdesk.policy.timestamps import iso
 from orderdesk.usecases import audit
 from orderdesk.usecases.notify import outbox_row, queue
@@ -181,7 +191,7 @@ class _TaskMaker:
         self.session = session
         self.now = clock.now()
         self._staff: dict[int, Any] | None = None
-        self._by_store: dict[int, list[Candidate]] = {}
+        self._eligible: dict[tuple[EmployeeConditions, int], list[Candidate]] = {}
         self._turns: dict[int, datetime] = {}
         self._seq = 0
         self._pending: list[tuple[TaskRule, RuleOrder, Any, list[Tried], int, Choice]] = []
@@ -215,28 +225,28 @@ class _TaskMaker:
             for e in staff
         ]
 
-    def candidates(self, store_id: int) -> list[Candidate]:
+    def candidates(self, who: EmployeeConditions, store_id: int) -> list[Candidate]:
+        """The staff who may get a task of the order's store: those who match `who`, and the store's
+        supervisors (for when nobody does), each with his turn as of now. `pick` decides among them;
+        leaving out the others keeps each choice as cheap as the few who could get it."""
         if self._staff is None:
             self._load()
-        if store_id not in self._by_store:
-            self._by_store[store_id] = [
+        key = (who, store_id)
+        if key not in self._eligible:
+            staff = (
                 replace(c, serves_store=(serves := store_id in self._stores.get(c.id, ())),
-                        supervises_store=serves and "supervisor" in c.roles, last_task_at=self._turns.get(c.id))
+                        supervises_store=serves and "supervisor" in c.roles)
                 for c in self._base
-            ]  # fmt: skip
-        return self._by_store[store_id]
+            )  # fmt: skip
+            self._eligible[key] = [c for c in staff if who.mismatch(c) is None or (c.active and c.supervises_store)]
+        return [replace(c, last_task_at=self._turns.get(c.id)) for c in self._eligible[key]]
 
     def add(self, rule: TaskRule, order: RuleOrder, row: Any, trace: list[Tried], index: int) -> None:
         """Choose the employee for rule's task on the order now (the carousel turns at once)."""
-        choice = pick(rule.assignee, self.candidates(row.store_id))
+        choice = pick(rule.assignee, self.candidates(rule.assignee, row.store_id))
         if choice.employee_id is not None:
             self._seq += 1  # one call's tasks share a time: the order they were given in breaks the ties
-            turn = self.now + timedelta(microseconds=self._seq)
-            self._turns[choice.employee_id] = turn
-            for candidates in self._by_store.values():
-                for i, c in enumerate(candidates):
-                    if c.id == choice.employee_id:
-                        candidates[i] = replace(c, last_task_at=turn)
+            self._turns[choice.employee_id] = self.now + timedelta(microseconds=self._seq)
         self._missed += choice.missed
         self._pending.append((rule, order, row, trace, index, choice))
 
@@ -305,8 +315,8 @@ def make_due_tasks(*, session: Session, clock: Clock, batch: int | None = None) 
     runs: list[tuple[ScheduledTask, list[Tried], str | None]] = []
     for schedule in due:
         rule = rules.get(schedule.rule_id)
-        order, _ = facts.get(schedule.order_id, (None, None))
-        why_not = _why_not_now(schedule, rule, order)
+        order, row = facts.get(schedule.order_id, (None, None))
+        why_not = _why_not_now(schedule, rule, order, row)
         name = rule.name if rule else f"rule {schedule.rule_id}"
         came = f"delayed from {schedule.event} ({schedule.occurrence}), due {iso(schedule.due_at)}"
         tried = Tried(rule=name, rule_id=schedule.rule_id, matched=why_not is None, fired=why_not is None,
@@ -355,16 +365,16 @@ def make_due_tasks(*, session: Session, clock: Clock, batch: int | None = None) 
     return summary
 
 
-def _why_not_now(schedule: ScheduledTask, rule: TaskRule | None, order: RuleOrder | None) -> str | None:
+def _why_not_now(schedule: ScheduledTask, rule: TaskRule | None, order: RuleOrder | None, row: Any) -> str | None:
     if rule is None:
         return "its rule was removed"
     if not rule.enabled:
         return f'the rule "{rule.name}" is disabled'
     if order is None:
         return "the order is gone"
-    entered = f"status:{order.status}:"
-    if not order.is_open and not schedule.occurrence.startswith(entered):
-        # closed since the event (a rule on entering a closed stage still makes its task)
+    entered = status_event(order.id, from_status=None, to_status=order.status, entered_at=row.status_entered_at)
+    if not order.is_open and schedule.occurrence != entered.occurrence:
+        # closed since the event; a rule on entering that closed stage (this visit) still makes its task
         return f'the order is closed now ("{order.status_name}")'
     mismatch = rule.when.mismatch(order)
     if mismatch is not None:

@@ -11,7 +11,17 @@ from typing import Any
 
 from sqlmodel import Session
 
+from orderdesk.policy.errors import NotFound
 from orderdesk.policy.timestamps import iso
+from orderdesk.views.lookup import get_employee, order_by_number
+from storage.task_queries import (
+    TaskFilter,
+    open_task_counts,
+    order_task_rows,
+    rule_log_rows,
+    task_row,
+    task_rows,
+)
 
 
 @dataclass(frozen=True)
@@ -60,7 +70,22 @@ class RuleLogLine:
 
 
 # ----------------------------------------------------------------------------------- reads
-# Stubs of the contract: the `tasks` helper implements them (over storage/task_queries.py).
+
+
+def task_line(row: Any, *, now: datetime) -> TaskLine:
+    """A row of storage.task_queries as people and scripts read it."""
+    return TaskLine(
+        id=row.id, title=row.title, text=row.text, status=row.status, priority=row.priority,
+        project=row.project, created_at=row.created_at, due_at=row.due_at,
+        overdue=is_overdue(status=row.status, due_at=row.due_at, flagged=row.overdue, now=now),
+        order_number=row.order_number, assignee=row.assignee, assignee_name=row.assignee_name, rule=row.rule,
+        done_at=row.done_at, done_by=row.done_by, timezone=row.timezone or "UTC",
+    )  # fmt: skip
+
+
+def is_overdue(*, status: str, due_at: datetime | None, flagged: bool, now: datetime) -> bool:
+    """Open and past its due time, or flagged so by the scheduler (which told its assignee)."""
+    return status == "open" and (flagged or (due_at is not None and due_at <= now))
 
 
 def list_tasks(
@@ -75,24 +100,44 @@ def list_tasks(
 ) -> list[TaskLine]:
     """Tasks by due time (none last, then by id); `assignee` a login, `order` a number (NotFound if
     unknown); `status` None = every status; `overdue` only open ones past their due time at `now`."""
-    raise NotImplementedError
+    flt = TaskFilter(
+        assignee_id=get_employee(session, assignee).id if assignee is not None else None,
+        order_id=order_by_number(session, order).id if order is not None else None,
+        status=status,
+        overdue_at=now if overdue else None,
+    )
+    return [task_line(row, now=now) for row in task_rows(session, flt, limit=limit)]
 
 
 def get_task(session: Session, task_id: int, *, now: datetime) -> TaskLine:
     """NotFound("no task 12") if there is none."""
-    raise NotImplementedError
+    row = task_row(session, task_id)
+    if row is None:
+        raise NotFound(f"no task {task_id}")
+    return task_line(row, now=now)
 
 
 def tasks_of_order(session: Session, order_id: int, *, now: datetime) -> list[TaskLine]:
     """Every task of the order, open ones first by due time, then the closed ones."""
-    raise NotImplementedError
+    return [task_line(row, now=now) for row in order_task_rows(session, order_id)]
 
 
 def open_task_count(session: Session, employee_id: int, *, now: datetime) -> tuple[int, int]:
     """(open, of them past due) for the desk's header."""
-    raise NotImplementedError
+    return open_task_counts(session, employee_id, now=now)
 
 
 def rule_log(session: Session, *, order: str | None = None, limit: int = 200) -> list[RuleLogLine]:
     """The rule log newest first; `order` a number (NotFound if unknown)."""
-    raise NotImplementedError
+    order_id = order_by_number(session, order).id if order is not None else None
+    return [
+        RuleLogLine(
+            id=row.id,
+            at=row.at,
+            order_number=row.number,
+            event=row.event,
+            occurrence=row.occurrence,
+            trace=tuple(row.trace or ()),
+        )  # fmt: skip
+        for row in rule_log_rows(session, order_id=order_id, limit=limit)
+    ]
