@@ -17,7 +17,7 @@ from screens.app import OrderDeskApp
 from screens.order import OrderScreen
 from screens.queue import MyQueueScreen, PoolScreen, QueueScreen
 from screens.stage_board import StageBoardScreen
-from tests.conftest import NOW
+from tests.conftest import NOW, execute
 from tests.pilot import drive, settle, signed_in, stop_blinking, until
 
 SIZE = (80, 24)
@@ -95,6 +95,25 @@ def test_irinas_pool_has_its_header_columns_and_footer_in_russian(app: OrderDesk
         assert set(cells(pilot, "#queue", 5)) <= {"не опл.", "оплачен", "возврат"}
         for word in LATIN_WORDS:
             assert word not in " ".join([top, summary, *keys, *spans]), word
+
+    drive(app, scenario, size=SIZE)
+
+
+def test_a_large_rouble_total_fits_its_column_with_the_sign(app: OrderDeskApp, demo_db: str) -> None:
+    """Seed 001 speaks of orders up to 1 000 000 ₽: such a total shows whole, ₽ and all, at 80 columns."""
+    execute(
+        demo_db,
+        "UPDATE orders SET total = 123456789 WHERE id = (SELECT o.id FROM orders o JOIN employee e"
+        " ON e.id = o.manager_id WHERE e.login = 'irina' AND o.is_open = 1 ORDER BY o.id LIMIT 1)",
+    )
+
+    async def scenario(pilot: Pilot) -> None:
+        await signed_in(pilot, "irina")
+        await view(pilot, "1", MyQueueScreen)
+        width = dict(columns(pilot, "#queue"))["Сумма"]
+        totals = cells(pilot, "#queue", 2)
+        assert "1 234 567,89 ₽".replace(" ", "\u202f") in totals, totals
+        assert all(len(total) <= width for total in totals), (width, totals)
 
     drive(app, scenario, size=SIZE)
 

@@ -164,7 +164,7 @@ def load(
     file: Annotated[Path, typer.Argument(help="Configuration file (TOML).", show_default=False)],
     as_json: JsonOption = False,
 ) -> None:
-    """Load stores, groups, employees, customers, pipelines, timed moves and settings (idempotent)."""
+    """Load stores, groups, employees, customers, pipelines, timed moves, task rules and settings (idempotent)."""
     from orderdesk.config.schema import read_config
     from orderdesk.usecases.load_config import apply_config
 
@@ -220,6 +220,9 @@ def progress_bar(*, enabled: bool, label: str) -> Iterator[Callable[[int, int], 
 # The other groups register their commands on the apps of `orderdesk.cli.core` when loaded, in this
 # order, which is the order `orderdesk --help` lists them in.
 from orderdesk.cli import admin, jobs, orders, actions, users, settings, notifications, pipeline  # noqa: E402,F401,I001
+from orderdesk.cli import rules as rules_cli  # noqa: E402,I001
+
+app.add_typer(rules_cli.app, name="rules")
 
 # ----------------------------------------------------------------------------------- task rules (issue 15): tasks
 from orderdesk.cli import tasks, rule_log  # noqa: E402,F401,I001

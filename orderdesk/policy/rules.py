@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from orderdesk.policy.contacts import normalise_email, phone_key
 
@@ -300,9 +300,14 @@ def pick(conditions: EmployeeConditions, candidates: Sequence[Candidate]) -> Cho
 
 
 def _turn(candidates: Sequence[Candidate]) -> Candidate:
-    never = datetime.min
-    return min(candidates, key=lambda c: (not c.available, c.last_task_at is not None,
-                                          (c.last_task_at or never).replace(tzinfo=None), c.id))  # fmt: skip
+    return min(candidates, key=lambda c: (not c.available, c.last_task_at is not None, _utc(c.last_task_at), c.id))
+
+
+def _utc(at: datetime | None) -> datetime:
+    """Comparable whatever its zone (a naive time is taken as UTC); None = the earliest."""
+    if at is None:
+        return datetime.min.replace(tzinfo=UTC)
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
 
 
 # ----------------------------------------------------------------------------------- small helpers

@@ -1,4 +1,5 @@
-"""Use case `apply_config`: write a checked configuration file, idempotently (upsert by code/login).
+"""Use case `apply_config`: write a checked configuration file, idempotently (upsert by code/login;
+task rules by name, see `orderdesk.usecases.rule_defs`).
 
 Every reference is checked against the file and the database together before the first write,
 and the whole load is one transaction, so a bad file leaves the database as it was.
@@ -21,6 +22,7 @@ from orderdesk.policy.passwords import hash_password, verify_password
 from orderdesk.policy.workflow import Owner
 from orderdesk.usecases import audit
 from orderdesk.usecases.due_times import recompute_due
+from orderdesk.usecases.rule_defs import config_rules, save_config_rules
 from orderdesk.views.lookup import find_customer, normalise_email, phone_key
 from storage.models import (
     AutoMove,
@@ -45,6 +47,7 @@ Summary = dict[str, Counter[str]]
 def apply_config(*, session: Session, clock: Clock, config: DeskConfig, source: str) -> Summary:
     refs = _References(session, config)
     refs.check(source)
+    rules = config_rules(session=session, config=config, source=source)  # checked before the first write
     summary: Summary = {}
     simple = [
         ("stores", Store, config.stores),
@@ -71,6 +74,7 @@ def apply_config(*, session: Session, clock: Clock, config: DeskConfig, source: 
         )
         if recomputed:
             summary["orders"] = Counter(updated=recomputed)  # due times of orders already waiting
+    summary["rules"] = save_config_rules(session=session, clock=clock, rules=rules, source=source)
     if config.settings is not None:
         changed = write_settings(session, config.settings)
         summary["settings"] = Counter(updated=len(changed))
