@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 
 from orderdesk.policy.contacts import normalise_email, phone_key
@@ -194,7 +194,12 @@ class Tried:
     task_id: int | None = None
 
     def as_json(self) -> dict[str, object]:
-        return {k: v for k, v in asdict(self).items() if v is not None}
+        # its fields are plain values: read them directly (asdict deep-copies, 10x the cost of a
+        # bulk import's rule log)
+        return {name: v for name in _TRIED_FIELDS if (v := getattr(self, name)) is not None}
+
+
+_TRIED_FIELDS = tuple(f.name for f in fields(Tried))
 
 
 def select(rules: Sequence[TaskRule], event: RuleEvent, order: RuleOrder) -> list[Tried]:
