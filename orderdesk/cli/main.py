@@ -224,14 +224,10 @@ from orderdesk.cli import rules as rules_cli  # noqa: E402,I001
 
 app.add_typer(rules_cli.app, name="rules")
 
-# ----------------------------------------------------------------------------------- task rules (issue 15): tasks
+# task rules (issue 15): `tasks`, and `rules log` on the rules group
 from orderdesk.cli import tasks, rule_log  # noqa: E402,F401,I001
 
-# `rules` is the rules helper's app (orderdesk.cli.rules.app); until it is merged here, a bare one holds `log`.
-# When it is: `from orderdesk.cli.rules import app as rules_app` instead of the next two lines.
-rules_app = typer.Typer(help="Task rules (seed 001): log.", no_args_is_help=True)
-app.add_typer(rules_app, name="rules")
-rules_app.command("log")(rule_log.rules_log)
+rules_cli.app.command("log")(rule_log.rules_log)
 
 
 def main() -> None:

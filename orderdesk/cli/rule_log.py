@@ -60,7 +60,17 @@ def _tried(tried: dict[str, Any]) -> list[str]:
         why = f" ({tried['why']})" if tried.get("why") else ""
         texts.append(f"    chosen: {tried.get('chosen') or 'nobody'}{why}")
     if tried.get("delayed_until"):
-        texts.append(f"    delayed until {tried['delayed_until']}")
+        texts.append(f"    delayed until {_utc(tried['delayed_until'])}")
     if tried.get("task_id"):
         texts.append(f"    task {tried['task_id']}")
     return texts
+
+
+def _utc(stamp: str) -> str:
+    """An ISO time of the trace as people read it."""
+    from datetime import datetime
+
+    try:
+        return f"{datetime.fromisoformat(stamp):%Y-%m-%d %H:%M} UTC"
+    except ValueError:
+        return stamp

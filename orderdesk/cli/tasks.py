@@ -18,10 +18,11 @@ from orderdesk.cli.core import (
     AsOption,
     JsonOption,
     app,
+    console,
     print_json,
-    print_table,
     query,
     state,
+    table,
     writing,
 )
 
@@ -75,8 +76,16 @@ def tasks_list(
         for t in lines
     ]  # fmt: skip
     which = "overdue" if overdue else "all" if every else "open"
-    columns = ["id", "due", "priority", "title", "order", "assignee", "status"]
-    print_table(f"tasks ({len(lines)} {which})", columns, rows)
+    shown = table(
+        f"tasks ({len(lines)} {which})", ["id", "due", "priority", "title", "order", "assignee", "status"], rows
+    )
+    from rich.box import SIMPLE_HEAD
+
+    # no rules between columns nor at the edges: seven columns fit 80 (a long title wraps, never the time)
+    shown.box, shown.show_edge, shown.pad_edge = SIMPLE_HEAD, False, False
+    for column in shown.columns:
+        column.no_wrap = column.header not in ("title", "assignee")
+    console().print(shown)
 
 
 @tasks_app.command("show")
