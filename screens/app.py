@@ -30,10 +30,10 @@ from orderdesk.views.header import HeaderFacts
 from screens.base import DeskScreen
 from screens.commands import DeskCommands
 from screens.help import HelpScreen, keys_of
-from screens.i18n import N_, _, ngettext, translate_bindings, use_language
+from screens.i18n import N_, _, day_time, ngettext, translate_bindings, use_language
 from screens.keymap import all_subclasses, binding_ids, config_file, read_keymap
 from screens.login import LoginScreen
-from screens.messages import DatabaseState, HeaderRead, JobFailed, OrdersChanged
+from screens.messages import DatabaseState, HeaderRead, JobFailed, OrdersChanged, TasksArrived
 from screens.views import VIEWS
 
 log = logging.getLogger("orderdesk.desk")
@@ -100,6 +100,7 @@ class OrderDeskApp(App[None]):
         self.seen_version: object = None
         self.looking = False  # a look of the change watcher is under way
         self.header_asked = self.header_shown = 0  # numbers of the header's reads
+        self.task_notice_seen: int | None = None  # the newest task notification told (None: not looked yet)
         # the scheduler's first round, once the first view has been painted (cli.main.run_tui)
         self.when_first_view_painted: Callable[[], None] | None = None
         self._hanging_up = False
@@ -184,6 +185,7 @@ class OrderDeskApp(App[None]):
         if self.watch_changes:
             self.watching = self.set_interval(self.WATCH_SECONDS, self.check_changes)
         self.check_changes()  # the version as of now: what comes after it is news
+        self.look_for_tasks()  # likewise the tasks told so far: those that come after are toasted
         for view in VIEWS:
             if view.open_to(viewer.roles):
                 self.add_mode(view.name, view.screen)
@@ -213,6 +215,7 @@ class OrderDeskApp(App[None]):
         self.stop_timers()
         viewer, self.viewer = self.viewer, None
         self.header_facts = None
+        self.task_notice_seen = None
         if viewer is not None:
             try:
                 await asyncio.to_thread(self.desk.sign_out, viewer)
@@ -319,6 +322,26 @@ class OrderDeskApp(App[None]):
         if (screen := self.desk_screen) is not None and self.viewer is not None:
             self.read_header()
             screen.refresh_data()
+        if self.viewer is not None:
+            self.look_for_tasks()
+
+    # ------------------------------------------------------------------ a task arrives (T6)
+
+    @work(thread=True, exit_on_error=False, group="task-news")
+    def look_for_tasks(self) -> None:
+        viewer, after = self.viewer, self.task_notice_seen
+        if viewer is not None:
+            self.post_message(TasksArrived(self.desk.task_news(viewer, after=after), login=viewer.login, after=after))
+
+    def on_tasks_arrived(self, message: TasksArrived) -> None:
+        """A toast for each task that came for him (its title and due time); a look that started from
+        where an earlier one already moved on is dropped, so no task is told twice."""
+        if self.viewer is None or message.login != self.viewer.login or message.after != self.task_notice_seen:
+            return
+        self.task_notice_seen = message.news.seen
+        for task in message.news.arrived:
+            due = _("due {when}").format(when=day_time(task.due_at, task.timezone)) if task.due_at else _("no due time")
+            self.notify(f"{task.title} — {due}", title=_("New task"), timeout=10, markup=False)
 
     def check_changes(self) -> None:
         """One look of the change watcher, in a worker; none while the last look is still waiting

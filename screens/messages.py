@@ -7,6 +7,7 @@ from textual.message import Message
 from orderdesk.api.desk import Viewer
 from orderdesk.views.header import HeaderFacts
 from orderdesk.views.inbox import InboxEntry
+from orderdesk.views.my_tasks import TaskNews
 from orderdesk.views.orders import OrderPage, UndistributedInStore
 from orderdesk.views.refresh import OrdersRefresh
 
@@ -109,3 +110,17 @@ class DatabaseState(Message):
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, DatabaseState)
+
+
+# ----------------------------------------------------------------------------------- tasks (T6)
+
+
+class TasksArrived(Message):
+    """The desk looked for tasks that arrived for him since the notification `after` (None: the first
+    look, which only says where he is)."""
+
+    def __init__(self, news: TaskNews, *, login: str, after: int | None) -> None:
+        super().__init__()
+        self.news = news
+        self.login = login
+        self.after = after

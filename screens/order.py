@@ -1,5 +1,6 @@
 """One order whole (U5): the customer, where it is and how long it has, its items and totals, links and
-contractor, and its history; every S6 action a key away, through the desk, the forms in screens/dialogs.
+contractor, its tasks (screens/widgets/order_tasks.py), and its history; every S6 action a key away,
+through the desk, the forms in screens/dialogs.
 
 Read in one desk call in a thread worker; after each action the screen reads again and a toast says
 what happened (or why not: then nothing changed)."""
@@ -29,6 +30,7 @@ from screens.dialogs.explain import ExplainDialog
 from screens.dialogs.form import FormDialog, FormField
 from screens.i18n import N_, _
 from screens.queue import UNDO_SECONDS
+from screens.widgets.order_tasks import OrderTasks
 
 
 def local_time(at: datetime | None, zone: str) -> str:
@@ -98,6 +100,7 @@ class OrderScreen(DeskScreen):
                 yield Static("", id="order-facts")
             yield DataTable(id="order-items", cursor_type="row", zebra_stripes=True)
             yield Static("", id="order-totals")
+            yield OrderTasks()
             yield Static(_("History"), classes="order-section")
             yield DataTable(id="order-history", cursor_type="row")
 
@@ -171,6 +174,7 @@ class OrderScreen(DeskScreen):
             total=money_text(o.total),
         )  # fmt: skip
         self.query_one("#order-totals", Static).update(totals)
+        self.query_one(OrderTasks).show(d.tasks)
         history = self.query_one("#order-history", DataTable)
         history.clear()
         for line in d.history:

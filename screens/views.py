@@ -13,6 +13,7 @@ from screens.inbox import InboxScreen
 from screens.overdue import OverdueScreen
 from screens.queue import MyQueueScreen, PoolScreen
 from screens.stage_board import StageBoardScreen
+from screens.tasks import TasksScreen
 
 
 @dataclass(frozen=True)
@@ -33,4 +34,5 @@ VIEWS: tuple[View, ...] = (
     View("board", "3", N_("Stage board"), StageBoardScreen),
     View("overdue", "4", N_("Overdue board"), OverdueScreen, roles=frozenset(OVERSEERS)),
     View("inbox", "5", N_("Inbox"), InboxScreen),
+    View("tasks", "6", N_("Tasks"), TasksScreen),
 )

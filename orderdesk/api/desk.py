@@ -16,20 +16,24 @@ from sqlmodel import Session
 from orderdesk.clock import Clock
 from orderdesk.config.settings import read_settings
 from orderdesk.usecases import accounts, assignment, order_edits, order_links, order_moves, presence
+from orderdesk.usecases import tasks as task_cases
 from orderdesk.usecases.acting import Done, describe
 from orderdesk.usecases.assignment import assign, distribute_pending
 from orderdesk.usecases.inbox import mark_read
 from orderdesk.usecases.take_next import take_next
 from orderdesk.usecases.undo_move import UNDO_WINDOW, undo_move
 from orderdesk.views import boards, orders
+from orderdesk.views import tasks as task_views
 from orderdesk.views.header import HeaderFacts, header_facts
 from orderdesk.views.inbox import InboxEntry, InboxPage, inbox_entries, inbox_page, unread_count
 from orderdesk.views.lookup import order_by_number
+from orderdesk.views.my_tasks import MyTasks, TaskNews, my_tasks, task_news
 from orderdesk.views.order_detail import AssignmentTrace, OrderDetail, order_detail
 from orderdesk.views.orders import order_shown
 from orderdesk.views.queue import Acted, QueuePage, queue_page
 from orderdesk.views.refresh import OrdersRefresh, orders_refresh
 from orderdesk.views.staff import language_of
+from orderdesk.views.tasks import TaskLine
 from storage.db import ChangeWatcher, read_session, write_session
 from storage.models import Employee
 
@@ -286,6 +290,45 @@ class Desk:
         if was:
             return f"Order {number} is now {manager.name}'s (was {was.name}'s)"
         return f"Order {number} is now {manager.name}'s"
+
+    # ------------------------------------------------------------------ tasks (T6; the `desk` helper's section)
+    # each a short transaction; a refusal of done / reopen raises DeskError with the reason, and nothing changes
+
+    def my_tasks(self, viewer: Viewer, *, every: bool = False, limit: int = 500) -> MyTasks:
+        """His tasks by due time (those without one last): the open ones, or `every` one (done, cancelled)."""
+        with read_session(self.engine) as session:
+            return my_tasks(session, viewer.login, now=self.clock.now(), every=every, limit=limit)
+
+    def task(self, viewer: Viewer, task_id: int) -> TaskLine:
+        with read_session(self.engine) as session:
+            return task_views.get_task(session, task_id, now=self.clock.now())
+
+    def complete_task(self, viewer: Viewer, task_id: int) -> TaskLine:
+        """Mark it done; the task as it is now."""
+        with write_session(self.engine) as session:
+            task_cases.complete(session=session, actor=viewer.login, clock=self.clock, task_id=task_id)
+            session.flush()
+            return task_views.get_task(session, task_id, now=self.clock.now())
+
+    def reopen_task(self, viewer: Viewer, task_id: int) -> TaskLine:
+        with write_session(self.engine) as session:
+            task_cases.reopen(session=session, actor=viewer.login, clock=self.clock, task_id=task_id)
+            session.flush()
+            return task_views.get_task(session, task_id, now=self.clock.now())
+
+    def order_tasks(self, viewer: Viewer, number: str) -> list[TaskLine]:
+        """The tasks of an order he may see (the order screen reads them with the order: `order_screen`)."""
+        with read_session(self.engine) as session:
+            order_shown(session=session, number=number, now=self.clock.now(), viewer=_employee(session, viewer))
+            order = order_by_number(session, number)
+            assert order.id is not None
+            return task_views.tasks_of_order(session, order.id, now=self.clock.now())
+
+    def task_news(self, viewer: Viewer, *, after: int | None) -> TaskNews:
+        """Tasks that arrived for him (their notifications) since the notification `after`; None: none
+        is news, only where he is now."""
+        with read_session(self.engine) as session:
+            return task_news(session, viewer.id, after=after, now=self.clock.now())
 
 
 def _employee(session: Session, viewer: Viewer) -> Employee:

@@ -1,5 +1,5 @@
 """The facts of the line at the top of every desk screen (U1): who he is, his presence, his open and
-overdue orders, his unread notifications. One read, so that the parts agree."""
+overdue orders, his unread notifications, his open tasks. One read, so that the parts agree."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from orderdesk.views.inbox import unread_count
+from orderdesk.views.tasks import open_task_count
 from storage.models import Employee, Order
 
 
@@ -22,6 +23,8 @@ class HeaderFacts:
     open_orders: int  # open orders he is the manager of
     overdue: int  # of those, past their stage's limit as of `now`
     unread: int  # notifications due and not read
+    open_tasks: int = 0  # his open tasks (T6)
+    late_tasks: int = 0  # of those, past their due time as of `now`
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -31,6 +34,8 @@ class HeaderFacts:
             "open_orders": self.open_orders,
             "overdue": self.overdue,
             "unread": self.unread,
+            "open_tasks": self.open_tasks,
+            "late_tasks": self.late_tasks,
         }
 
 
@@ -43,6 +48,8 @@ def header_facts(*, session: Session, employee: Employee, now: datetime) -> Head
     overdue = session.exec(
         select(func.count()).where(Order.manager_id == employee.id, Order.is_open == True, late)  # noqa: E712
     ).one()
+    assert employee.id is not None
+    open_tasks, late_tasks = open_task_count(session, employee.id, now=now)
     return HeaderFacts(
         name=employee.name,
         login=employee.login,
@@ -50,4 +57,6 @@ def header_facts(*, session: Session, employee: Employee, now: datetime) -> Head
         open_orders=int(open_orders),
         overdue=int(overdue),
         unread=unread_count(session, employee.login, now),
+        open_tasks=open_tasks,
+        late_tasks=late_tasks,
     )

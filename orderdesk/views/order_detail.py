@@ -1,6 +1,6 @@
 """One order as its screen shows it (U5): the order whole, with the names people read (store, channel,
 methods, managers), its history in words, and what he may do to it (the statuses he may set, S5; the
-store's contractors; the delivery methods), read together in one transaction."""
+store's contractors; the delivery methods), its tasks, read together in one transaction."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from orderdesk.policy.workflow import settable_stages
 from orderdesk.views.audit import AuditEntry, audit_entries
 from orderdesk.views.lookup import order_by_number, pipeline_of
 from orderdesk.views.orders import ShownOrder, order_shown
+from orderdesk.views.tasks import TaskLine, tasks_of_order
 from storage.models import Channel, Customer, DeliveryMethod, Employee, EmployeeGroup, GroupStore, PaymentMethod, Store
 
 
@@ -58,6 +59,7 @@ class OrderDetail:
     statuses: tuple[Choice, ...]  # the stages he may move it to (S5), in pipeline order
     contractors: tuple[Choice, ...]  # the store's contractors
     deliveries: tuple[DeliveryChoice, ...]
+    tasks: tuple[TaskLine, ...] = ()  # its tasks (T6): open ones first by due time, then the closed ones
 
     def value(self) -> int:
         """What the order is worth before its own discount: what an order discount may not exceed."""
@@ -109,6 +111,7 @@ def order_detail(*, session: Session, number: str, now: datetime, viewer: Employ
             DeliveryChoice(code=d.code, name=d.name, price=Money(d.price))
             for d in session.exec(select(DeliveryMethod).order_by(DeliveryMethod.id))  # type: ignore[arg-type]
         ),
+        tasks=tuple(tasks_of_order(session, order.id, now=now)) if order.id is not None else (),
     )
 
 

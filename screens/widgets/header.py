@@ -15,7 +15,7 @@ from screens.i18n import N_, _, ngettext
 PRESENCE_MARKERS = (N_("free"), N_("busy"), N_("on a break"), N_("offline"))
 PRESENCE_STYLES = {"free": "bold green", "busy": "bold yellow", "break": "bold magenta", "offline": "dim"}
 SEPARATOR = " · "
-LOGIN_RANK = 5
+LOGIN_RANK = 6
 
 
 def presence_words(presence: str) -> str:
@@ -28,14 +28,25 @@ def header_parts(facts: HeaderFacts | None) -> list[tuple[int, Text]]:
     if facts is None:
         return []
     parts = [
-        (4, Text(facts.name, style="bold")),
+        (5, Text(facts.name, style="bold")),
         (LOGIN_RANK, Text(f"({facts.login})", style="dim")),
         (0, Text(presence_words(facts.presence), style=PRESENCE_STYLES.get(facts.presence, ""))),
         (2, Text(ngettext("{n} open", "{n} open", facts.open_orders).format(n=facts.open_orders))),
         (1, Text(_("{n} overdue").format(n=facts.overdue), style="bold red" if facts.overdue else "")),
-        (3, Text(_("{n} unread").format(n=facts.unread), style="bold" if facts.unread else "")),
+        (4, Text(_("{n} unread").format(n=facts.unread), style="bold" if facts.unread else "")),
     ]
+    if facts.open_tasks:  # most have none: no "0 tasks" taking the room of his name
+        parts.insert(-1, (3, tasks_part(facts.open_tasks, facts.late_tasks)))
     return parts
+
+
+def tasks_part(open_tasks: int, late: int) -> Text:
+    """ "3 tasks", or "3 tasks, 1 late" with the late ones in red (T6)."""
+    part = Text(ngettext("{n} task", "{n} tasks", open_tasks).format(n=open_tasks))
+    if late:
+        part.append(", ")
+        part.append(_("{n} late").format(n=late), style="bold red")
+    return part
 
 
 def header_line(title: str, facts: HeaderFacts | None, width: int) -> Text:
