@@ -127,7 +127,8 @@ class QueueScreen(DeskScreen):
         table.clear(columns=True)
         # 80 columns: 6 columns of 2 padding each, a 1-wide scrollbar, and the customer takes the rest;
         # Total fits "1 234 567,89 ₽" and "£1,234,567.89" (seed 001 speaks of orders up to 1,000,000)
-        fixed = [(_("Number"), 8), (_("Total"), 14), (_("Stage"), 11), (_("Time left"), 12), (_("Payment"), 8)]
+        fixed = [(_("Number"), 8), (_("Total"), 14), (_("Stage"), 14 if wide else 11), (_("Time left"), 12),
+                 (_("Payment"), 8)]  # fmt: skip
         extra = [(_("Store"), 10), (_("Created"), 12), (_("Manager"), 10)] if wide else []
         width = max(self.size.width, 80) - 1 - 2 * (1 + len(fixed) + len(extra)) - sum(w for _, w in fixed + extra)
         customer = max(12, min(width, 40))

@@ -11,7 +11,7 @@ from datetime import datetime
 from itertools import repeat
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, insert, update
+from sqlalchemy import Connection, Table, bindparam, func, insert, select, update
 
 from storage.models import Employee, Order
 
@@ -221,3 +221,28 @@ def update_by_id(connection: Connection, table: Table, changes: Sequence[tuple[i
         statement = update(table).where(*condition).values({c: bindparam(f"v_{c}") for c in columns})
         changed += connection.execute(statement, params).rowcount
     return changed
+
+
+def insert_with_ids(connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> list[int]:
+    """INSERT the rows (same keys) and return their new ids, in the order of `rows`. SQLite cannot
+    say which RETURNING row is which of a multi-row INSERT, so SQLAlchemy would send one INSERT a row;
+    there the write transaction (BEGIN IMMEDIATE) holds the lock, so the ids are given from the
+    largest one and the rows go in one driver executemany. PostgreSQL: INSERT … RETURNING in pages."""
+    if not rows:
+        return []
+    if connection.dialect.name != "sqlite":
+        return insert_returning_ids(connection, table, rows)
+    first = (connection.execute(select(func.max(table.c.id))).scalar() or 0) + 1
+    ids = list(range(first, first + len(rows)))
+    BulkWriter(connection).insert(table, [{"id": i, **row} for i, row in zip(ids, rows, strict=True)])
+    return ids
+
+
+def set_json(connection: Connection, table: Table, column: str, values: Sequence[tuple[int, Any]]) -> None:
+    """(row id, value): set one JSON (or any) column of each row, one driver executemany."""
+    bulk = BulkWriter(connection)
+    quote = bulk.dialect.identifier_preparer.quote
+    bulk.many(
+        f"UPDATE {bulk.dialect.identifier_preparer.format_table(table)} SET {quote(column)} = {{}} WHERE id = {{}}",
+        [(bulk.value(table.c[column], value), row_id) for row_id, value in values],
+    )

@@ -450,11 +450,15 @@ def test_a_five_day_delayed_rule_makes_its_task_at_five_days_once(desk: str, cli
     assert log(desk, "S-1")[-1][1][0]["task_id"]
 
 
-def test_a_delayed_task_of_an_order_cancelled_on_day_three_is_never_made(desk: str, cli: Any, tmp_path: Path) -> None:
+def test_a_delayed_task_of_an_order_cancelled_on_day_three_is_never_made(
+    desk: str, cli: Any, tmp_path: Path, clock: FixedClock
+) -> None:
     delayed_rule(desk)
     add_orders(cli, desk, tmp_path, order("S-1"))
+    clock.set(NOW + 3 * DAY)  # the clock of the commands `cli` runs
     cancel = cli("orders", "move", "S-1", "cancelled", "--as", "sam", db=desk)
     assert cancel.exit_code == 0, cancel.stderr
+    assert query(desk, "SELECT status, status_entered_at FROM orders")[0][1].startswith("2026-11-28 09:00")  # type: ignore[union-attr]
     tick(cli, desk, NOW + 5 * DAY)
     tick(cli, desk, NOW + 6 * DAY)
     assert tasks(desk) == []

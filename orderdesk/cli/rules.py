@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 app = typer.Typer(help="Task rules (seed 001): list, show, add, remove, move, enable, disable.", no_args_is_help=True)
 
 NameArg = Annotated[str, typer.Argument(metavar="NAME", help="The rule's name.", show_default=False)]
-RATIOS = {"name": 4, "event": 5, "orders": 4, "employee": 4, "task": 3}
+RATIOS = {"name": 6, "event": 5, "orders": 4, "employee": 4, "task": 3}
 EVENT_WORDS = {"order_created": "created", "status_changed": "status", "overdue": "overdue"}
 
 
@@ -75,7 +75,7 @@ def rules_show(ctx: typer.Context, name: NameArg, as_json: JsonOption = False) -
         f"text      {rule.text or '—'}",
         f"task      {timing_text(rule, long=True)}, priority {rule.task_priority}, project {rule.project}",
     ]
-    console().print("\n".join(lines), highlight=False, markup=False)
+    console().print("\n".join(lines), highlight=False, markup=False, soft_wrap=True)
 
 
 def event_text(rule: TaskRule, names: RuleNames, *, long: bool = False) -> str:
@@ -98,7 +98,7 @@ def _table(columns: list[str], rows: list[list[str]]) -> Any:
     from rich import box
     from rich.table import Table
 
-    t = Table(box=box.SIMPLE_HEAD, header_style="bold", pad_edge=False, expand=True)
+    t = Table(box=box.SIMPLE_HEAD, header_style="bold", pad_edge=False, show_edge=False, expand=True)
     for column in columns:
         # the event's status codes are the longest words: that column gets the most room
         t.add_column(column, justify="right" if column == "#" else "left", overflow="fold", no_wrap=column == "#",
@@ -147,7 +147,8 @@ def timing_text(rule: TaskRule, *, long: bool = False) -> str:
     from orderdesk.usecases.admin_edits import span
 
     parts = [f"after {span(rule.delay)}" if rule.delay else ("at once" if long else "")]
-    parts.append(f"due in {span(rule.due_in)}" if rule.due_in else ("no due time" if long else ""))
+    due = "due in" if long else "due"
+    parts.append(f"{due} {span(rule.due_in)}" if rule.due_in else ("no due time" if long else ""))
     if not long and rule.task_priority != "normal":
         parts.append(rule.task_priority)
     return ", ".join(p for p in parts if p)

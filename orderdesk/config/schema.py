@@ -6,6 +6,7 @@ References between sections (a group's stores, an employee's groups, …) are ch
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -245,6 +246,7 @@ class AutoMoveIn(Strict):
 # ------------------------------------------------------------------------------ task rules (seed 001)
 
 MAX_RULE_NAME = 200  # TaskRuleRow.name is String(200)
+_ANY_CASE_VARIABLE = re.compile(r"#([A-Za-z][A-Za-z0-9_]*)#")
 MAX_RULE_PRIORITY = 1_000_000
 
 
@@ -330,6 +332,9 @@ class RuleIn(Strict):
     @field_validator("title", "text")
     @classmethod
     def _known_variables(cls, value: str) -> str:
+        for written in _ANY_CASE_VARIABLE.findall(value):
+            if written != written.upper() and written.upper() in VARIABLES:  # printed as typed, never filled
+                raise ValueError(f"unknown variable #{written}# (variables are in capitals: #{written.upper()}#)")
         unknown = unknown_variables(value)
         if unknown:
             known = ", ".join(f"#{v}#" for v in VARIABLES)

@@ -137,12 +137,12 @@ def _fire_batch(
             made = True
         if made:
             filled.append((new[key], trace))
-    writes.insert_rows(session.connection(), _schedules, schedules)
+    writes.bulk_insert(session.connection(), _schedules, schedules)
     result.scheduled += len(schedules)
     made_ids = maker.write()
     result.tasks += made_ids
     result.missed += maker.take_missed()
-    writes.update_by_id(session.connection(), _log, [(i, {"trace": [t.as_json() for t in tr]}) for i, tr in filled])
+    writes.set_json(session.connection(), _log, "trace", [(i, [t.as_json() for t in tr]) for i, tr in filled])
 
 
 def _tried(rules: list[TaskRule], event: RuleEvent, order: RuleOrder) -> list[Tried]:
@@ -175,8 +175,8 @@ def rule_order(row: Any) -> RuleOrder:
         amount=int(row.total), is_open=bool(row.is_open), payment_method=row.payment_method,
         delivery_method=row.delivery_method, city=row.city, customer_name=row.customer_name, phone=row.phone,
         email=row.email, store_name=row.store_name, status_name=row.status_name or row.status,
-        total_text=money_text(Money(int(row.total), row.currency)), manager_name=row.manager_name or "",
-        created_at=row.created_at,
+        total_text=money_text(Money(int(row.total), row.currency)), currency=row.currency,
+        manager_name=row.manager_name or "", created_at=row.created_at,
     )  # fmt: skip
 
 
@@ -191,7 +191,8 @@ class _TaskMaker:
         self.session = session
         self.now = clock.now()
         self._staff: dict[int, Any] | None = None
-        self._eligible: dict[tuple[EmployeeConditions, int], list[Candidate]] = {}
+        self._of_store: dict[int, dict[int, Candidate]] = {}  # each store's staff, turns as of now
+        self._eligible: dict[tuple[EmployeeConditions, int], list[int]] = {}
         self._turns: dict[int, datetime] = {}
         self._seq = 0
         self._pending: list[tuple[TaskRule, RuleOrder, Any, list[Tried], int, Choice]] = []
@@ -231,22 +232,28 @@ class _TaskMaker:
         leaving out the others keeps each choice as cheap as the few who could get it."""
         if self._staff is None:
             self._load()
+        if store_id not in self._of_store:
+            self._of_store[store_id] = {
+                c.id: replace(c, serves_store=(serves := store_id in self._stores.get(c.id, ())),
+                              supervises_store=serves and "supervisor" in c.roles, last_task_at=self._turns.get(c.id))
+                for c in self._base
+            }  # fmt: skip
+        staff = self._of_store[store_id]
         key = (who, store_id)
         if key not in self._eligible:
-            staff = (
-                replace(c, serves_store=(serves := store_id in self._stores.get(c.id, ())),
-                        supervises_store=serves and "supervisor" in c.roles)
-                for c in self._base
-            )  # fmt: skip
-            self._eligible[key] = [c for c in staff if who.mismatch(c) is None or (c.active and c.supervises_store)]
-        return [replace(c, last_task_at=self._turns.get(c.id)) for c in self._eligible[key]]
+            self._eligible[key] = [
+                c.id for c in staff.values() if who.mismatch(c) is None or (c.active and c.supervises_store)
+            ]
+        return [staff[i] for i in self._eligible[key]]
 
     def add(self, rule: TaskRule, order: RuleOrder, row: Any, trace: list[Tried], index: int) -> None:
         """Choose the employee for rule's task on the order now (the carousel turns at once)."""
         choice = pick(rule.assignee, self.candidates(rule.assignee, row.store_id))
         if choice.employee_id is not None:
             self._seq += 1  # one call's tasks share a time: the order they were given in breaks the ties
-            self._turns[choice.employee_id] = self.now + timedelta(microseconds=self._seq)
+            turn = self._turns[choice.employee_id] = self.now + timedelta(microseconds=self._seq)
+            for staff in self._of_store.values():
+                staff[choice.employee_id] = replace(staff[choice.employee_id], last_task_at=turn)
         self._missed += choice.missed
         self._pending.append((rule, order, row, trace, index, choice))
 
@@ -268,7 +275,7 @@ class _TaskMaker:
              "priority": rule.task_priority, "project": rule.project, "status": "open", "overdue": False}
             for rule, order, _, _, _, choice in pending
         ]  # fmt: skip
-        ids = writes.insert_returning_ids(self.session.connection(), _tasks, rows)
+        ids = writes.insert_with_ids(self.session.connection(), _tasks, rows)
         audits, outbox = [], []
         assert self._staff is not None
         for task_id, task, (rule, order, row, trace, index, choice) in zip(ids, rows, pending, strict=True):
@@ -359,8 +366,8 @@ def make_due_tasks(*, session: Session, clock: Clock, batch: int | None = None) 
     writes.update_by_id(connection, _schedules, [(s.id, {"state": "made", "task_id": task_id})  # type: ignore[misc]
                                                  for (s, _), task_id in zip(log_ids, made, strict=True)],
                         where={"state": "waiting"})  # fmt: skip
-    writes.update_by_id(connection, _log, [(claimed[f"delayed:{s.id}"], {"trace": [t.as_json() for t in trace]})
-                                           for s, trace in log_ids])  # fmt: skip
+    writes.set_json(connection, _log, "trace", [(claimed[f"delayed:{s.id}"], [t.as_json() for t in trace])
+                                                for s, trace in log_ids])  # fmt: skip
     summary.update(made=len(made), skipped=len(skipped), full=len(due) == batch)
     return summary
 
