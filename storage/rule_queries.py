@@ -57,6 +57,7 @@ def rule_order_rows(session: Session, order_ids: Sequence[int]) -> list[Any]:
             Order.total,
             Order.is_open,
             _manager.name.label("manager_name"),
+            Order.manager_id,
             Order.created_at,
         )  # fmt: skip
         .join(Store, Store.id == Order.store_id)

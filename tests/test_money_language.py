@@ -18,7 +18,7 @@ from orderdesk.clock import FixedClock
 from orderdesk.policy.money import Money, money_text, sums_by_currency
 from screens.app import OrderDeskApp
 from screens.inbox import InboxScreen
-from tests.conftest import NOW, ok, query, refused, snapshot_of
+from tests.conftest import NOW, execute, ok, query, refused, snapshot_of
 from tests.pilot import drive, signed_in, until
 
 SCREENS = Path(__file__).parent.parent / "screens"
@@ -154,7 +154,9 @@ def _inbox_words(app: OrderDeskApp, login: str) -> list[str]:
     return seen
 
 
-def test_a_russian_employee_sees_the_desk_in_russian(desk: Desk) -> None:
+def test_a_russian_employee_sees_the_desk_in_russian(desk: Desk, demo_db: str) -> None:
+    # her inbox empty (the demo's task rules told her of her tasks): the words of an empty inbox
+    execute(demo_db, "DELETE FROM notification WHERE employee_id = (SELECT id FROM employee WHERE login = 'irina')")
     header, summary, text, columns, keys = _inbox_words(OrderDeskApp(desk=desk), "irina")
     assert "Входящие" in header
     assert summary.startswith("0 уведомлений") and "непрочитанных: 0" in summary

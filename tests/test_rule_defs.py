@@ -117,6 +117,7 @@ def test_loading_the_same_file_twice_changes_nothing(demo_db, cli, tmp_path) -> 
 
 
 def test_a_changed_rule_is_updated_in_place_and_audited(demo_db, cli, tmp_path) -> None:
+    (start,) = query(demo_db, "SELECT coalesce(max(id), 0) FROM audit_event")[0]  # the demo's own rules before
     load(cli, demo_db, write(tmp_path, CALL + BIG))
     (ident,) = query(demo_db, "SELECT id FROM task_rule WHERE name = 'Call within an hour'")[0]
     changed = CALL.replace('due_in = "1h"', 'due_in = "2h"').replace("priority = 10", "priority = 3")
@@ -125,7 +126,8 @@ def test_a_changed_rule_is_updated_in_place_and_audited(demo_db, cli, tmp_path) 
     rule = rules_in(demo_db)["Call within an hour"]
     assert (rule["due_in"], rule["priority"]) == (7200, 3)
     assert query(demo_db, "SELECT id FROM task_rule WHERE name = 'Call within an hour'") == [(ident,)]
-    audit = query(demo_db, "SELECT rule, action, before, after FROM audit_event WHERE action LIKE 'rule.%' ORDER BY id")
+    audit = query(demo_db, "SELECT rule, action, before, after FROM audit_event WHERE action LIKE 'rule.%' AND id > :start"
+                           " ORDER BY id", start=start)  # fmt: skip
     assert [(r[0], r[1]) for r in audit] == [("config", "rule.created")] * 2 + [("config", "rule.updated")]
     before, after = (json.loads(v) if isinstance(v, str) else v for v in audit[-1][2:])
     assert (before["due_in"], before["priority"], after["due_in"], after["priority"]) == ("1h", 10, "2h", 3)

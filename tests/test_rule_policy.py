@@ -180,6 +180,13 @@ def test_a_free_employee_comes_before_one_who_is_only_active() -> None:
     assert "logged in and free" in choice.why
 
 
+def test_a_task_about_his_order_goes_to_its_manager_when_he_matches() -> None:
+    people = [person(1, "anna", **FREE), person(2, "boris"), person(3, "mike", roles=("warehouse",))]
+    choice = pick(EmployeeConditions(role="manager"), people, manager_id=2)
+    assert choice.login == "boris" and "the order's manager" in choice.why  # offline, but it is his order
+    assert pick(EmployeeConditions(role="manager"), people, manager_id=3).login == "anna"  # not a manager
+
+
 def test_nobody_free_goes_to_an_active_one() -> None:
     people = [person(1, "anna", logged_in=True, presence="break"), person(2, "boris"), person(3, "old", active=False)]
     choice = pick(EmployeeConditions(role="manager"), people)

@@ -50,6 +50,7 @@ class RuleOrder:
     total_text: str = ""  # money_text of the total, with its currency
     currency: str | None = None  # the store's (ISO 4217): the rule's amounts are read in it
     manager_name: str = ""
+    manager_id: int | None = None  # the order's manager: a task about his order goes to him if he matches
     created_at: datetime | None = None
 
 
@@ -279,11 +280,16 @@ class Choice:
     missed: bool = False  # nobody matched the rule's employee conditions (written in the rule log)
 
 
-def pick(conditions: EmployeeConditions, candidates: Sequence[Candidate]) -> Choice:
-    """The carousel (as D3): among those who match, the logged-in and free first, then any active
-    one; within each, the one given a rule's task longest ago (never = first; ties by id). Nobody
-    matches: the store's supervisors, by the same carousel; none of them either: nobody."""
+def pick(conditions: EmployeeConditions, candidates: Sequence[Candidate], *, manager_id: int | None = None) -> Choice:
+    """The order's manager (`manager_id`) if he matches and is active: a task about his order is his.
+    Otherwise the carousel (as D3): among those who match, the logged-in and free first, then any
+    active one; within each, the one given a rule's task longest ago (never = first; ties by id).
+    Nobody matches: the store's supervisors, by the same carousel; none of them either: nobody."""
     matching = [c for c in candidates if conditions.mismatch(c) is None]
+    own = next((c for c in matching if c.id == manager_id), None)
+    if own is not None:
+        return Choice(own.id, own.login, f"{conditions.describe()}: the order's manager",
+                      matched=tuple(c.login for c in matching))  # fmt: skip
     if matching:
         chosen = _turn(matching)
         how = "logged in and free" if chosen.available else "active (nobody who matches is logged in and free)"

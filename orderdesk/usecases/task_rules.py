@@ -176,7 +176,7 @@ def rule_order(row: Any) -> RuleOrder:
         delivery_method=row.delivery_method, city=row.city, customer_name=row.customer_name, phone=row.phone,
         email=row.email, store_name=row.store_name, status_name=row.status_name or row.status,
         total_text=money_text(Money(int(row.total), row.currency)), currency=row.currency,
-        manager_name=row.manager_name or "", created_at=row.created_at,
+        manager_name=row.manager_name or "", manager_id=row.manager_id, created_at=row.created_at,
     )  # fmt: skip
 
 
@@ -248,7 +248,7 @@ class _TaskMaker:
 
     def add(self, rule: TaskRule, order: RuleOrder, row: Any, trace: list[Tried], index: int) -> None:
         """Choose the employee for rule's task on the order now (the carousel turns at once)."""
-        choice = pick(rule.assignee, self.candidates(rule.assignee, row.store_id))
+        choice = pick(rule.assignee, self.candidates(rule.assignee, row.store_id), manager_id=order.manager_id)
         if choice.employee_id is not None:
             self._seq += 1  # one call's tasks share a time: the order they were given in breaks the ties
             turn = self._turns[choice.employee_id] = self.now + timedelta(microseconds=self._seq)
