@@ -37,6 +37,7 @@ from screens.messages import DatabaseState, HeaderRead, JobFailed, OrdersChanged
 from screens.views import VIEWS
 
 log = logging.getLogger("orderdesk.desk")
+TASK_TOASTS = 3  # more tasks at once than this are told in one toast
 
 
 def terminal_fd() -> int | None:
@@ -334,12 +335,20 @@ class OrderDeskApp(App[None]):
             self.post_message(TasksArrived(self.desk.task_news(viewer, after=after), login=viewer.login, after=after))
 
     def on_tasks_arrived(self, message: TasksArrived) -> None:
-        """A toast for each task that came for him (its title and due time); a look that started from
-        where an earlier one already moved on is dropped, so no task is told twice."""
+        """A toast for each task that came for him (its title and due time), or one toast for a burst
+        (a first round after an outage makes many at once); a look that started from where an earlier
+        one already moved on is dropped, so no task is told twice."""
         if self.viewer is None or message.login != self.viewer.login or message.after != self.task_notice_seen:
             return
         self.task_notice_seen = message.news.seen
-        for task in message.news.arrived:
+        arrived = message.news.arrived
+        if len(arrived) > TASK_TOASTS:
+            titles = "\n".join(f"· {task.title}" for task in arrived[:TASK_TOASTS])
+            more = _("… and {n} more: 6 lists them").format(n=len(arrived) - TASK_TOASTS)
+            title = ngettext("{n} new task", "{n} new tasks", len(arrived)).format(n=len(arrived))
+            self.notify(f"{titles}\n{more}", title=title, timeout=10, markup=False)
+            return
+        for task in arrived:
             due = _("due {when}").format(when=day_time(task.due_at, task.timezone)) if task.due_at else _("no due time")
             self.notify(f"{task.title} — {due}", title=_("New task"), timeout=10, markup=False)
 

@@ -418,6 +418,7 @@ class Task(_Table, table=True):
     __table_args__ = (
         Index("ix_task_assignee_open", "assignee_id", "due_at", sqlite_where=text("status = 'open'"),
               postgresql_where=text("status = 'open'")),
+        Index("ix_task_assignee_due", "assignee_id", "due_at"),  # his tasks of every status (the desk's "all")
         Index("ix_task_overdue_due", "due_at", sqlite_where=text("status = 'open' AND overdue = 0"),
               postgresql_where=text("status = 'open' AND NOT overdue")),
     )  # fmt: skip

@@ -541,3 +541,30 @@ def test_u_after_a_takes_the_advance_back_and_the_history_shows_both(app: OrderD
         assert any("Nothing to undo" in t for t in toasts(pilot))
 
     drive(app, scenario)
+
+
+def test_history_says_what_happened_to_the_orders_tasks() -> None:
+    from datetime import UTC, datetime
+
+    from orderdesk.views.audit import AuditEntry
+    from orderdesk.views.order_detail import history_line
+
+    names = {"anna": "Anna Petrova", "emily": "Emily Clarke"}
+
+    def what(rule: str | None, action: str, before: dict, after: dict) -> tuple[str, str]:
+        entry = AuditEntry(at=datetime(2026, 11, 25, tzinfo=UTC), actor=None if rule else "anna", rule=rule,
+                           order="H-1", action=action, before=before, after=after)  # fmt: skip
+        shown = history_line(entry, names, {})
+        return shown.who, shown.what
+
+    assert what('rule "Call"', "task.created", {}, {"task": 7, "title": "Call Sophie", "assignee": "anna"}) == (
+        'rule "Call"',
+        'task 7 "Call Sophie" for Anna Petrova',
+    )
+    assert what(None, "task.done", {"task": 7, "status": "open"}, {"task": 7, "status": "done"})[1] == "task 7 done"
+    assert what(None, "task.reassigned", {"task": 7, "assignee": "anna"}, {"task": 7, "assignee": "emily"})[1] == (
+        "task 7 given to Emily Clarke (was Anna Petrova)"
+    )
+    assert what(None, "task.cancelled", {"status": "open"}, {"task": 7, "status": "cancelled", "why": "undone"})[1] == (
+        "task 7 cancelled (undone)"
+    )

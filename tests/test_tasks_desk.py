@@ -357,6 +357,23 @@ def test_a_toast_says_when_a_task_arrives_for_him(demo_db: str, desk: Desk, anna
     drive(OrderDeskApp(desk=desk, watch=False), scenario)
 
 
+def test_a_burst_of_tasks_is_one_toast_not_a_wall_of_them(demo_db: str, desk: Desk, annas: dict[str, int]) -> None:
+    """A first round after an outage makes many tasks at once: one toast names the first and counts the rest."""
+
+    async def scenario(pilot: Pilot) -> None:
+        await signed_in(pilot, "anna")
+        for n in range(6):
+            made = task(demo_db, "anna", f"Check payment {n}", due=timedelta(hours=1))
+            told(demo_db, "anna", made, f"New task: Check payment {n}")
+        pilot.app.post_message(OrdersChanged())
+        await until(pilot, lambda: any("and 3 more" in t for t in toasts(pilot)), "the toast")
+        burst = [t for t in toasts(pilot) if "Check payment" in t]
+        assert len(burst) == 1, burst
+        assert burst[0].splitlines()[0] == "· Check payment 0"
+
+    drive(OrderDeskApp(desk=desk, watch=False), scenario)
+
+
 # ----------------------------------------------------------------------------------- Russian, snapshots
 
 

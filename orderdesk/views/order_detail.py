@@ -205,6 +205,8 @@ def describe_change(entry: AuditEntry, names: dict[str, str], stage_names: dict[
         return f"imported in {stage_names.get(status, status)}, total {after.get('total')}"
     if action == "order.overdue":
         return "flagged late" if after.get("overdue") else "no longer late"
+    if action.startswith("task."):
+        return _task_change(action, before, after, names)
     parts = []
     for key in after:
         if key not in _FIELDS or before.get(key) == after.get(key):
@@ -216,6 +218,23 @@ def describe_change(entry: AuditEntry, names: dict[str, str], stage_names: dict[
             old, new = stage_names.get(old, old) if old else None, stage_names.get(new, new)
         parts.append(f"{_FIELDS[key]} {_word(old)} → {_word(new)}")
     return "; ".join(parts) or action.removeprefix("order.")
+
+
+def _task_change(action: str, before: dict[str, Any], after: dict[str, Any], names: dict[str, str]) -> str:
+    """The audit rows of the order's tasks (T6), as a person says them."""
+    task = after.get("task", before.get("task"))
+
+    def name(login: str | None) -> str:
+        return names.get(login, login) if login else "nobody"
+
+    if action == "task.created":
+        return f'task {task} "{after.get("title")}" for {name(after.get("assignee"))}'
+    if action == "task.reassigned":
+        return f"task {task} given to {name(after.get('assignee'))} (was {name(before.get('assignee'))})"
+    if action == "task.cancelled":
+        return f"task {task} cancelled" + (f" ({after['why']})" if after.get("why") else "")
+    done = {"task.done": "done", "task.reopened": "reopened", "task.overdue": "past its due time"}
+    return f"task {task} {done.get(action, action.removeprefix('task.'))}"
 
 
 def _with_total(what: str, before: dict[str, Any], after: dict[str, Any]) -> str:

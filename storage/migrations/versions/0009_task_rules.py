@@ -58,6 +58,7 @@ def upgrade() -> None:
         "ix_task_assignee_open", "task", ["assignee_id", "due_at"],
         sqlite_where=sa.text("status = 'open'"), postgresql_where=sa.text("status = 'open'"),
     )  # fmt: skip
+    op.create_index("ix_task_assignee_due", "task", ["assignee_id", "due_at"])
     op.create_index(
         "ix_task_overdue_due", "task", ["due_at"],
         sqlite_where=sa.text("status = 'open' AND overdue = 0"), postgresql_where=sa.text("status = 'open' AND NOT overdue"),
