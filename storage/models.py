@@ -416,9 +416,8 @@ class Task(_Table, table=True):
     """A task for an employee, made by a rule (or by hand); audited like an order."""
 
     __table_args__ = (
-        Index("ix_task_assignee_open", "assignee_id", "due_at", sqlite_where=text("status = 'open'"),
-              postgresql_where=text("status = 'open'")),
-        Index("ix_task_assignee_due", "assignee_id", "due_at"),  # his tasks of every status (the desk's "all")
+        # one employee's tasks in a status by due time (his open ones), or all of his (the desk's "all")
+        Index("ix_task_assignee_status", "assignee_id", "status", "due_at"),
         Index("ix_task_overdue_due", "due_at", sqlite_where=text("status = 'open' AND overdue = 0"),
               postgresql_where=text("status = 'open' AND NOT overdue")),
     )  # fmt: skip

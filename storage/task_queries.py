@@ -1,7 +1,7 @@
 """Read queries of tasks and the rule log (T6, T7): plain rows out, bounded.
 
 Tasks are read by due time, those with none last, then by id. A list of one employee's open tasks is
-read in the order of `ix_task_assignee_open` (assignee_id, due_at; SQLite keeps the rowid after them):
+read in the order of `ix_task_assignee_status` (assignee_id, status, due_at; SQLite keeps the rowid after them):
 first the dated segment, then the undated one, each straight off the index, like the queue's urgency.
 """
 

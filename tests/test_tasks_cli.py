@@ -395,7 +395,7 @@ def test_an_employees_open_tasks_are_read_in_index_order(cli, desk) -> None:  # 
             plan = " / ".join(
                 row[3] for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)
             )
-            assert "task USING INDEX ix_task_assignee_open (assignee_id=?" in plan, plan
+            assert "task USING INDEX ix_task_assignee_status (assignee_id=? AND status=?" in plan, plan
             assert "TEMP B-TREE" not in plan, plan
 
 

@@ -16,7 +16,10 @@ if TYPE_CHECKING:
     from orderdesk.policy.rules import TaskRule
     from orderdesk.usecases.rule_defs import RuleNames
 
-app = typer.Typer(help="Task rules (seed 001): list, show, add, remove, move, enable, disable, and the log of every run.", no_args_is_help=True)
+app = typer.Typer(
+    help="Task rules (seed 001): list, show, add, remove, move, enable, disable, and the log of every run.",
+    no_args_is_help=True,
+)
 
 NameArg = Annotated[str, typer.Argument(metavar="NAME", help="The rule's name.", show_default=False)]
 RATIOS = {"name": 6, "event": 5, "orders": 4, "employee": 4, "task": 3}

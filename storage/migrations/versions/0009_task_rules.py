@@ -54,11 +54,7 @@ def upgrade() -> None:
         sa.Column("done_by_id", sa.Integer(), sa.ForeignKey("employee.id"), nullable=True),
     )
     op.create_index("ix_task_order_id", "task", ["order_id"])
-    op.create_index(
-        "ix_task_assignee_open", "task", ["assignee_id", "due_at"],
-        sqlite_where=sa.text("status = 'open'"), postgresql_where=sa.text("status = 'open'"),
-    )  # fmt: skip
-    op.create_index("ix_task_assignee_due", "task", ["assignee_id", "due_at"])
+    op.create_index("ix_task_assignee_status", "task", ["assignee_id", "status", "due_at"])
     op.create_index(
         "ix_task_overdue_due", "task", ["due_at"],
         sqlite_where=sa.text("status = 'open' AND overdue = 0"), postgresql_where=sa.text("status = 'open' AND NOT overdue"),
