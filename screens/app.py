@@ -37,7 +37,7 @@ from screens.messages import DatabaseState, HeaderRead, JobFailed, OrdersChanged
 from screens.views import VIEWS
 
 log = logging.getLogger("orderdesk.desk")
-TASK_TOASTS = 3  # more tasks at once than this are told in one toast
+TASK_TOASTS = 3  # two or more tasks at once are told in one toast, naming the first three
 
 
 def terminal_fd() -> int | None:
@@ -342,11 +342,12 @@ class OrderDeskApp(App[None]):
             return
         self.task_notice_seen = message.news.seen
         arrived = message.news.arrived
-        if len(arrived) > TASK_TOASTS:
-            titles = "\n".join(f"· {task.title}" for task in arrived[:TASK_TOASTS])
-            more = _("… and {n} more: 6 lists them").format(n=len(arrived) - TASK_TOASTS)
+        if len(arrived) > 1:
+            lines = [f"· {task.title}" for task in arrived[:TASK_TOASTS]]
+            if len(arrived) > TASK_TOASTS:
+                lines.append(_("… and {n} more: 6 lists them").format(n=len(arrived) - TASK_TOASTS))
             title = ngettext("{n} new task", "{n} new tasks", len(arrived)).format(n=len(arrived))
-            self.notify(f"{titles}\n{more}", title=title, timeout=10, markup=False)
+            self.notify("\n".join(lines), title=title, timeout=10, markup=False)
             return
         for task in arrived:
             due = _("due {when}").format(when=day_time(task.due_at, task.timezone)) if task.due_at else _("no due time")

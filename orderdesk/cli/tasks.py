@@ -72,7 +72,7 @@ def tasks_list(
         return
     rows = [
         [t.id, local_time(t.due_at, t.timezone, short=True), t.priority, t.title, t.order_number,
-         t.assignee_name or t.assignee, _state(t)]
+         t.assignee or "—", _state(t)]
         for t in lines
     ]  # fmt: skip
     which = "overdue" if overdue else "all" if every else "open"
@@ -81,10 +81,17 @@ def tasks_list(
     )
     from rich.box import SIMPLE_HEAD
 
-    # no rules between columns nor at the edges: seven columns fit 80 (a long title wraps, never the time)
-    shown.box, shown.show_edge, shown.pad_edge = SIMPLE_HEAD, False, False
-    for column in shown.columns:
-        column.no_wrap = column.header not in ("title", "assignee")
+    # no rules between columns nor at the edges: seven columns fit 80; the title takes the room left;
+    # the assignee by login, as `--assignee` takes it
+    shown.box, shown.show_edge, shown.pad_edge, shown.collapse_padding = SIMPLE_HEAD, False, False, True
+    for index, column in enumerate(shown.columns):  # one line a task: a long title ends in "…" (`tasks show`)
+        column.no_wrap = True
+        if column.header == "title":
+            column.overflow = "ellipsis"
+        else:  # never shortened
+            column.min_width = max([len(str(column.header)), *(len(str(row[index] or "")) for row in rows)])
+    others = sum(c.min_width or 0 for c in shown.columns) + 2 * (len(shown.columns) - 1)
+    shown.columns[3].max_width = max(12, console().width - others)
     console().print(shown)
 
 
