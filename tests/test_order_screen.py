@@ -31,7 +31,7 @@ def received_by(db: str, login: str, *numbers: str) -> None:
     for number in numbers:
         execute(
             db,
-            "UPDATE orders SET status = 'new', is_open = 1, payment_status = 'unpaid', overdue = 0, issued_at = NULL,"
+            "UPDATE orders SET status = 'new', is_open = true, payment_status = 'unpaid', overdue = false, issued_at = NULL,"
             " move_due_at = NULL, notice_due_at = NULL, status_entered_at = :entered, stage_due_at = :due,"
             " manager_id = (SELECT id FROM employee WHERE login = :login) WHERE number = :number",
             entered=(NOW - timedelta(minutes=10)).strftime(stamp),

@@ -186,7 +186,7 @@ def test_remove_keeps_the_tasks_and_drops_the_delayed_ones_still_waiting(cli, db
     (rule_id,) = query(db, "SELECT id FROM task_rule WHERE name = 'Call within an hour'")[0]
     (order_id,) = query(db, "SELECT id FROM orders ORDER BY id LIMIT 1")[0]
     execute(db, "INSERT INTO task (title, text, order_id, rule_id, created_at, priority, project, status, overdue)"
-                " VALUES ('Call', '', :o, :r, :at, 'high', 'default', 'open', 0)", o=order_id, r=rule_id, at=NOW)  # fmt: skip
+                " VALUES ('Call', '', :o, :r, :at, 'high', 'default', 'open', false)", o=order_id, r=rule_id, at=NOW)  # fmt: skip
     execute(db, "INSERT INTO task_schedule (rule_id, order_id, event, occurrence, created_at, due_at, state)"
                 " VALUES (:r, :o, 'order_created', 'created', :at, :at, 'waiting')", o=order_id, r=rule_id, at=NOW)  # fmt: skip
     out = ok(cli("rules", "remove", "Call within an hour", db=db)).stdout.strip()

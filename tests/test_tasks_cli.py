@@ -137,7 +137,7 @@ def test_unknown_assignee_or_order_is_one_line(cli, desk) -> None:  # type: igno
 def test_json_fields_of_a_task(cli, desk) -> None:  # type: ignore[no-untyped-def]
     execute(desk, "INSERT INTO task_rule (name, event, from_statuses, conditions, assignee, title, text, delay, "
                   "task_priority, project, priority, continues, enabled) VALUES ('Call within an hour', "
-                  "'order_created', '[]', '{}', '{}', 'Call', '', 0, 'high', 'calls', 10, 0, 1)")  # fmt: skip
+                  "'order_created', '[]', '{}', '{}', 'Call', '', 0, 'high', 'calls', 10, false, true)")  # fmt: skip
     rule = query(desk, "SELECT id FROM task_rule WHERE name = 'Call within an hour'")[0][0]
     task_id = add_task(desk, title="Call Alexander Sidorov about order H-1001", text="Phone +7 900 000-00-01",
                        due=NOW + HOUR, priority="high", project="calls", rule_id=rule)  # fmt: skip

@@ -35,7 +35,7 @@ def open_for(db: str, login: str, *numbers: str) -> None:
     for number in numbers:
         execute(
             db,
-            "UPDATE orders SET status = 'new', is_open = 1, payment_status = 'unpaid', overdue = 0, issued_at = NULL,"
+            "UPDATE orders SET status = 'new', is_open = true, payment_status = 'unpaid', overdue = false, issued_at = NULL,"
             " move_due_at = NULL, notice_due_at = NULL, status_entered_at = :entered, stage_due_at = :due,"
             " manager_id = (SELECT id FROM employee WHERE login = :login) WHERE number = :number",
             entered=(NOW - timedelta(minutes=10)).strftime(STAMP), due=(NOW + timedelta(hours=5)).strftime(STAMP),
@@ -56,7 +56,7 @@ def task(
         " :overdue, :done)",
         title=title, text=text, order=order, login=login, created=(NOW - timedelta(hours=3)).strftime(STAMP),
         due=(NOW + due).strftime(STAMP) if due is not None else None, priority=priority, status=status,
-        overdue=int(status == "open" and due is not None and due < timedelta(0)),
+        overdue=status == "open" and due is not None and due < timedelta(0),
         done=(NOW - timedelta(hours=1)).strftime(STAMP) if status == "done" else None,
     )  # fmt: skip
     return int(query(db, "SELECT max(id) FROM task")[0][0])  # type: ignore[arg-type]
