@@ -26,10 +26,21 @@ def database_url(db: str) -> str:
 def make_engine(db: str, *, echo: bool = False) -> Engine:
     url = database_url(db)
     if url.startswith("sqlite"):
+        _create_private(url)
         engine = create_engine(url, echo=echo, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
         _configure_sqlite(engine)
         return engine
     return create_engine(url, echo=echo, pool_pre_ping=True)
+
+
+def _create_private(url: str) -> None:
+    """A new SQLite file is readable by its owner alone (it holds password hashes); SQLite gives its
+    -wal and -shm files the same mode. An empty file is an empty database."""
+    path = url.removeprefix("sqlite:///")
+    if not url.startswith("sqlite:///") or path in ("", ":memory:") or Path(path).exists():
+        return
+    if Path(path).parent.is_dir():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
 
 
 _shared: dict[tuple[str, str, bool], Engine] = {}

@@ -64,10 +64,21 @@ class State:
     @property
     def engine(self) -> Engine:
         if self._engine is None:
-            from storage.db import shared_engine
+            from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
-            self._engine = shared_engine(self.db)
+            from storage.db import database_url, shared_engine
+
+            url = database_url(self.db)
+            if url.split("://", 1)[0].split("+", 1)[0] not in ("sqlite", "postgresql"):
+                fail(f"--db {self.db}: not a database orderdesk uses ({DB_FORMS})")
+            try:
+                self._engine = shared_engine(self.db)
+            except (ArgumentError, NoSuchModuleError) as exc:
+                fail(f"--db {self.db}: {str(exc).splitlines()[0]} ({DB_FORMS})")
         return self._engine
+
+
+DB_FORMS = "a SQLite file path, sqlite:///PATH, or postgresql+psycopg://USER@HOST/DATABASE"
 
 
 def fail(message: str) -> NoReturn:

@@ -433,6 +433,8 @@ def parse_config(text: str, *, source: str) -> DeskConfig:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InvalidInput(f"{source}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise InvalidInput(f"{source}: not valid TOML: nested too deeply") from None
     try:
         config = DeskConfig.model_validate(raw)
     except ValidationError as exc:

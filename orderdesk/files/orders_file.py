@@ -102,6 +102,9 @@ def _read_json(text: str, path: Path) -> list[OrderRow]:
         raise InvalidInput(f"{path}: not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from None
     except RecursionError:
         raise InvalidInput(f"{path}: not valid JSON: nested too deeply") from None
+    except ValueError as exc:  # Python's limit on the digits of an integer (4300), and the like
+        why = "a number with more than 4300 digits" if "digits" in str(exc) else str(exc).splitlines()[0]
+        raise InvalidInput(f"{path}: not valid JSON: {why}") from None
     if isinstance(data, dict) and isinstance(data.get("orders"), list):
         data = data["orders"]
     if not isinstance(data, list):
