@@ -39,3 +39,16 @@ def test_a_new_database_file_is_readable_by_its_owner_alone(cli: Any, tmp_path: 
     assert cli("users", "list", db=str(db)).exit_code == 0  # and it still is a database
     for side in tmp_path.glob("shop.db-*"):
         assert side.stat().st_mode & 0o077 == 0, side
+
+
+@pytest.mark.parametrize(
+    ("at", "why"),
+    [("", "is not an ISO time"), ("0001-01-01T00:00:00Z", "out of range"), ("9999-12-31T23:59:59Z", "out of range"),
+     ("0001-01-01T00:00:00+05:00", "is not an ISO time")],
+)  # fmt: skip
+def test_tick_at_a_time_no_desk_can_mean_is_refused_before_any_job_runs(
+    cli: Any, demo_db: str, at: str, why: str
+) -> None:
+    before = snapshot_of(demo_db)
+    refused(cli("tick", "--at", at, db=demo_db), "--at", why)
+    assert snapshot_of(demo_db) == before

@@ -20,12 +20,19 @@ scheduler_app = typer.Typer(help="The scheduler: timed moves, overdue flags, dis
 app.add_typer(scheduler_app, name="scheduler")
 
 
+YEARS = range(1970, 2200)  # a time an order desk can mean; out of it, every job's arithmetic overflows
+
+
 def parse_time(text: str, what: str) -> datetime:
     try:
         at = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
+        at = at if at.tzinfo else at.replace(tzinfo=UTC)
+        year = at.astimezone(UTC).year
+    except (ValueError, OverflowError):
         fail(f'{what}: "{text}" is not an ISO time (e.g. 2026-11-25T09:00Z)')
-    return at if at.tzinfo else at.replace(tzinfo=UTC)
+    if year not in YEARS:
+        fail(f'{what}: "{text}" is out of range (a time from {YEARS.start} to {YEARS.stop - 1})')
+    return at
 
 
 def print_round(results: dict[str, dict[str, Any]], at: datetime) -> None:
@@ -50,7 +57,7 @@ def tick(
     from orderdesk.api.jobs import run_all
     from orderdesk.clock import FixedClock
 
-    clock = FixedClock(parse_time(at, "--at")) if at else state(ctx).clock
+    clock = FixedClock(parse_time(at, "--at")) if at is not None else state(ctx).clock
     engine = ready_engine(ctx)
     results = run_all(engine, clock)
     if as_json:
