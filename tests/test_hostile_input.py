@@ -52,3 +52,22 @@ def test_tick_at_a_time_no_desk_can_mean_is_refused_before_any_job_runs(
     before = snapshot_of(demo_db)
     refused(cli("tick", "--at", at, db=demo_db), "--at", why)
     assert snapshot_of(demo_db) == before
+
+
+def test_a_setting_value_sets_that_setting_alone(cli: Any, demo_db: str) -> None:
+    before = snapshot_of(demo_db)
+    pasted = '"none"\nmanagers_see_all = true'
+    refused(cli("settings", "set", "distribution.mode", pasted, db=demo_db), "distribution.mode", "one line")
+    assert snapshot_of(demo_db) == before
+
+
+@pytest.mark.parametrize(
+    ("args", "why"),
+    [(("x" * 200, "--role", "manager"), "longer than 64"), (("kate", "--role", ""), "none empty"),
+     (("kate", "--role", "manager", "--role", " "), "none empty")],
+)  # fmt: skip
+def test_users_add_keeps_the_config_files_limits(cli: Any, demo_db: str, args: tuple[str, ...], why: str) -> None:
+    before = snapshot_of(demo_db)
+    result = cli("users", "add", args[0], "--name", "Kate Moss", "--password", "secret", *args[1:], db=demo_db)
+    refused(result, why)
+    assert snapshot_of(demo_db) == before

@@ -32,9 +32,11 @@ class SettingChange:
 
 def parse_setting(key: str, value: str) -> DeskConfig:
     """KEY = VALUE as a line of [settings]; a VALUE that is no TOML ("none", "90d") is taken as a string."""
+    if "\n" in value or "\r" in value:  # pasted into the line below, it would set more than this key
+        raise InvalidInput(f"{key}: the value must be one line")
     try:
-        tomllib.loads(f"v = {value}")
-        literal = value
+        parsed = tomllib.loads(f"v = {value}")
+        literal = value if set(parsed) == {"v"} else json.dumps(value)
     except tomllib.TOMLDecodeError:
         literal = json.dumps(value)
     config = parse_config(f"[settings]\n{key} = {literal}\n", source="setting")
