@@ -13,14 +13,12 @@ from typing import Annotated, Any
 import typer
 
 from orderdesk.cli.core import JsonOption, app, fail, parsed, print_json, ready_engine, state
+from orderdesk.config.fields import YEARS
 from orderdesk.policy.timestamps import iso
 
 scheduler_app = typer.Typer(help="The scheduler: timed moves, overdue flags, distribution, notifications.",
                             no_args_is_help=True)  # fmt: skip
 app.add_typer(scheduler_app, name="scheduler")
-
-
-YEARS = range(1970, 2200)  # a time an order desk can mean; out of it, every job's arithmetic overflows
 
 
 def parse_time(text: str, what: str) -> datetime:
@@ -30,8 +28,8 @@ def parse_time(text: str, what: str) -> datetime:
         year = at.astimezone(UTC).year
     except (ValueError, OverflowError):
         fail(f'{what}: "{text}" is not an ISO time (e.g. 2026-11-25T09:00Z)')
-    if year not in YEARS:
-        fail(f'{what}: "{text}" is out of range (a time from {YEARS.start} to {YEARS.stop - 1})')
+    if not YEARS[0] <= year <= YEARS[1]:  # the config file's limit: out of it, due-time arithmetic overflows
+        fail(f'{what}: "{text}" is out of range (years {YEARS[0]}–{YEARS[1]})')
     return at
 
 
