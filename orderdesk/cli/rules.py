@@ -195,7 +195,7 @@ def rules_add(
     project: Annotated[str | None, _option('The task\'s project (default "default").', "--project")] = None,
 ) -> None:
     """Add a rule; checked as the [[rules]] of a config file are."""
-    from orderdesk.config.schema import parse_rule, task_rule_of
+    from orderdesk.config.rules import parse_rule, task_rule_of
     from orderdesk.usecases.rule_defs import add_rule
 
     given = {

@@ -126,7 +126,7 @@ def _known(codes: set[str]) -> str:
 
 def config_rules(*, session: Session, config: DeskConfig, source: str) -> list[TaskRule]:
     """The file's rules as policy rules, each checked against the database and the file (nothing written)."""
-    from orderdesk.config.schema import rule_place, task_rule_of
+    from orderdesk.config.rules import rule_place, task_rule_of
 
     if not config.rules:
         return []
@@ -260,7 +260,7 @@ def remove_rule(*, session: Session, clock: Clock, name: str) -> Change:
 
 def move_rule(*, session: Session, clock: Clock, name: str, position: int) -> Change:
     """Give a rule another position (its priority: 1 is tried first; ties by name)."""
-    from orderdesk.config.schema import MAX_RULE_PRIORITY
+    from orderdesk.config.rules import MAX_RULE_PRIORITY
 
     if not 1 <= position <= MAX_RULE_PRIORITY:
         raise InvalidInput(f"position: must be from 1 to {MAX_RULE_PRIORITY} (got {position})")
