@@ -2,7 +2,7 @@
 
 `orderdesk load` (the `[[rules]]` of a file) and `orderdesk rules add|remove|move|enable|disable` share
 these. The shape of a rule (its variables, its amount range, `to`/`from` for its event) is checked by
-`orderdesk.config.schema.RuleIn` when it is read; here, what it names is checked against the database
+`orderdesk.config.rules.RuleIn` when it is read; here, what it names is checked against the database
 and the same file: employees, roles, groups, stores, channels, order types, payment and delivery
 methods, statuses. Everything is checked before the first write, so a bad rule changes nothing.
 
