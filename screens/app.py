@@ -10,11 +10,8 @@ import asyncio
 import contextlib
 import logging
 import os
-import select
 import signal
-import sys
 import threading
-import time
 from collections.abc import Callable
 from functools import partial
 
@@ -34,35 +31,11 @@ from screens.i18n import N_, _, day_time, ngettext, translate_bindings, use_lang
 from screens.keymap import all_subclasses, binding_ids, config_file, read_keymap
 from screens.login import LoginScreen
 from screens.messages import DatabaseState, HeaderRead, JobFailed, OrdersChanged, TasksArrived
+from screens.terminal import leave_anyway, terminal_fd, terminal_gone
 from screens.views import VIEWS
 
 log = logging.getLogger("orderdesk.desk")
 TASK_TOASTS = 3  # two or more tasks at once are told in one toast, naming the first three
-
-
-def terminal_fd() -> int | None:
-    """The terminal the desk reads its keys from, if it is one."""
-    stream = sys.__stdin__
-    try:
-        fd = stream.fileno() if stream is not None else -1
-    except (OSError, ValueError):
-        return None
-    return fd if fd >= 0 and os.isatty(fd) else None
-
-
-def _leave_anyway(after: float) -> None:
-    """The last resort after a hang-up: if a clean exit has not ended the process by then, end it
-    (he has been signed off by then, or his login expires by itself; the scheduler's lease too)."""
-    time.sleep(after)
-    os._exit(1)
-
-
-def terminal_gone(fd: int) -> bool:
-    """The terminal hung up (its SSH session or window closed): poll says HUP or ERR without reading
-    anything, so no key is taken from Textual's input thread."""
-    poller = select.poll()
-    poller.register(fd, 0)  # no events asked: only HUP, ERR and NVAL are reported
-    return any(mask & (select.POLLHUP | select.POLLERR | select.POLLNVAL) for _fd, mask in poller.poll(0))
 
 
 class OrderDeskApp(App[None]):
@@ -156,7 +129,7 @@ class OrderDeskApp(App[None]):
                 for fd in (0, 1, 2):
                     os.dup2(nothing, fd)
                 os.close(nothing)
-            threading.Thread(target=_leave_anyway, args=(self.LEAVE_SECONDS,), daemon=True).start()
+            threading.Thread(target=leave_anyway, args=(self.LEAVE_SECONDS,), daemon=True).start()
         self.call_later(self.action_quit)
 
     # ------------------------------------------------------------------ keys of his own

@@ -24,7 +24,7 @@ from orderdesk.policy.errors import DeskError, NotAllowed, NotFound
 from orderdesk.policy.money import Money, format_money, money_text
 from orderdesk.views.order_detail import AssignmentTrace, OrderDetail
 from screens.base import DeskScreen
-from screens.dialogs import parsing
+from screens.dialogs import order_forms, parsing
 from screens.dialogs.choose import ChooseDialog
 from screens.dialogs.explain import ExplainDialog
 from screens.dialogs.form import FormDialog, FormField
@@ -264,15 +264,8 @@ class OrderScreen(DeskScreen):
         )  # fmt: skip
 
     def action_add_item(self) -> None:
-        fields = [
-            FormField("sku", _("Article code"), parse=parsing.code),
-            FormField("name", _("Name"), parse=parsing.text),
-            FormField("qty", _("Quantity"), "1", parse=parsing.qty),
-            FormField("price", _("Unit price"), parse=parsing.amount),
-            FormField("discount", _("Discount on the line"), "0", parse=parsing.amount),
-        ]
         self.app.push_screen(
-            FormDialog(_("Add an item to {number}").format(number=self.number), fields,
+            FormDialog(_("Add an item to {number}").format(number=self.number), order_forms.new_item(),
                        lambda v: self.desk.add_item(self.viewer, self.number, **v)),
             self.done,
         )  # fmt: skip
@@ -281,13 +274,8 @@ class OrderScreen(DeskScreen):
         item = self.selected_item()
         if item is None:
             return
-        fields = [
-            FormField("qty", _("Quantity"), str(item.qty), parse=parsing.qty),
-            FormField("price", _("Unit price"), format_money(item.price), parse=parsing.amount),
-            FormField("discount", _("Discount on the line"), format_money(item.discount), parse=parsing.amount),
-        ]
         self.app.push_screen(
-            FormDialog(_("{sku} {name}").format(sku=item.sku, name=item.name), fields,
+            FormDialog(_("{sku} {name}").format(sku=item.sku, name=item.name), order_forms.item(item),
                        lambda v: self.desk.change_item(self.viewer, self.number, item.sku, **v)),
             self.done,
         )  # fmt: skip
@@ -305,28 +293,10 @@ class OrderScreen(DeskScreen):
         d = self.detail
         if d is None:
             return
-        current = next((c.code for c in d.deliveries if c.name == d.delivery_method_name), d.deliveries[0].code)
-        prices = {c.code: c.price.minor for c in d.deliveries}
-        fields = [
-            FormField("method", _("Delivery method"), current, choices=tuple((c.name, c.code) for c in d.deliveries)),
-            FormField("cost", _("Cost (empty: the method's price)"), "", parse=_optional_amount),
-        ]
-
-        def preview(raw: dict[str, str]) -> str:
-            try:
-                cost = _optional_amount(raw["cost"])
-            except ValueError:
-                return _("New total: —")
-            cost = prices.get(raw["method"], 0) if cost is None else cost
-            return _("New total: {total} (now {now})").format(
-                total=money_text(Money(d.total_with_delivery(cost), d.order.total.currency)),
-                now=money_text(d.order.total),
-            )
-
         self.app.push_screen(
-            FormDialog(_("Delivery of {number}").format(number=self.number), fields,
+            FormDialog(_("Delivery of {number}").format(number=self.number), order_forms.delivery(d),
                        lambda v: self.desk.set_delivery(self.viewer, self.number, v["method"], v["cost"]),
-                       preview=preview),
+                       preview=order_forms.delivery_preview(d)),
             self.done,
         )  # fmt: skip
 
@@ -410,7 +380,3 @@ class OrderScreen(DeskScreen):
 
     def on_order_screen_explained(self, message: Explained) -> None:
         self.app.push_screen(ExplainDialog(message.trace))
-
-
-def _optional_amount(text: str) -> int | None:
-    return None if not text.strip() else parsing.amount(text)

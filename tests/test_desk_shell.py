@@ -383,7 +383,7 @@ def test_a_hung_up_terminal_is_seen_without_reading_from_it() -> None:
     import os
     import pty
 
-    from screens.app import terminal_gone
+    from screens.terminal import terminal_gone
 
     master, slave = pty.openpty()
     try:
