@@ -24,7 +24,7 @@ from storage.models import Task
 _tasks = Task.__table__  # type: ignore[attr-defined]
 
 
-def facts_of(session: Session, order_ids: Iterable[int]) -> dict[int, tuple[RuleOrder, Any]]:
+def rule_facts(*, session: Session, order_ids: Iterable[int]) -> dict[int, tuple[RuleOrder, Any]]:
     """Each order as the rules read it, and its row (store id, zone), one query per batch."""
     found: dict[int, tuple[RuleOrder, Any]] = {}
     for row in rule_queries.rule_order_rows(session, list(order_ids)):

@@ -35,7 +35,7 @@ from orderdesk.policy.rules import (
 from orderdesk.policy.timestamps import iso
 from orderdesk.usecases import audit
 from orderdesk.usecases.notify import outbox_row, queue
-from orderdesk.usecases.task_making import TaskMaker, facts_of
+from orderdesk.usecases.task_making import TaskMaker, rule_facts
 from orderdesk.views.rules import all_rules
 from storage import rule_queries, writes
 from storage.models import RuleLog, ScheduledTask, Task
@@ -83,7 +83,7 @@ def _fire_batch(
     session: Session, maker: TaskMaker, rules: list[TaskRule], events: list[RuleEvent], result: FireResult
 ) -> None:
     now = maker.now
-    facts = facts_of(session, [event.order_id for event in events])
+    facts = rule_facts(session=session, order_ids=[event.order_id for event in events])
     runs: dict[tuple[int, str], tuple[RuleEvent, list[Tried]]] = {}
     for event in events:
         key = (event.order_id, event.occurrence)
@@ -168,7 +168,7 @@ def make_due_tasks(*, session: Session, clock: Clock, batch: int | None = None) 
     if not due:
         return summary
     rules = {rule.id: rule for rule in all_rules(session)}
-    facts = facts_of(session, [s.order_id for s in due])
+    facts = rule_facts(session=session, order_ids=[s.order_id for s in due])
     maker = TaskMaker(session, clock)
     runs: list[tuple[ScheduledTask, list[Tried], str | None]] = []
     for schedule in due:
