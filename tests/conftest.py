@@ -28,8 +28,8 @@ from typer.testing import CliRunner
 
 from orderdesk.cli.main import State, app
 from orderdesk.clock import FixedClock
-from tests import postgres_server
 from storage.db import database_url, dispose_shared_engines, make_engine, shared_engine
+from tests import postgres_server
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 # `make test` runs the suite on SQLite, then again with ORDERDESK_TEST_BACKEND=postgres (tests/postgres_server.py)
