@@ -26,9 +26,8 @@ from tests.conftest import NOW, as_json, ok, query, snapshot_of
 from tests.torture_load import LIMIT, desk_config, orders_json
 
 ROOT = Path(__file__).resolve().parent.parent
-MANAGERS, OPS, TICKERS, TICKS, IMPORTS, PER_FILE, POOL = 8, 25, 2, 8, 6, 8, 40
-LARGE_PASS, PASS_CHUNK = 600, 100  # the pass killed during its third chunk
-LARGE_IMPORT = 4500  # three batches of import_orders.BATCH (2000): killed during the second
+MANAGERS, OPS, TICKERS, TICKS, IMPORTS, PER_FILE, POOL = 8, 16, 2, 6, 4, 8, 30
+LARGE, CHUNK = 600, 100  # a pass and an import of six chunks (10,000 and 2,000 orders in real life)
 LATE = 40  # orders late at once when the scheduler is killed
 
 
@@ -187,42 +186,42 @@ def test_a_large_pass_killed_in_its_third_chunk_leaves_nothing_and_the_next_pass
 ) -> None:
     db = _desk(cli, empty_db, tmp_path, limit=None)
     ok(cli("settings", "set", "distribution.enabled", "false", db=db))  # the desks turning free hand out none
-    _import(cli, db, tmp_path, [f"L-{i:04d}" for i in range(LARGE_PASS)], now=NOW, ages=(0, 10))  # none late
+    _import(cli, db, tmp_path, [f"L-{i:04d}" for i in range(LARGE)], now=NOW, ages=(0, 10))  # none late
     _sign_in_all(cli, db)
     ok(cli("settings", "set", "distribution.enabled", "true", db=db))
     before = snapshot_of(db)
     # the pass reads the pending orders a chunk at a time: stopped at the third read, two chunks of
     # decisions are written (managers' turns, customers' bindings, audit rows), not committed
     process = _paused(tmp_path, r"FROM orders.*manager_id IS NULL", 3, "--db", db, "tick", "--at", NOW.isoformat(),
-                      chunk=PASS_CHUNK)  # fmt: skip
+                      chunk=CHUNK)  # fmt: skip
     _until_paused(process)
     _kill(process)
     assert snapshot_of(db) == before  # nothing of it
     out = ok(cli("distribute", "--json", db=db)).stdout
-    assert len(json.loads(out)["assigned"]) == LARGE_PASS
+    assert len(json.loads(out)["assigned"]) == LARGE
     assert query(db, "SELECT count(*) FROM orders WHERE manager_id IS NULL") == [(0,)]
     assigned = "SELECT count(*), count(DISTINCT order_id) FROM audit_event WHERE action = 'order.assigned'"
-    assert query(db, assigned) == [(LARGE_PASS, LARGE_PASS)]
+    assert query(db, assigned) == [(LARGE, LARGE)]
     recorded = query(db, "SELECT o.number, e.login, a.after FROM orders o JOIN employee e ON e.id = o.manager_id "
                          "JOIN audit_event a ON a.order_id = o.id AND a.action = 'order.assigned'")  # fmt: skip
     assert all(as_json(after)["manager"] == login for _, login, after in recorded)
     assert len({login for _, login, _ in recorded}) == MANAGERS
 
 
-def test_an_import_killed_in_its_second_batch_leaves_nothing_and_the_next_import_finishes(
+def test_an_import_killed_in_its_third_batch_leaves_nothing_and_the_next_import_finishes(
     empty_db: str, cli: Any, tmp_path: Path
 ) -> None:
     db = _desk(cli, empty_db, tmp_path)
     path = tmp_path / "large.json"
-    path.write_text(orders_json([f"I-{i:05d}" for i in range(LARGE_IMPORT)], now=NOW, rng=random.Random(3), ages=(0, 9)))
+    path.write_text(orders_json([f"I-{i:05d}" for i in range(LARGE)], now=NOW, rng=random.Random(3), ages=(0, 9)))
     before = snapshot_of(db)
-    process = _paused(tmp_path, r"INSERT INTO orders\b", 2, "--db", db, "orders", "import", str(path))
-    _until_paused(process)  # the first 2,000 orders, their customers, items and audit rows are written
+    process = _paused(tmp_path, r"INSERT INTO orders\b", 3, "--db", db, "orders", "import", str(path), chunk=CHUNK)
+    _until_paused(process)  # two batches of orders, their customers, items and audit rows are written
     _kill(process)
     assert snapshot_of(db) == before
-    assert f"imported {LARGE_IMPORT} orders" in ok(cli("orders", "import", str(path), db=db)).stdout
-    assert query(db, "SELECT count(*), count(DISTINCT number) FROM orders") == [(LARGE_IMPORT, LARGE_IMPORT)]
-    assert query(db, "SELECT count(*) FROM audit_event WHERE action = 'order.imported'") == [(LARGE_IMPORT,)]
+    assert f"imported {LARGE} orders" in ok(cli("orders", "import", str(path), db=db)).stdout
+    assert query(db, "SELECT count(*), count(DISTINCT number) FROM orders") == [(LARGE, LARGE)]
+    assert query(db, "SELECT count(*) FROM audit_event WHERE action = 'order.imported'") == [(LARGE,)]
 
 
 def _step(process: subprocess.Popen[str], at: datetime) -> dict[str, Any]:

@@ -13,8 +13,9 @@ prints them all as one JSON object.
 
 `paused`: the orderdesk command line, stopped for good just before the COUNT-th SQL statement that
 matches PATTERN (a regular expression) is sent, after printing PAUSED on stdout: the caller kills it
-there, in the middle of its transaction. TORTURE_CHUNK makes the distribution pass decide and write
-that many orders at a time (a large pass in several chunks, as 100,000 orders would be).
+there, in the middle of its transaction. TORTURE_CHUNK makes the distribution pass and the import
+decide and write that many orders at a time (a large pass or file in several chunks, as 100,000
+orders would be, at a size a test can afford).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import re
 import signal
 import sys
 import tempfile
+import time
 import traceback
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -157,6 +159,7 @@ class Tally:
         self.retries = 0
         self.errors: list[str] = []
         self.assigned_by_passes = 0
+        self.seconds = 0.0  # from the start line to the last operation
 
     def attempt(self, what: str, action: Any) -> Any:
         """Run one desk call and return its value, or FAILED; a retryable failure is tried again (up to
@@ -186,7 +189,7 @@ class Tally:
     def as_dict(self) -> dict[str, Any]:
         return {"role": self.role, "name": self.name, "done": dict(self.done), "conflicts": dict(self.conflicts),
                 "refused": dict(self.refused), "retries": self.retries, "errors": self.errors,
-                "assigned_by_passes": self.assigned_by_passes}  # fmt: skip
+                "assigned_by_passes": self.assigned_by_passes, "seconds": round(self.seconds, 2)}  # fmt: skip
 
 
 def _numbers(engine: Any, sql: str, **params: Any) -> list[str]:
@@ -297,6 +300,7 @@ def _worker(kind: str, index: int, args: argparse.Namespace, barrier: Any, resul
         with engine.connect():
             pass  # connected before the start line: all begin at once
         barrier.wait(timeout=120)
+        started = time.perf_counter()
         with contextlib.redirect_stdout(io.StringIO()):  # the import's report is not the run's output
             if kind == "manager":
                 manager(engine, tally.name, args.ops, rng, tally)
@@ -304,6 +308,7 @@ def _worker(kind: str, index: int, args: argparse.Namespace, barrier: Any, resul
                 ticker(engine, args.ticks, tally)
             else:
                 importer(args.db, args.imports, args.per_file, rng, tally)
+        tally.seconds = time.perf_counter() - started
     except Exception:  # noqa: BLE001
         tally.errors.append(traceback.format_exc(limit=6))
     finally:
@@ -369,8 +374,9 @@ def paused(pattern: str, count: int, cli_args: list[str]) -> None:
 
     if os.environ.get("TORTURE_CHUNK"):
         import orderdesk.usecases.assignment as assignment
+        import orderdesk.usecases.import_orders as import_orders
 
-        assignment.CHUNK = int(os.environ["TORTURE_CHUNK"])
+        assignment.CHUNK = import_orders.BATCH = int(os.environ["TORTURE_CHUNK"])
     from orderdesk.cli.main import main
 
     sys.argv = ["orderdesk", *cli_args]
