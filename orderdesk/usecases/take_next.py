@@ -29,7 +29,8 @@ CHUNK = 500  # pending orders read and decided at a time, until one is his
 
 def take_next(*, session: Session, actor: str, clock: Clock) -> Order:
     """The order is his once the conditional UPDATE takes it (another desk may win a race: then the
-    next one is tried; the pending rows another desk is reading now are passed over). Refused, with the reason, when the carousel would give him none now."""
+    next one is tried; the pending rows another desk is reading now are passed over). Refused, with
+    the reason, when the carousel would give him none now."""
     now = clock.now()
     employee = get_employee(session, actor, active=True)
     if "manager" not in employee.roles:
