@@ -170,6 +170,35 @@ def update_orders(
 # ---------------------------------------------------------------------------------- people
 
 
+def lock_employees(
+    connection: Connection, employee_ids: Iterable[int] | None = None, *, skip_locked: bool = False
+) -> frozenset[int]:
+    """Hold these employees' rows (every employee's, with None) until the transaction ends, so that
+    what is decided about a manager's load (a claim, an assignment, a distribution pass) is decided
+    by one desk at a time: the second waits for the first's commit, then reads the load it left.
+
+    The rows are taken in id order (two desks locking overlapping sets never deadlock), `FOR NO KEY
+    UPDATE`: it excludes the other lockers and every UPDATE of the row, but not the inserts whose
+    foreign key names the employee (audit rows, orders, logins), which take a key-share lock only.
+    `skip_locked` takes only the rows no one else holds now and returns the ids of the others (a
+    pass leaves those managers out instead of waiting: it may already hold rows a waiting desk needs).
+    SQLite: nothing to do, a write transaction (BEGIN IMMEDIATE) already holds the whole database."""
+    if connection.dialect.name == "sqlite":
+        return frozenset()
+    ids = None if employee_ids is None else sorted(set(employee_ids))
+    if ids == []:
+        return frozenset()
+    table = Employee.__table__  # type: ignore[attr-defined]
+    query = select(table.c.id).order_by(table.c.id).with_for_update(key_share=True, skip_locked=skip_locked)
+    if ids is not None:
+        query = query.where(table.c.id.in_(ids))
+    held = set(connection.execute(query).scalars())
+    if not skip_locked:
+        return frozenset()
+    wanted = set(ids) if ids is not None else set(connection.execute(select(table.c.id)).scalars())
+    return frozenset(wanted - held)
+
+
 def set_last_assigned(connection: Connection, employee_ids: Iterable[int], at: datetime) -> None:
     """The managers were given an order at `at` (the carousel's order, D3)."""
     bulk = BulkWriter(connection)
