@@ -138,12 +138,9 @@ def orders_json(numbers: list[str], *, now: datetime, rng: random.Random, ages: 
 
 
 def _retryable(exc: BaseException) -> bool:
-    """A transaction the database gave up on (deadlock, serialization, SQLite busy): the desk tries again."""
-    from sqlalchemy.exc import DBAPIError
-
-    if not isinstance(exc, DBAPIError):
-        return False
-    code = getattr(exc.orig, "sqlstate", None)
+    """A transaction the database gave up on (deadlock, serialization, SQLite busy): the desk tries
+    again. SQLAlchemy's error, or the driver's own from storage's bulk writes (they bypass SQLAlchemy)."""
+    code = getattr(exc, "sqlstate", None) or getattr(getattr(exc, "orig", None), "sqlstate", None)
     return code in ("40001", "40P01", "55P03") or "database is locked" in str(exc)
 
 
@@ -216,12 +213,12 @@ def manager(engine: Any, login: str, ops: int, rng: random.Random, tally: Tally)
             continue
         roll = rng.random()
         if roll < 0.07:
-            if tally.attempt("sign_out", lambda: desk.sign_out(viewer)) is not FAILED:
+            if tally.attempt("sign_out", lambda v=viewer: desk.sign_out(v)) is not FAILED:
                 tally.done["presence_changes"] += presence != "offline"
                 viewer, presence = None, "offline"
         elif roll < 0.27:
             status = "busy" if presence == "free" else "free"
-            given = tally.attempt("set_presence", lambda s=status: desk.set_presence(viewer, s))
+            given = tally.attempt("set_presence", lambda s=status, v=viewer: desk.set_presence(v, s))
             if given is not FAILED:
                 tally.done["presence_changes"] += 1
                 tally.assigned_by_passes += given
@@ -230,9 +227,9 @@ def manager(engine: Any, login: str, ops: int, rng: random.Random, tally: Tally)
             pool = _numbers(engine, "SELECT number FROM orders WHERE manager_id IS NULL AND is_open = true")
             if pool:
                 number = rng.choice(pool)
-                tally.attempt("claim", lambda n=number: desk.claim(viewer, n))
+                tally.attempt("claim", lambda n=number, v=viewer: desk.claim(v, n))
         elif roll < 0.62:
-            tally.attempt("take_next", lambda: desk.take_next(viewer))
+            tally.attempt("take_next", lambda v=viewer: desk.take_next(v))
         else:
             mine = _numbers(
                 engine,
@@ -242,7 +239,7 @@ def manager(engine: Any, login: str, ops: int, rng: random.Random, tally: Tally)
             )
             if mine:
                 number = rng.choice(mine)
-                tally.attempt("advance", lambda n=number: desk.advance(viewer, n))
+                tally.attempt("advance", lambda n=number, v=viewer: desk.advance(v, n))
 
 
 def ticker(engine: Any, ticks: int, tally: Tally) -> None:
@@ -323,8 +320,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     import orderdesk.api.jobs  # noqa: F401
     import orderdesk.cli.main  # noqa: F401
     import orderdesk.usecases.import_orders  # noqa: F401
-    import orderdesk.usecases.take_next  # noqa: F401
     import orderdesk.usecases.sweeps  # noqa: F401
+    import orderdesk.usecases.take_next  # noqa: F401
 
     context = multiprocessing.get_context("fork")
     kinds = [("manager", i) for i in range(args.managers)] + [("ticker", i) for i in range(args.tickers)]
@@ -337,6 +334,59 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     for proc in procs:
         proc.join()
     return {"workers": sorted(workers, key=lambda w: (w["role"], w["name"]))}
+
+
+# ----------------------------------------------------------------------------------- afterwards
+
+AUDIT_LOG = ("SELECT a.id, a.action, a.order_id, e.login, a.rule, a.before, a.after FROM audit_event a "
+             "LEFT JOIN employee e ON e.id = a.actor_id ORDER BY a.id")  # fmt: skip
+
+
+def _json(value: Any) -> Any:
+    """A JSON column as read: text on SQLite, decoded on PostgreSQL."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def replay(rows: list[tuple[Any, ...]]) -> dict[str, Any]:
+    """The audit log from its first row: each order's status, manager and overdue flag and each
+    employee's presence as the log says they became, checked at every row against what it says they
+    were (a missing row or one too many breaks the chain), and each manager's load in "new" at each
+    assignment (rows in id order: a row written after another transaction's commit it depends on has
+    the greater id, on PostgreSQL too). `rows`: the result of AUDIT_LOG."""
+    status: dict[int, str] = {}
+    manager: dict[int, str | None] = {}
+    overdue: dict[int, bool] = {}
+    presence: dict[str, str] = {}
+    load: Counter[str] = Counter()
+    over: list[tuple[int, str, str, str, int]] = []  # (audit id, manager, via, by whom, his load then)
+    actions: Counter[tuple[str, str | None, str | None]] = Counter()
+    for id_, action, order, login, rule, before, after in rows:
+        before, after = _json(before), _json(after)
+        actions[(action, login, (after or {}).get("via") if action == "order.assigned" else rule)] += 1
+        if action == "order.imported":
+            assert order not in status, id_
+            status[order], manager[order], overdue[order] = after["status"], after["manager"], False
+        elif action == "order.assigned":
+            assert before["manager"] == manager[order], (id_, before, manager[order])  # given once
+            manager[order] = after["manager"]
+            if status[order] == "new":
+                load[after["manager"]] += 1
+                if load[after["manager"]] > LIMIT:
+                    over.append((id_, after["manager"], after["via"], login or rule, load[after["manager"]]))
+        elif action == "order.status":
+            assert before["status"] == status[order], (id_, before, status[order])
+            if manager[order] is not None:
+                load[manager[order]] += (after["status"] == "new") - (before["status"] == "new")
+            status[order] = after["status"]
+            overdue[order] = after.get("overdue", overdue[order])
+        elif action == "order.overdue":
+            assert overdue[order] is False, id_  # flagged once per stage visit
+            overdue[order] = True
+        elif action in ("employee.presence", "employee.logged_out"):
+            assert before["presence"] == presence.get(login, "offline"), (id_, login, before)
+            presence[login] = after["presence"]
+    return {"status": status, "manager": manager, "overdue": overdue, "presence": presence, "over": over,
+            "actions": actions}  # fmt: skip
 
 
 # ----------------------------------------------------------------------------------- paused
