@@ -11,9 +11,9 @@ from datetime import datetime
 from itertools import repeat
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, delete, func, insert, select, update
 
-from storage.models import Employee, Order
+from storage.models import Customer, Employee, Order
 
 _orders = Order.__table__  # type: ignore[attr-defined]
 
@@ -204,6 +204,22 @@ def set_last_assigned(connection: Connection, employee_ids: Iterable[int], at: d
     bulk = BulkWriter(connection)
     when = bulk.value(Employee.__table__.c.last_assigned_at, at)  # type: ignore[attr-defined]
     bulk.many("UPDATE employee SET last_assigned_at = {} WHERE id = {}", [(when, e) for e in sorted(employee_ids)])
+
+
+def delete_customers_without_orders(connection: Connection, customer_ids: Sequence[int]) -> int:
+    """Delete those of these customers no order names (cards an import made for orders it then had
+    to skip); returns how many went."""
+    if not customer_ids:
+        return 0
+    customers, orders = Customer.__table__, _orders  # type: ignore[attr-defined]
+    unused = ~select(orders.c.id).where(orders.c.customer_id == customers.c.id).exists()
+    deleted = 0
+    ids = sorted(set(customer_ids))
+    for start in range(0, len(ids), 500):
+        deleted += connection.execute(
+            delete(customers).where(customers.c.id.in_(ids[start : start + 500]), unused)
+        ).rowcount
+    return deleted
 
 
 def set_customer_managers(connection: Connection, managers: Mapping[int, int | None]) -> None:

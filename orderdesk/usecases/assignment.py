@@ -78,12 +78,18 @@ def load_carousel(
     settings: Settings,
     policy: Policy,
     only_for: list[OrderFacts] | None = None,
+    lock: bool = False,
 ) -> Carousel:
     """The employees as the distribution sees them now: groups, login, presence, load.
 
     `only_for` (a few arriving orders) loads just the members of the groups that cover them and
     their customers' responsible managers; the others are only counted, which keeps one order's
-    distribution independent of the size of the staff."""
+    distribution independent of the size of the staff.
+
+    `lock` (a pass that gives orders) holds their rows first, so that their loads stay what it read
+    until it commits; those another desk holds now (a claim, another pass) are left out of this pass
+    (`Carousel.elsewhere`) rather than waited for: this transaction may hold rows that desk waits for
+    (the employee who just turned free), and a pass never waits for a manager."""
     scopes: dict[int, list[GroupScope]] = {}
     members: set[int] = set()
     for group in queries.processing_groups(session).values():
@@ -101,6 +107,7 @@ def load_carousel(
     ids = None
     if only_for is not None:
         ids = set(scopes) | {o.responsible_id for o in only_for if o.responsible_id is not None}
+    elsewhere = writes.lock_employees(session.connection(), ids, skip_locked=True) if lock else frozenset()
     online = queries.logged_in_employees(session, since=now - timedelta(seconds=settings.session_timeout))
     load = queries.open_load(session, sorted(policy.limit_statuses), manager_ids=ids)
     carousel = Carousel(
@@ -116,8 +123,10 @@ def load_carousel(
             in_carousel="manager" in e.roles and e.active and e.id in scopes,
         )
         for e in queries.employees_for_distribution(session, ids=ids)
+        if e.id not in elsewhere
     )
     carousel.unlisted = len(members - set(scopes))
+    carousel.elsewhere = elsewhere
     return carousel
 
 
@@ -162,7 +171,9 @@ def distribute_pending(
         if carousel is None:
             few = order_ids is not None and len(rows) <= FULL_TRACE_UP_TO
             arriving = [order_facts(r, settings=settings) for r in rows] if few else None
-            carousel = load_carousel(session=session, now=now, settings=settings, policy=policy, only_for=arriving)
+            carousel = load_carousel(
+                session=session, now=now, settings=settings, policy=policy, only_for=arriving, lock=True
+            )
             full_trace = len(rows) <= FULL_TRACE_UP_TO
             people = carousel.people
             binding = CustomerBinding({}, active=lambda e, people=people: (m := people.get(e)) is None or m.active)
