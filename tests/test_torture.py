@@ -45,7 +45,7 @@ def _import(cli: Any, db: str, tmp_path: Path, numbers: list[str], *, now: datet
     ok(cli("orders", "import", str(path), db=db))
 
 
-def _paused(tmp_path: Path, pattern: str, count: int, *args: str, chunk: int | None = None) -> subprocess.Popen[str]:
+def _paused(pattern: str, count: int, *args: str, chunk: int | None = None) -> subprocess.Popen[str]:
     """The command line, stopped in the middle of its transaction (tests/torture_load.py `paused`)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)} | ({"TORTURE_CHUNK": str(chunk)} if chunk else {})
     process = subprocess.Popen(
@@ -152,7 +152,7 @@ def test_a_large_pass_killed_in_its_third_chunk_leaves_nothing_and_the_next_pass
     before = snapshot_of(db)
     # the pass reads the pending orders a chunk at a time: stopped at the third read, two chunks of
     # decisions are written (managers' turns, customers' bindings, audit rows), not committed
-    process = _paused(tmp_path, r"FROM orders.*manager_id IS NULL", 3, "--db", db, "tick", "--at", NOW.isoformat(),
+    process = _paused(r"FROM orders.*manager_id IS NULL", 3, "--db", db, "tick", "--at", NOW.isoformat(),
                       chunk=CHUNK)  # fmt: skip
     _until_paused(process)
     _kill(process)
@@ -175,7 +175,7 @@ def test_an_import_killed_in_its_third_batch_leaves_nothing_and_the_next_import_
     path = tmp_path / "large.json"
     path.write_text(orders_json([f"I-{i:05d}" for i in range(LARGE)], now=NOW, rng=random.Random(3), ages=(0, 9)))
     before = snapshot_of(db)
-    process = _paused(tmp_path, r"INSERT INTO orders\b", 3, "--db", db, "orders", "import", str(path), chunk=CHUNK)
+    process = _paused(r"INSERT INTO orders\b", 3, "--db", db, "orders", "import", str(path), chunk=CHUNK)
     _until_paused(process)  # two batches of orders, their customers, items and audit rows are written
     _kill(process)
     assert snapshot_of(db) == before
@@ -201,8 +201,8 @@ def test_the_acting_scheduler_killed_in_a_sweep_is_replaced_within_its_lease_and
     _import(cli, db, tmp_path, [f"S-{i:02d}" for i in range(LATE)], now=NOW, ages=(55, 59))
     lease = 20
     args = ("--db", db, "scheduler", "run", "--steps", "--lease", f"{lease}s")
-    a = _paused(tmp_path, r"UPDATE orders SET overdue", 1, *args, "--holder", "a")
-    b = _paused(tmp_path, r"\Z.", 1, *args, "--holder", "b")  # a pattern nothing matches: never paused
+    a = _paused(r"UPDATE orders SET overdue", 1, *args, "--holder", "a")
+    b = _paused(r"\Z.", 1, *args, "--holder", "b")  # a pattern nothing matches: never paused
     try:
         assert _step(a, NOW)["leader"] is True  # nothing late yet
         assert _step(b, NOW)["leader"] is False
