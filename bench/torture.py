@@ -83,7 +83,8 @@ class Postgres:
 def torture(db: str, args: argparse.Namespace, folder: Path) -> dict[str, object]:
     from sqlalchemy import create_engine, text
 
-    from tests.torture_load import AUDIT_LOG, desk_config, orders_json, replay
+    from tests.torture_audit import AUDIT_LOG, replay
+    from tests.torture_load import desk_config, orders_json
 
     config, pool = folder / "torture.toml", folder / "pool.json"
     config.write_text(desk_config(8))

@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from tests.conftest import NOW, as_json, ok, query, snapshot_of
-from tests.torture_load import AUDIT_LOG, LIMIT, desk_config, orders_json, replay
+from tests.torture_audit import AUDIT_LOG, replay
+from tests.torture_load import LIMIT, desk_config, orders_json
 
 ROOT = Path(__file__).resolve().parent.parent
 MANAGERS, OPS, TICKERS, TICKS, IMPORTS, PER_FILE, POOL = 8, 16, 2, 6, 4, 8, 30
@@ -46,10 +47,10 @@ def _import(cli: Any, db: str, tmp_path: Path, numbers: list[str], *, now: datet
 
 
 def _paused(pattern: str, count: int, *args: str, chunk: int | None = None) -> subprocess.Popen[str]:
-    """The command line, stopped in the middle of its transaction (tests/torture_load.py `paused`)."""
+    """The command line, stopped in the middle of its transaction (tests/torture_paused.py)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)} | ({"TORTURE_CHUNK": str(chunk)} if chunk else {})
     process = subprocess.Popen(
-        [sys.executable, "-m", "tests.torture_load", "paused", pattern, str(count), "--", *args],
+        [sys.executable, "-m", "tests.torture_paused", pattern, str(count), "--", *args],
         cwd=ROOT, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     return process

@@ -1,7 +1,6 @@
 """The torture workload (issue 17, Deliver 4), shared by tests/test_torture.py and bench/torture.py.
 
     python -m tests.torture_load run DB [--managers 8 --ops 25 --tickers 2 --ticks 8 --imports 6 --per-file 8]
-    python -m tests.torture_load paused PATTERN COUNT -- CLI ARGS...
 
 `run`: one process imports orderdesk once, then forks the workers (a fork is ten times cheaper than a
 fresh interpreter on a shared 2-core machine), which start together at a barrier, each with its own
@@ -10,12 +9,6 @@ advancing theirs through the Desk facade, as desks do; tickers running every sch
 (`orderdesk.api.jobs.run_all`); one importer running `orderdesk orders import` on small files. Each
 prints what it did (operations, conflicts, refusals, retries, and every unexpected error); the parent
 prints them all as one JSON object.
-
-`paused`: the orderdesk command line, stopped for good just before the COUNT-th SQL statement that
-matches PATTERN (a regular expression) is sent, after printing PAUSED on stdout: the caller kills it
-there, in the middle of its transaction. TORTURE_CHUNK makes the distribution pass and the import
-decide and write that many orders at a time (a large pass or file in several chunks, as 100,000
-orders would be, at a size a test can afford).
 """
 
 from __future__ import annotations
@@ -24,9 +17,6 @@ import argparse
 import json
 import os
 import random
-import re
-import signal
-import sys
 import tempfile
 import time
 import traceback
@@ -336,103 +326,6 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     return {"workers": sorted(workers, key=lambda w: (w["role"], w["name"]))}
 
 
-# ----------------------------------------------------------------------------------- afterwards
-
-AUDIT_LOG = ("SELECT a.id, a.action, a.order_id, e.login, a.rule, a.before, a.after FROM audit_event a "
-             "LEFT JOIN employee e ON e.id = a.actor_id ORDER BY a.id")  # fmt: skip
-
-
-def _json(value: Any) -> Any:
-    """A JSON column as read: text on SQLite, decoded on PostgreSQL."""
-    return json.loads(value) if isinstance(value, str) else value
-
-
-def replay(rows: list[tuple[Any, ...]]) -> dict[str, Any]:
-    """The audit log from its first row: each order's status, manager and overdue flag and each
-    employee's presence as the log says they became, checked at every row against what it says they
-    were (a missing row or one too many breaks the chain), and each manager's load in "new" at each
-    assignment (rows in id order: a row written after another transaction's commit it depends on has
-    the greater id, on PostgreSQL too). `rows`: the result of AUDIT_LOG."""
-    status: dict[int, str] = {}
-    manager: dict[int, str | None] = {}
-    overdue: dict[int, bool] = {}
-    presence: dict[str, str] = {}
-    load: Counter[str] = Counter()
-    over: list[tuple[int, str, str, str, int]] = []  # (audit id, manager, via, by whom, his load then)
-    actions: Counter[tuple[str, str | None, str | None]] = Counter()
-    for id_, action, order, login, rule, before, after in rows:
-        before, after = _json(before), _json(after)
-        actions[(action, login, (after or {}).get("via") if action == "order.assigned" else rule)] += 1
-        if action == "order.imported":
-            assert order not in status, id_
-            status[order], manager[order], overdue[order] = after["status"], after["manager"], False
-        elif action == "order.assigned":
-            assert before["manager"] == manager[order], (id_, before, manager[order])  # given once
-            manager[order] = after["manager"]
-            if status[order] == "new":
-                load[after["manager"]] += 1
-                if load[after["manager"]] > LIMIT:
-                    over.append((id_, after["manager"], after["via"], login or rule, load[after["manager"]]))
-        elif action == "order.status":
-            assert before["status"] == status[order], (id_, before, status[order])
-            if manager[order] is not None:
-                load[manager[order]] += (after["status"] == "new") - (before["status"] == "new")
-            status[order] = after["status"]
-            overdue[order] = after.get("overdue", overdue[order])
-        elif action == "order.overdue":
-            assert overdue[order] is False, id_  # flagged once per stage visit
-            overdue[order] = True
-        elif action in ("employee.presence", "employee.logged_out"):
-            assert before["presence"] == presence.get(login, "offline"), (id_, login, before)
-            presence[login] = after["presence"]
-    return {"status": status, "manager": manager, "overdue": overdue, "presence": presence, "over": over,
-            "actions": actions}  # fmt: skip
-
-
-# ----------------------------------------------------------------------------------- paused
-
-
-def paused(pattern: str, count: int, cli_args: list[str]) -> None:
-    from sqlalchemy import event
-    from sqlalchemy.engine import Engine
-
-    from storage.writes import BulkWriter
-
-    matcher, seen = re.compile(pattern, re.IGNORECASE | re.DOTALL), [0]
-
-    def looked_at(statement: str) -> None:
-        if matcher.search(statement):
-            seen[0] += 1
-            if seen[0] == count:
-                sys.stdout.write("PAUSED\n")
-                sys.stdout.flush()
-                while True:
-                    signal.pause()  # until the caller's SIGKILL
-
-    @event.listens_for(Engine, "before_cursor_execute")
-    def _statement(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
-        looked_at(statement)
-
-    many = BulkWriter.many
-
-    def bulk(self: BulkWriter, sql: str, rows: Any) -> int:  # storage's bulk writes go straight to the driver
-        if rows:
-            looked_at(sql)
-        return many(self, sql, rows)
-
-    BulkWriter.many = bulk  # type: ignore[method-assign]
-
-    if os.environ.get("TORTURE_CHUNK"):
-        import orderdesk.usecases.assignment as assignment
-        import orderdesk.usecases.import_orders as import_orders
-
-        assignment.CHUNK = import_orders.BATCH = int(os.environ["TORTURE_CHUNK"])
-    from orderdesk.cli.main import main
-
-    sys.argv = ["orderdesk", *cli_args]
-    main()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -445,15 +338,8 @@ def main() -> None:
     r.add_argument("--imports", type=int, default=6)
     r.add_argument("--per-file", type=int, default=8)
     r.add_argument("--seed", type=int, default=17)
-    p = sub.add_parser("paused")
-    p.add_argument("pattern")
-    p.add_argument("count", type=int)
-    p.add_argument("cli", nargs=argparse.REMAINDER)
     args = parser.parse_args()
-    if args.command == "run":
-        print(json.dumps(run(args)))
-    else:
-        paused(args.pattern, args.count, args.cli[1:] if args.cli[:1] == ["--"] else args.cli)
+    print(json.dumps(run(args)))
 
 
 if __name__ == "__main__":
