@@ -11,9 +11,9 @@ from datetime import datetime
 from itertools import repeat
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, delete, func, insert, select, update
 
-from storage.models import Employee, Order
+from storage.models import Customer, Employee, Order
 
 _orders = Order.__table__  # type: ignore[attr-defined]
 
@@ -170,11 +170,56 @@ def update_orders(
 # ---------------------------------------------------------------------------------- people
 
 
+def lock_employees(
+    connection: Connection, employee_ids: Iterable[int] | None = None, *, skip_locked: bool = False
+) -> frozenset[int]:
+    """Hold these employees' rows (every employee's, with None) until the transaction ends, so that
+    what is decided about a manager's load (a claim, an assignment, a distribution pass) is decided
+    by one desk at a time: the second waits for the first's commit, then reads the load it left.
+
+    The rows are taken in id order (two desks locking overlapping sets never deadlock), `FOR NO KEY
+    UPDATE`: it excludes the other lockers and every UPDATE of the row, but not the inserts whose
+    foreign key names the employee (audit rows, orders, logins), which take a key-share lock only.
+    `skip_locked` takes only the rows no one else holds now and returns the ids of the others (a
+    pass leaves those managers out instead of waiting: it may already hold rows a waiting desk needs).
+    SQLite: nothing to do, a write transaction (BEGIN IMMEDIATE) already holds the whole database."""
+    if connection.dialect.name == "sqlite":
+        return frozenset()
+    ids = None if employee_ids is None else sorted(set(employee_ids))
+    if ids == []:
+        return frozenset()
+    table = Employee.__table__  # type: ignore[attr-defined]
+    query = select(table.c.id).order_by(table.c.id).with_for_update(key_share=True, skip_locked=skip_locked)
+    if ids is not None:
+        query = query.where(table.c.id.in_(ids))
+    held = set(connection.execute(query).scalars())
+    if not skip_locked:
+        return frozenset()
+    wanted = set(ids) if ids is not None else set(connection.execute(select(table.c.id)).scalars())
+    return frozenset(wanted - held)
+
+
 def set_last_assigned(connection: Connection, employee_ids: Iterable[int], at: datetime) -> None:
     """The managers were given an order at `at` (the carousel's order, D3)."""
     bulk = BulkWriter(connection)
     when = bulk.value(Employee.__table__.c.last_assigned_at, at)  # type: ignore[attr-defined]
     bulk.many("UPDATE employee SET last_assigned_at = {} WHERE id = {}", [(when, e) for e in sorted(employee_ids)])
+
+
+def delete_customers_without_orders(connection: Connection, customer_ids: Sequence[int]) -> int:
+    """Delete those of these customers no order names (cards an import made for orders it then had
+    to skip); returns how many went."""
+    if not customer_ids:
+        return 0
+    customers, orders = Customer.__table__, _orders  # type: ignore[attr-defined]
+    unused = ~select(orders.c.id).where(orders.c.customer_id == customers.c.id).exists()
+    deleted = 0
+    ids = sorted(set(customer_ids))
+    for start in range(0, len(ids), 500):
+        deleted += connection.execute(
+            delete(customers).where(customers.c.id.in_(ids[start : start + 500]), unused)
+        ).rowcount
+    return deleted
 
 
 def set_customer_managers(connection: Connection, managers: Mapping[int, int | None]) -> None:

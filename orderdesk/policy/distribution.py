@@ -152,6 +152,9 @@ class Carousel:
         )
         self.queue: OrderedDict[int, Manager] = OrderedDict((m.id, m) for m in ordered)
         self.unlisted = 0  # managers of groups that cannot cover the orders at hand, not loaded
+        # managers another desk is giving orders to at this moment (their rows are locked), left out;
+        # an order tried first by one of them waits for the next pass rather than go past him
+        self.elsewhere: frozenset[int] = frozenset()
         # Lines for large backlogs: per (store, channel, type, limited status?), the managers whose
         # groups cover such an order, in the same carousel order. A manager who cannot take orders
         # for the rest of a pass (not logged in, not free, deactivated; at his limit, for orders in
@@ -225,6 +228,9 @@ def decide(
         return decision
     if policy.too_old(order.created_at, now):
         decision.note = f"older than {_age(policy.max_age)}: never distributed automatically"
+        return decision
+    if order.responsible_id is not None and order.responsible_id in carousel.elsewhere:
+        decision.note = "its customer's manager is being given an order at another desk: left for the next pass"
         return decision
     responsible = carousel.people.get(order.responsible_id) if order.responsible_id is not None else None
     if responsible is not None:

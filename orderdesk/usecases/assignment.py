@@ -78,12 +78,18 @@ def load_carousel(
     settings: Settings,
     policy: Policy,
     only_for: list[OrderFacts] | None = None,
+    lock: bool = False,
 ) -> Carousel:
     """The employees as the distribution sees them now: groups, login, presence, load.
 
     `only_for` (a few arriving orders) loads just the members of the groups that cover them and
     their customers' responsible managers; the others are only counted, which keeps one order's
-    distribution independent of the size of the staff."""
+    distribution independent of the size of the staff.
+
+    `lock` (a pass that gives orders) holds their rows first, so that their loads stay what it read
+    until it commits; those another desk holds now (a claim, another pass) are left out of this pass
+    (`Carousel.elsewhere`) rather than waited for: this transaction may hold rows that desk waits for
+    (the employee who just turned free), and a pass never waits for a manager."""
     scopes: dict[int, list[GroupScope]] = {}
     members: set[int] = set()
     for group in queries.processing_groups(session).values():
@@ -101,6 +107,7 @@ def load_carousel(
     ids = None
     if only_for is not None:
         ids = set(scopes) | {o.responsible_id for o in only_for if o.responsible_id is not None}
+    elsewhere = writes.lock_employees(session.connection(), ids, skip_locked=True) if lock else frozenset()
     online = queries.logged_in_employees(session, since=now - timedelta(seconds=settings.session_timeout))
     load = queries.open_load(session, sorted(policy.limit_statuses), manager_ids=ids)
     carousel = Carousel(
@@ -116,8 +123,10 @@ def load_carousel(
             in_carousel="manager" in e.roles and e.active and e.id in scopes,
         )
         for e in queries.employees_for_distribution(session, ids=ids)
+        if e.id not in elsewhere
     )
     carousel.unlisted = len(members - set(scopes))
+    carousel.elsewhere = elsewhere
     return carousel
 
 
@@ -162,7 +171,9 @@ def distribute_pending(
         if carousel is None:
             few = order_ids is not None and len(rows) <= FULL_TRACE_UP_TO
             arriving = [order_facts(r, settings=settings) for r in rows] if few else None
-            carousel = load_carousel(session=session, now=now, settings=settings, policy=policy, only_for=arriving)
+            carousel = load_carousel(
+                session=session, now=now, settings=settings, policy=policy, only_for=arriving, lock=True
+            )
             full_trace = len(rows) <= FULL_TRACE_UP_TO
             people = carousel.people
             binding = CustomerBinding({}, active=lambda e, people=people: (m := people.get(e)) is None or m.active)
@@ -271,11 +282,28 @@ def _give(
     )  # fmt: skip
 
 
+def _check_limit(session: Session, *, manager: Employee, order: Order, then: str) -> None:
+    """Refused when the order would take the manager past his workload limit (D1). Read under his
+    lock (`writes.lock_employees`), so the load is what the last desk to give him an order left."""
+    policy = policy_of(read_settings(session))
+    if policy.limit_max is None or order.status not in policy.limit_statuses:
+        return
+    load = queries.open_load(session, sorted(policy.limit_statuses), manager_ids={manager.id}).get(manager.id, 0)  # type: ignore[arg-type]
+    if load >= policy.limit_max:
+        stages = pipeline_of(session, order.store_id)
+        names = [stage.name for stage in stages if stage.code in policy.limit_statuses]
+        raise NotAllowed(f"{manager.name} already has {load} orders in {', '.join(names)}: the limit is "
+                         f"{policy.limit_max}; {then}")  # fmt: skip
+
+
 def claim(*, session: Session, actor: str, clock: Clock, number: str) -> Order:
     """A manager takes an unassigned order. Exactly one of two desks claiming at once wins: the
-    UPDATE only changes a row whose manager is still empty."""
+    UPDATE only changes a row whose manager is still empty. His own claims, takes and passes giving
+    him orders wait for each other (`writes.lock_employees`), so his load is read after the last
+    one's commit and no two of them can both take him to his limit."""
     now = clock.now()
     actor = _employee(session, actor)
+    writes.lock_employees(session.connection(), [actor.id])  # type: ignore[list-item]
     order = order_by_number(session, number)
     check_may_claim(actor_of(session, actor), facts_of(session, order, stages=[]))  # before saying anything of it
     if order.manager_id is not None:
@@ -283,14 +311,7 @@ def claim(*, session: Session, actor: str, clock: Clock, number: str) -> Order:
         raise Conflict(f"order {number} already has a manager ({owner.login if owner else order.manager_id})")
     if not order.is_open:
         raise NotAllowed(f"order {number} is closed ({order.status})")
-    policy = policy_of(read_settings(session))
-    if policy.limit_max is not None and order.status in policy.limit_statuses:
-        load = queries.open_load(session, sorted(policy.limit_statuses)).get(actor.id, 0)  # type: ignore[arg-type]
-        if load >= policy.limit_max:
-            stages = pipeline_of(session, order.store_id)
-            names = [stage.name for stage in stages if stage.code in policy.limit_statuses]
-            raise NotAllowed(f"{actor.name} already has {load} orders in {', '.join(names)}: the limit is "
-                             f"{policy.limit_max}; move some on first")  # fmt: skip
+    _check_limit(session, manager=actor, order=order, then="move some on first")
     taken = session.connection().execute(
         update(Order.__table__)  # type: ignore[attr-defined]
         .where(Order.__table__.c.id == order.id, Order.__table__.c.manager_id.is_(None))  # type: ignore[attr-defined]
@@ -316,8 +337,11 @@ def assign(*, session: Session, actor: str, clock: Clock, number: str, to: str) 
     manager = _employee(session, to)
     if "manager" not in manager.roles:
         raise NotAllowed(f"{to} is not a manager; orders go to managers")
+    writes.lock_employees(session.connection(), [manager.id])  # type: ignore[list-item]
     if order.manager_id == manager.id:
         raise Conflict(f"order {number} is already {to}'s")
+    if order.is_open:
+        _check_limit(session, manager=manager, order=order, then="give it to someone else or move some of his on first")
     before = session.get(Employee, order.manager_id).login if order.manager_id else None  # type: ignore[union-attr]
     order.manager_id = manager.id
     session.add(order)

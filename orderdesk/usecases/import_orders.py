@@ -2,7 +2,9 @@
 
 Reading (`read_orders`) checks the shape of every row without the database; `import_orders` checks
 references (stores, channels, statuses, logins) and writes everything in one transaction. Order
-numbers that already exist are skipped and reported, never duplicated.
+numbers that already exist are skipped and reported, never duplicated: those found before writing,
+and those another import commits while this one runs (the INSERT skips them, `ON CONFLICT DO
+NOTHING`, after waiting for that import to end), so a race costs the loser those numbers, not its file.
 """
 
 from __future__ import annotations
@@ -91,6 +93,8 @@ def import_orders(
         created += _write_batch(session, batch, lookups, customers, now, result, audit)
         if progress:
             progress(start + len(batch), len(fresh))
+    if len(result.imported) < len(fresh):  # some numbers were taken meanwhile: no card of theirs stays
+        customers.created -= writes.delete_customers_without_orders(session.connection(), customers.new_ids)
     bind_customers(session=session, assigned=customers.assigned)  # B1, in the file's order
     if fire_rules:  # one call: the task carousel turns across the whole file
         task_rules.fire(session=session, clock=clock, events=task_rules.created_events(created))
@@ -197,6 +201,7 @@ class _CustomerBook:
         self.by_email: dict[str, int] = {}
         self.assigned: list[tuple[int, int]] = []  # (customer, manager) of each order that names one
         self.created = 0
+        self.new_ids: list[int] = []
 
     def _look_up(self, wanted: list[CustomerIn]) -> None:
         """Bring the batch's customers that already exist into the maps (the oldest card wins)."""
@@ -246,6 +251,7 @@ class _CustomerBook:
                 if row["email"]:
                     self.by_email.setdefault(row["email"], id_)
             self.created += len(rows)
+            self.new_ids += ids
         return [self.find(c) for c in wanted]  # type: ignore[misc]
 
 
@@ -258,21 +264,34 @@ def _write_batch(
     result: ImportResult,
     audit: dict[str, Any],
 ) -> list[tuple[int, Any]]:
-    """Write the batch; returns (id, created_at) of each order written."""
+    """Write the batch; returns (id, created_at) of each order written. A number that exists by the
+    time its row is written (another import committed it meanwhile) is skipped and reported with
+    the numbers found before."""
     order_rows, items_per_order, audits = [], [], []
     customer_ids = customers.resolve_all([entry.order.customer for entry in batch], lookups.logins)
     for entry, customer_id in zip(batch, customer_ids, strict=False):
         o = entry.order
         row, status = _order_row(o, customer_id, lookups)
-        if row["manager_id"] is not None:
-            customers.assigned.append((customer_id, row["manager_id"]))
         order_rows.append(row)
         items_per_order.append(o.items)
         audits.append({"number": o.number, "status": status, "total": format_money(row["total"]), "manager": o.manager})
-        result.imported.append(o.number)
+    table = Order.__table__  # type: ignore[attr-defined]
+    inserted = writes.insert_new_returning(session.connection(), table, order_rows, keys=["number"],
+                                           returning=["id", "number"])  # fmt: skip
+    new = {number: id_ for id_, number in inserted}
+    written = []
+    for row, items, after in zip(order_rows, items_per_order, audits, strict=True):
+        order_id = new.get(row["number"])
+        if order_id is None:
+            result.skipped.append(row["number"])
+            continue
+        if row["manager_id"] is not None:
+            customers.assigned.append((row["customer_id"], row["manager_id"]))
+        result.imported.append(row["number"])
         result.total += row["total"]
-    ids = _insert_orders(session, order_rows, items_per_order, audits, now, audit)
-    return [(order_id, row["created_at"]) for order_id, row in zip(ids, order_rows, strict=True)]
+        written.append((order_id, row, items, after))
+    _insert_details(session, written, now, audit)
+    return [(order_id, row["created_at"]) for order_id, row, _, _ in written]
 
 
 def _order_row(o: OrderIn, customer_id: int, lookups: _Lookups) -> tuple[dict[str, Any], str]:
@@ -304,31 +323,26 @@ def _order_row(o: OrderIn, customer_id: int, lookups: _Lookups) -> tuple[dict[st
     return row, stage.code
 
 
-def _insert_orders(
+def _insert_details(
     session: Session,
-    order_rows: list[dict[str, Any]],
-    items_per_order: list[list[ItemIn]],
-    audits: list[dict[str, Any]],
+    written: list[tuple[int, dict[str, Any], list[ItemIn], dict[str, Any]]],
     now: Any,
     audit: dict[str, Any],
-) -> list[int]:
-    """The batch's orders, their items and one audit row each; returns the orders' ids."""
+) -> None:
+    """The items of the orders written (id, row, items, audit's after) and one audit row each."""
     # Core inserts, not the ORM's bulk path: a tenth of the per-row cost, and nothing to track
-    connection = session.connection()
-    ids = writes.insert_returning_ids(connection, Order.__table__, order_rows)  # type: ignore[attr-defined]
     writes.insert_rows(
-        connection,
+        session.connection(),
         OrderItem.__table__,  # type: ignore[attr-defined]
         [
             {"order_id": order_id, "sku": i.sku, "name": i.name, "qty": i.qty, "price": i.price, "discount": i.discount}
-            for order_id, items in zip(ids, items_per_order, strict=False)
+            for order_id, _, items, _ in written
             for i in items
         ],
     )
     audit_log.record_many(
         session=session,
-        rows=[{"order_id": order_id, "after": after} for order_id, after in zip(ids, audits, strict=False)],
+        rows=[{"order_id": order_id, "after": after} for order_id, _, _, after in written],
         at=now,
         **audit,
     )
-    return ids

@@ -29,11 +29,14 @@ CHUNK = 500  # pending orders read and decided at a time, until one is his
 
 def take_next(*, session: Session, actor: str, clock: Clock) -> Order:
     """The order is his once the conditional UPDATE takes it (another desk may win a race: then the
-    next one is tried). Refused, with the reason, when the carousel would give him none now."""
+    next one is tried; the pending rows another desk is reading now are passed over). Refused, with
+    the reason, when the carousel would give him none now."""
     now = clock.now()
     employee = get_employee(session, actor, active=True)
     if "manager" not in employee.roles:
         raise NotAllowed(f"{employee.login} is not a manager; orders are taken by managers")
+    # after his other claims, takes and passes giving him orders: his load is read once they committed
+    writes.lock_employees(session.connection(), [employee.id])  # type: ignore[list-item]
     settings = read_settings(session)
     policy = policy_of(settings)
     if not policy.enabled:
