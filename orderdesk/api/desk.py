@@ -19,6 +19,7 @@ from orderdesk.usecases import accounts, assignment, order_edits, order_links, o
 from orderdesk.usecases import tasks as task_cases
 from orderdesk.usecases.acting import Done, describe
 from orderdesk.usecases.assignment import assign, distribute_pending
+from orderdesk.usecases.audit import DESK, Door, through
 from orderdesk.usecases.inbox import mark_read
 from orderdesk.usecases.take_next import take_next
 from orderdesk.usecases.undo_move import UNDO_WINDOW, undo_move
@@ -52,7 +53,7 @@ class Viewer:
 
 class Desk:
     def __init__(self, engine: Engine, clock: Clock) -> None:
-        self.engine = engine
+        self.engine = through(engine=engine, door=Door(DESK))  # every change made here is audited as the desk's
         self.clock = clock
         self._watcher: ChangeWatcher | None = None
 

@@ -66,13 +66,15 @@ class State:
         if self._engine is None:
             from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
+            from orderdesk.usecases.audit import CLI, Door, through
             from storage.db import database_url, shared_engine
 
             url = database_url(self.db)
             if url.split("://", 1)[0].split("+", 1)[0] not in ("sqlite", "postgresql"):
                 fail(f"--db {self.db}: not a database orderdesk uses ({DB_FORMS})")
             try:
-                self._engine = shared_engine(self.db)
+                # the operator's door: audited as the CLI with this OS user and host, whoever --as names
+                self._engine = through(engine=shared_engine(self.db), door=Door.of_this_process(CLI))
             except (ArgumentError, NoSuchModuleError) as exc:
                 fail(f"--db {self.db}: {str(exc).splitlines()[0]} ({DB_FORMS})")
         return self._engine

@@ -55,18 +55,39 @@ class NotificationSettings(Strict):
     order_placed: StrictBool = True
 
 
+SMTP_PASSWORD_REFUSED = (
+    "the SMTP password is not kept in the database (whoever can read it would have it): set "
+    "ORDERDESK_SMTP_PASSWORD where mail is sent, or smtp.password_file to a file only its owner may read"
+)
+
+
 class SmtpSettings(Strict):
-    """E-mail for notifications; no host = the TUI inbox only."""
+    """E-mail for notifications; no host = the TUI inbox only. The password is no setting: it comes
+    from the environment (ORDERDESK_SMTP_PASSWORD) or the file `password_file` names (usecases/mail_secret.py)."""
 
     host: str = ""
     port: StrictInt = Field(default=25, ge=1, le=65535)
     sender: str = "orderdesk@localhost"
     starttls: StrictBool = False
     username: str = ""
-    password: str = ""
+    password_file: str = ""  # an absolute path, read by each process that sends mail; chmod 600
     timeout: Duration = 10
     retry_after: Duration = 60  # the first retry; each next one waits twice as long (at most 1h)
     max_attempts: StrictInt = Field(default=8, ge=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_password(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "password" in data:
+            raise ValueError(f"password: {SMTP_PASSWORD_REFUSED}")
+        return data
+
+    @field_validator("password_file")
+    @classmethod
+    def _absolute(cls, value: str) -> str:
+        if value and not Path(value).expanduser().is_absolute():
+            raise ValueError(f'"{value}" is not an absolute path (each desk and scheduler reads it from where it runs)')
+        return value
 
 
 class SchedulerSettings(Strict):
