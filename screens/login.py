@@ -13,7 +13,8 @@ from textual.worker import Worker, WorkerState
 
 from orderdesk.api.desk import Viewer
 from orderdesk.policy.errors import DeskError
-from screens.i18n import N_, _
+from orderdesk.policy.signin import LoginLocked
+from screens.i18n import N_, _, day_time, ngettext
 from screens.messages import SignedIn, SignInRefused
 
 
@@ -78,6 +79,8 @@ class LoginScreen(Screen[Viewer | None]):
     def sign_in(self, login: str, password: str) -> None:
         try:
             viewer = self.app.desk.sign_in(login, password)  # type: ignore[attr-defined]
+        except LoginLocked as exc:
+            self.post_message(SignInRefused(locked_reason(exc)))
         except DeskError as exc:
             self.post_message(SignInRefused(str(exc)))
         else:
@@ -102,3 +105,12 @@ class LoginScreen(Screen[Viewer | None]):
 
     def action_leave(self) -> None:
         self.dismiss(None)
+
+
+def locked_reason(locked: LoginLocked) -> str:
+    """Why a locked login is refused, and when it opens, in the desk's language."""
+    return ngettext(
+        "This login is locked after {n} failed sign-in; it opens at {time} {zone}, or sooner if an admin unlocks it.",
+        "This login is locked after {n} failed sign-ins; it opens at {time} {zone}, or sooner if an admin unlocks it.",
+        locked.failures,
+    ).format(n=locked.failures, time=day_time(locked.until, locked.zone), zone=locked.zone)

@@ -391,5 +391,7 @@ class SchedulerLease(_Table, table=True):
     expires_at: datetime = utc_column(nullable=False)
 
 
-# the task rules' tables live in a module of their own; here so that `storage.models` has every table
+# the task rules' tables live in a module of their own, as the sign-in guard's (failed sign-ins and
+# locks); here so that `storage.models` has every table
+from storage.signin_models import SigninGuard  # noqa: E402, F401
 from storage.task_models import RuleLog, ScheduledTask, Task, TaskRuleRow  # noqa: E402, F401

@@ -1,4 +1,4 @@
-"""`orderdesk users list|add|login|logout|set-status`: employees and their presence at the desk."""
+"""`orderdesk users list|add|login|logout|set-status|unlock`: employees, their presence at the desk, locked logins."""
 
 from __future__ import annotations
 
@@ -109,3 +109,14 @@ def users_set_status(
     if not as_json:
         typer.echo(f"{login} is free")
     print_pass(result, as_json)
+
+
+@users_app.command("unlock")
+def users_unlock(ctx: typer.Context, login: Required) -> None:
+    """Lift the lock that failed sign-ins put on a login (settings signin.*), and forget its failures."""
+    from orderdesk.usecases.accounts import unlock_login
+
+    if commit(ctx, unlock_login, login=login):
+        typer.echo(f"{login} unlocked")
+    else:
+        typer.echo(f"{login} is not locked and has no failed sign-ins to forget")

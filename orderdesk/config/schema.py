@@ -96,6 +96,21 @@ class SchedulerSettings(Strict):
     lease: Duration = 60  # a scheduler that has not renewed its lease this long is taken over
 
 
+class SigninSettings(Strict):
+    """Failed sign-ins (orderdesk.policy.signin): `max_failures` within `window` lock the login for `lockout`."""
+
+    max_failures: StrictInt = Field(default=5, ge=1, le=1000)
+    window: Duration = 15 * 60
+    lockout: Duration = 15 * 60
+
+    @field_validator("window", "lockout")
+    @classmethod
+    def _not_zero(cls, value: int) -> int:
+        if value <= 0:
+            raise ValueError('must be longer than 0 (e.g. "15m")')
+        return value
+
+
 class Settings(Strict):
     managers_see_all: StrictBool = False
     manager_from_registrar: StrictBool = False
@@ -106,6 +121,7 @@ class Settings(Strict):
     notifications: NotificationSettings = NotificationSettings()
     smtp: SmtpSettings = SmtpSettings()
     scheduler: SchedulerSettings = SchedulerSettings()
+    signin: SigninSettings = SigninSettings()
 
 
 class Named(Strict):
