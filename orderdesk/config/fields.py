@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,6 +21,10 @@ MAX_MONEY = 10**15  # minor units: far above any order, far below a 64-bit colum
 MAX_DURATION_DAYS = 7300  # 20 years, in seconds still fits a 32-bit column
 MAX_CODE_LENGTH = 64  # codes, logins and order numbers are String(64) columns
 YEARS = (1900, 2999)  # a time outside these is a typo, and would overflow due-time arithmetic
+MAX_ID = 2**31 - 1  # ids, positions and counts are 32-bit INTEGER columns on PostgreSQL
+# control (Cc), format (Cf: U+200B, U+202E, …) and line/paragraph separators: invisible, or they reorder
+# or break the line a code is shown in; a code is typed and read, so none belongs in it
+_HIDDEN = frozenset({"Cc", "Cf", "Zl", "Zp", "Co", "Cs"})
 
 
 class Strict(_BaseModel):
@@ -57,15 +62,80 @@ def _aware(value: datetime) -> datetime:
     return value
 
 
+def hidden_character(text: str) -> str | None:
+    """A description of the first control or invisible character in `text` ("U+202E RIGHT-TO-LEFT
+    OVERRIDE"), or None when it has none."""
+    for ch in text:
+        if unicodedata.category(ch) in _HIDDEN:
+            name = unicodedata.name(ch, "")
+            return f"U+{ord(ch):04X}{' ' + name if name else ''}"
+    return None
+
+
+def code_problem(value: str) -> str | None:
+    """Why `value` cannot be a code (store, status, order number, login, …), or None: the one check
+    the config file, the order files and the command line share."""
+    if not value.strip():
+        return "must not be empty"
+    if len(value.strip()) > MAX_CODE_LENGTH:
+        return f"is longer than {MAX_CODE_LENGTH} characters"
+    hidden = hidden_character(value)
+    if hidden:
+        return f"contains a control or invisible character ({hidden})"
+    return None
+
+
+def check_code(value: str, *, what: str) -> str:
+    """`value` stripped, or InvalidInput "WHAT: why" (see code_problem)."""
+    problem = code_problem(value)
+    if problem:
+        raise InvalidInput(f"{what}: {problem}")
+    return value.strip()
+
+
+def nul_at(data: Any, loc: tuple[Any, ...] = ()) -> tuple[Any, ...] | None:
+    """Where a NUL character is in a string (or a key) of parsed data, or None. No database column holds
+    one (PostgreSQL refuses it, SQLite cuts text at it in many tools)."""
+    if isinstance(data, str):
+        return loc if "\x00" in data else None
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if isinstance(key, str) and "\x00" in key:
+                return (*loc, key)
+            found = nul_at(value, (*loc, key))
+            if found is not None:
+                return found
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            found = nul_at(value, (*loc, index))
+            if found is not None:
+                return found
+    return None
+
+
 def _code(value: Any) -> Any:
-    if isinstance(value, str) and not value.strip():
-        raise ValueError("must not be empty")
-    if isinstance(value, str) and len(value.strip()) > MAX_CODE_LENGTH:
-        raise ValueError(f"is longer than {MAX_CODE_LENGTH} characters")
+    if isinstance(value, str):
+        problem = code_problem(value)
+        if problem:
+            raise ValueError(problem)
+    return value
+
+
+def _positive(seconds: int) -> int:
+    if seconds <= 0:
+        raise ValueError("is no time at all; give a positive duration")
+    return seconds
+
+
+def _count(value: Any) -> Any:
+    if isinstance(value, bool):  # JSON `true` is not the number 1
+        raise ValueError(f"{str(value).lower()} is not a number")
     return value
 
 
 Duration = Annotated[int, BeforeValidator(_duration)]
+PositiveDuration = Annotated[int, BeforeValidator(_duration), AfterValidator(_positive)]
+Count = Annotated[int, BeforeValidator(_count)]  # a whole number; from CSV text too, never a boolean
 Money = Annotated[int, BeforeValidator(parse_money), AfterValidator(_non_negative)]
 AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
 Code = Annotated[str, BeforeValidator(_code)]

@@ -21,11 +21,15 @@ from pydantic import (
 )
 
 from orderdesk.config.fields import (
+    MAX_ID,
     Code,
     Duration,
     Money,
+    PositiveDuration,
     Strict,
     first_error,
+    location,
+    nul_at,
     read_text,
 )
 from orderdesk.config.rules import RuleIn, rule_error, rule_place
@@ -37,7 +41,7 @@ from orderdesk.policy.vocab import STAGE_KINDS
 
 class WorkloadLimit(Strict):
     statuses: list[Code] = Field(min_length=1)
-    max: StrictInt = Field(ge=0)
+    max: StrictInt = Field(ge=0, le=MAX_ID)
 
 
 class DistributionSettings(Strict):
@@ -45,7 +49,7 @@ class DistributionSettings(Strict):
     mode: Literal["none", "equal"] = "equal"
     check_responsible_online: StrictBool = True
     priority: Literal["oldest_first", "newest_first"] = "oldest_first"
-    max_age: Duration = 90 * 86400
+    max_age: PositiveDuration = 90 * 86400
     workload_limit: WorkloadLimit | None = None
 
 
@@ -64,22 +68,22 @@ class SmtpSettings(Strict):
     starttls: StrictBool = False
     username: str = ""
     password: str = ""
-    timeout: Duration = 10
-    retry_after: Duration = 60  # the first retry; each next one waits twice as long (at most 1h)
-    max_attempts: StrictInt = Field(default=8, ge=1)
+    timeout: PositiveDuration = 10
+    retry_after: PositiveDuration = 60  # the first retry; each next one waits twice as long (at most 1h)
+    max_attempts: StrictInt = Field(default=8, ge=1, le=MAX_ID)
 
 
 class SchedulerSettings(Strict):
     in_desk: StrictBool = True  # each terminal desk runs the scheduler thread too (one acts: the lease)
-    interval: Duration = 15  # how often the jobs run
-    lease: Duration = 60  # a scheduler that has not renewed its lease this long is taken over
+    interval: PositiveDuration = 15  # how often the jobs run
+    lease: PositiveDuration = 60  # a scheduler that has not renewed its lease this long is taken over
 
 
 class Settings(Strict):
     managers_see_all: StrictBool = False
     manager_from_registrar: StrictBool = False
     show_undistributed: StrictBool = True
-    session_timeout: Duration = 120
+    session_timeout: PositiveDuration = 120
     presence_on_sign_in: Literal["free", "busy", "break"] = "free"  # U1: what signing in at a desk makes him
     distribution: DistributionSettings = DistributionSettings()
     notifications: NotificationSettings = NotificationSettings()
@@ -184,7 +188,7 @@ class StageIn(Strict):
     store: Code
     code: Code
     name: str
-    time_limit: Duration | None = None
+    time_limit: PositiveDuration | None = None
     owner: str | list[Code] = "manager"
     payment_methods: list[Code] = []
     delivery_methods: list[Code] = []
@@ -221,13 +225,13 @@ class StageIn(Strict):
 
 class NoticeIn(Strict):
     role: Code
-    before: Duration
+    before: PositiveDuration
 
 
 class AutoMoveIn(Strict):
     store: Code
     from_: list[Code] = Field(alias="from", min_length=1)
-    after: Duration
+    after: PositiveDuration
     to: Code
     notice: NoticeIn | None = None
 
@@ -261,6 +265,9 @@ def parse_config(text: str, *, source: str) -> DeskConfig:
         raise InvalidInput(f"{source}: not valid TOML: {exc}") from None
     except RecursionError:
         raise InvalidInput(f"{source}: not valid TOML: nested too deeply") from None
+    nul = nul_at(raw)
+    if nul is not None:
+        raise InvalidInput(f"{source}: {location(nul)}: contains a NUL character")
     try:
         config = DeskConfig.model_validate(raw)
     except ValidationError as exc:
