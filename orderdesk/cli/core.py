@@ -20,6 +20,7 @@ from typer.core import TyperGroup
 
 from orderdesk.clock import Clock, SystemClock
 from orderdesk.policy.errors import DeskError
+from orderdesk.policy.text import escaped
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -34,9 +35,9 @@ class DeskGroup(TyperGroup):
     """The root command: whatever is refused is one line on stderr, a mistake in the arguments too."""
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
-        for index, arg in enumerate(args, start=1):
+        for arg in args:
             if "\x00" in arg:  # no shell can pass one; no database column can hold one
-                fail(f"argument {index}: contains a NUL character")
+                fail(f'argument "{arg}": contains a NUL character')
         return super().parse_args(ctx, args)
 
     def main(self, *args: Any, standalone_mode: bool = True, **extra: Any) -> Any:
@@ -50,7 +51,7 @@ class DeskGroup(TyperGroup):
             sys.exit(exc.exit_code)
         except click_errors.UsageError as exc:
             where = exc.ctx.command_path if exc.ctx is not None else "orderdesk"
-            typer.echo(f"{where}: {exc.format_message()} (see {where} --help)", err=True)
+            typer.echo(escaped(f"{where}: {exc.format_message()} (see {where} --help)"), err=True)
             sys.exit(exc.exit_code)
         except click_errors.ClickException as exc:
             exc.show()
@@ -137,7 +138,9 @@ DB_FORMS = "a SQLite file path, sqlite:///PATH, or postgresql+psycopg://USER@HOS
 
 
 def fail(message: str) -> NoReturn:
-    typer.echo(f"orderdesk: {message}", err=True)
+    """One line on stderr, exit 1; what it quotes of the input is shown, never obeyed (a line break,
+    a right-to-left override)."""
+    typer.echo(f"orderdesk: {escaped(message)}", err=True)
     raise typer.Exit(1)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,6 +13,7 @@ from pydantic import BaseModel as _BaseModel
 from orderdesk.policy.durations import parse_duration
 from orderdesk.policy.errors import InvalidInput
 from orderdesk.policy.money import format_money, parse_money
+from orderdesk.policy.text import hidden_character
 
 MAX_FILE_BYTES = 200 * 1024 * 1024
 MAX_QTY = 10**9  # items of one line
@@ -22,9 +22,6 @@ MAX_DURATION_DAYS = 7300  # 20 years, in seconds still fits a 32-bit column
 MAX_CODE_LENGTH = 64  # codes, logins and order numbers are String(64) columns
 YEARS = (1900, 2999)  # a time outside these is a typo, and would overflow due-time arithmetic
 MAX_ID = 2**31 - 1  # ids, positions and counts are 32-bit INTEGER columns on PostgreSQL
-# control (Cc), format (Cf: U+200B, U+202E, …) and line/paragraph separators: invisible, or they reorder
-# or break the line a code is shown in; a code is typed and read, so none belongs in it
-_HIDDEN = frozenset({"Cc", "Cf", "Zl", "Zp", "Co", "Cs"})
 
 
 class Strict(_BaseModel):
@@ -60,16 +57,6 @@ def _aware(value: datetime) -> datetime:
     if not YEARS[0] <= year <= YEARS[1]:
         raise ValueError(f'"{value.isoformat()}" is out of range (years {YEARS[0]}–{YEARS[1]})')
     return value
-
-
-def hidden_character(text: str) -> str | None:
-    """A description of the first control or invisible character in `text` ("U+202E RIGHT-TO-LEFT
-    OVERRIDE"), or None when it has none."""
-    for ch in text:
-        if unicodedata.category(ch) in _HIDDEN:
-            name = unicodedata.name(ch, "")
-            return f"U+{ord(ch):04X}{' ' + name if name else ''}"
-    return None
 
 
 def code_problem(value: str) -> str | None:
