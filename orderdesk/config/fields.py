@@ -80,21 +80,31 @@ def check_code(value: str, *, what: str) -> str:
     return value.strip()
 
 
-def nul_at(data: Any, loc: tuple[Any, ...] = ()) -> tuple[Any, ...] | None:
-    """Where a NUL character is in a string (or a key) of parsed data, or None. No database column holds
-    one (PostgreSQL refuses it, SQLite cuts text at it in many tools)."""
+def unstorable(text: str) -> str | None:
+    """Why no text column can hold `text`, or None: a NUL character (PostgreSQL refuses it, and many tools
+    cut text at it) or a lone surrogate (a JSON file's "\\ud800": not UTF-8 at all)."""
+    if "\x00" in text:
+        return "contains a NUL character"
+    for ch in text:
+        if "\ud800" <= ch <= "\udfff":
+            return f"contains a lone surrogate (U+{ord(ch):04X}), which is no character"
+    return None
+
+
+def unstorable_at(data: Any, loc: tuple[Any, ...] = ()) -> tuple[tuple[Any, ...], str] | None:
+    """Where in parsed data (a string or a key) there is text no column can hold, and why; or None."""
     if isinstance(data, str):
-        return loc if "\x00" in data else None
+        why = unstorable(data)
+        return (loc, why) if why else None
     if isinstance(data, dict):
         for key, value in data.items():
-            if isinstance(key, str) and "\x00" in key:
-                return (*loc, key)
-            found = nul_at(value, (*loc, key))
+            why = unstorable(key) if isinstance(key, str) else None
+            found = ((*loc, key), why) if why else unstorable_at(value, (*loc, key))
             if found is not None:
                 return found
     elif isinstance(data, list):
         for index, value in enumerate(data):
-            found = nul_at(value, (*loc, index))
+            found = unstorable_at(value, (*loc, index))
             if found is not None:
                 return found
     return None

@@ -29,8 +29,8 @@ from orderdesk.config.fields import (
     Strict,
     first_error,
     location,
-    nul_at,
     read_text,
+    unstorable_at,
 )
 from orderdesk.config.rules import RuleIn, rule_error, rule_place
 from orderdesk.policy.contacts import normalise_email, phone_key
@@ -265,9 +265,9 @@ def parse_config(text: str, *, source: str) -> DeskConfig:
         raise InvalidInput(f"{source}: not valid TOML: {exc}") from None
     except RecursionError:
         raise InvalidInput(f"{source}: not valid TOML: nested too deeply") from None
-    nul = nul_at(raw)
-    if nul is not None:
-        raise InvalidInput(f"{source}: {location(nul)}: contains a NUL character")
+    bad = unstorable_at(raw)
+    if bad is not None:
+        raise InvalidInput(f"{source}: {location(bad[0])}: {bad[1]}")
     try:
         config = DeskConfig.model_validate(raw)
     except ValidationError as exc:

@@ -24,8 +24,8 @@ from orderdesk.config.fields import (
     Strict,
     describe,
     location,
-    nul_at,
     read_text,
+    unstorable_at,
 )
 from orderdesk.config.schema import CustomerIn
 from orderdesk.policy.errors import InvalidInput
@@ -115,9 +115,9 @@ def _read_json(text: str, path: Path) -> list[OrderRow]:
     for index, raw in enumerate(data, start=1):
         if not isinstance(raw, dict):
             raise InvalidInput(f"{path}: row {index}: expected an order object, found {type(raw).__name__}")
-        nul = nul_at(raw)
-        if nul is not None:
-            raise InvalidInput(f"{path}: row {index}: {location(nul)}: contains a NUL character")
+        bad = unstorable_at(raw)
+        if bad is not None:
+            raise InvalidInput(f"{path}: row {index}: {location(bad[0])}: {bad[1]}")
         try:
             order = OrderIn.model_validate(raw)
         except ValidationError as exc:
