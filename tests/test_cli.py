@@ -149,5 +149,8 @@ def test_settings_show_does_not_print_the_smtp_password(empty_db, cli):
 
 def test_a_number_too_large_for_the_database_is_one_line(demo_db, cli):
     result = cli("automoves", "remove", "print", "99999999999999999999", db=demo_db)
-    assert result.exit_code == 1
-    assert result.stderr.strip() == "orderdesk: a number given is too large"
+    assert result.exit_code == 2  # refused with the arguments, before the database: naming the argument
+    assert result.stderr.strip().splitlines() == [
+        "orderdesk automoves remove: Invalid value for 'ID': Input should be less than or equal to 2147483647"
+        " (see orderdesk automoves remove --help)"
+    ]

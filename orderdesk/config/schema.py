@@ -21,12 +21,16 @@ from pydantic import (
 )
 
 from orderdesk.config.fields import (
+    MAX_ID,
     Code,
     Duration,
     Money,
+    PositiveDuration,
     Strict,
     first_error,
+    location,
     read_text,
+    unstorable_at,
 )
 from orderdesk.config.rules import RuleIn, rule_error, rule_place
 from orderdesk.policy.contacts import normalise_email, phone_key
@@ -37,7 +41,7 @@ from orderdesk.policy.vocab import STAGE_KINDS
 
 class WorkloadLimit(Strict):
     statuses: list[Code] = Field(min_length=1)
-    max: StrictInt = Field(ge=0)
+    max: StrictInt = Field(ge=0, le=MAX_ID)
 
 
 class DistributionSettings(Strict):
@@ -45,7 +49,7 @@ class DistributionSettings(Strict):
     mode: Literal["none", "equal"] = "equal"
     check_responsible_online: StrictBool = True
     priority: Literal["oldest_first", "newest_first"] = "oldest_first"
-    max_age: Duration = 90 * 86400
+    max_age: PositiveDuration = 90 * 86400
     workload_limit: WorkloadLimit | None = None
 
 
@@ -71,9 +75,9 @@ class SmtpSettings(Strict):
     starttls: StrictBool = False
     username: str = ""
     password_file: str = ""  # an absolute path, read by each process that sends mail; chmod 600
-    timeout: Duration = 10
-    retry_after: Duration = 60  # the first retry; each next one waits twice as long (at most 1h)
-    max_attempts: StrictInt = Field(default=8, ge=1)
+    timeout: PositiveDuration = 10
+    retry_after: PositiveDuration = 60  # the first retry; each next one waits twice as long (at most 1h)
+    max_attempts: StrictInt = Field(default=8, ge=1, le=MAX_ID)
 
     @model_validator(mode="before")
     @classmethod
@@ -92,30 +96,23 @@ class SmtpSettings(Strict):
 
 class SchedulerSettings(Strict):
     in_desk: StrictBool = True  # each terminal desk runs the scheduler thread too (one acts: the lease)
-    interval: Duration = 15  # how often the jobs run
-    lease: Duration = 60  # a scheduler that has not renewed its lease this long is taken over
+    interval: PositiveDuration = 15  # how often the jobs run
+    lease: PositiveDuration = 60  # a scheduler that has not renewed its lease this long is taken over
 
 
 class SigninSettings(Strict):
     """Failed sign-ins (orderdesk.policy.signin): `max_failures` within `window` lock the login for `lockout`."""
 
     max_failures: StrictInt = Field(default=5, ge=1, le=1000)
-    window: Duration = 15 * 60
-    lockout: Duration = 15 * 60
-
-    @field_validator("window", "lockout")
-    @classmethod
-    def _not_zero(cls, value: int) -> int:
-        if value <= 0:
-            raise ValueError('must be longer than 0 (e.g. "15m")')
-        return value
+    window: PositiveDuration = 15 * 60
+    lockout: PositiveDuration = 15 * 60
 
 
 class Settings(Strict):
     managers_see_all: StrictBool = False
     manager_from_registrar: StrictBool = False
     show_undistributed: StrictBool = True
-    session_timeout: Duration = 120
+    session_timeout: PositiveDuration = 120
     presence_on_sign_in: Literal["free", "busy", "break"] = "free"  # U1: what signing in at a desk makes him
     distribution: DistributionSettings = DistributionSettings()
     notifications: NotificationSettings = NotificationSettings()
@@ -221,7 +218,7 @@ class StageIn(Strict):
     store: Code
     code: Code
     name: str
-    time_limit: Duration | None = None
+    time_limit: PositiveDuration | None = None
     owner: str | list[Code] = "manager"
     payment_methods: list[Code] = []
     delivery_methods: list[Code] = []
@@ -258,13 +255,13 @@ class StageIn(Strict):
 
 class NoticeIn(Strict):
     role: Code
-    before: Duration
+    before: PositiveDuration
 
 
 class AutoMoveIn(Strict):
     store: Code
     from_: list[Code] = Field(alias="from", min_length=1)
-    after: Duration
+    after: PositiveDuration
     to: Code
     notice: NoticeIn | None = None
 
@@ -298,6 +295,9 @@ def parse_config(text: str, *, source: str) -> DeskConfig:
         raise InvalidInput(f"{source}: not valid TOML: {exc}") from None
     except RecursionError:
         raise InvalidInput(f"{source}: not valid TOML: nested too deeply") from None
+    bad = unstorable_at(raw)
+    if bad is not None:
+        raise InvalidInput(f"{source}: {location(bad[0])}: {bad[1]}")
     try:
         config = DeskConfig.model_validate(raw)
     except ValidationError as exc:

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, select
 
 from orderdesk.clock import Clock
-from orderdesk.config.fields import MAX_CODE_LENGTH
+from orderdesk.config.fields import check_code
 from orderdesk.config.settings import read_settings
 from orderdesk.policy.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from orderdesk.policy.passwords import hash_password, password_matches
@@ -144,14 +144,11 @@ def add_employee(
     city: str | None = None,
     email: str | None = None,
 ) -> Employee:
-    login = login.strip()
-    if not login:
-        raise InvalidInput("login: must not be empty")
-    if len(login) > MAX_CODE_LENGTH:  # the one limit, as the config file's (a String(64) column)
-        raise InvalidInput(f"login: is longer than {MAX_CODE_LENGTH} characters")
+    login = check_code(login, what="login")  # the config file's limits: a String(64) column, nothing hidden
     roles = [role.strip() for role in roles]
     if not roles or not all(roles):
         raise InvalidInput("roles: give at least one role, none empty (admin, supervisor, manager, contractor, …)")
+    roles = [check_code(role, what="roles") for role in roles]
     if not password:
         raise InvalidInput("password: must not be empty")
     if session.exec(select(Employee.id).where(Employee.login == login)).first() is not None:
