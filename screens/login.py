@@ -13,7 +13,7 @@ from textual.worker import Worker, WorkerState
 
 from orderdesk.api.desk import Viewer
 from orderdesk.policy.errors import DeskError
-from orderdesk.policy.signin import LoginLocked
+from orderdesk.policy.signin import WRONG_LOGIN_OR_PASSWORD, LoginLocked
 from screens.i18n import N_, _, day_time, ngettext
 from screens.messages import SignedIn, SignInRefused
 
@@ -82,7 +82,8 @@ class LoginScreen(Screen[Viewer | None]):
         except LoginLocked as exc:
             self.post_message(SignInRefused(locked_reason(exc)))
         except DeskError as exc:
-            self.post_message(SignInRefused(str(exc)))
+            wrong = str(exc) == WRONG_LOGIN_OR_PASSWORD
+            self.post_message(SignInRefused(_("Wrong login or password.") if wrong else str(exc)))
         else:
             self.post_message(SignedIn(viewer))
 
@@ -110,7 +111,7 @@ class LoginScreen(Screen[Viewer | None]):
 def locked_reason(locked: LoginLocked) -> str:
     """Why a locked login is refused, and when it opens, in the desk's language."""
     return ngettext(
-        "This login is locked after {n} failed sign-in; it opens at {time} {zone}, or sooner if an admin unlocks it.",
-        "This login is locked after {n} failed sign-ins; it opens at {time} {zone}, or sooner if an admin unlocks it.",
+        "Locked after {n} failed sign-in until {time} {zone}; an admin can unlock it sooner.",
+        "Locked after {n} failed sign-ins until {time} {zone}; an admin can unlock it sooner.",
         locked.failures,
     ).format(n=locked.failures, time=day_time(locked.until, locked.zone), zone=locked.zone)
