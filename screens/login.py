@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -109,9 +111,11 @@ class LoginScreen(Screen[Viewer | None]):
 
 
 def locked_reason(locked: LoginLocked) -> str:
-    """Why a locked login is refused, and when it opens, in the desk's language."""
+    """Why a locked login is refused, and when it opens, in the desk's language; two lines of the sign-in
+    box at 80×24 (the zone as its clocks say it: UTC, MSK, GMT)."""
+    zone = locked.until.astimezone(ZoneInfo(locked.zone)).tzname() or locked.zone
     return ngettext(
-        "Locked after {n} failed sign-in until {time} {zone}; an admin can unlock it sooner.",
-        "Locked after {n} failed sign-ins until {time} {zone}; an admin can unlock it sooner.",
+        "Locked after {n} failed sign-in until {time} {zone}; an admin can unlock it.",
+        "Locked after {n} failed sign-ins until {time} {zone}; an admin can unlock it.",
         locked.failures,
-    ).format(n=locked.failures, time=day_time(locked.until, locked.zone), zone=locked.zone)
+    ).format(n=locked.failures, time=day_time(locked.until, locked.zone), zone=zone)

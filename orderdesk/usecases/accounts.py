@@ -109,7 +109,7 @@ def _locked(session: Session, until: datetime, rules: Lockout) -> LoginLocked:
     local = until.astimezone(ZoneInfo(zone))
     failures = f"{rules.max_failures} failed sign-in" + ("" if rules.max_failures == 1 else "s")
     return LoginLocked(
-        f"Locked after {failures} until {local:%d %b %H:%M} {zone}; an admin can unlock it sooner.",
+        f"Locked after {failures} until {local:%d %b %H:%M} {local.tzname()}; an admin can unlock it.",
         until=until, zone=zone, failures=rules.max_failures,
     )  # fmt: skip
 
