@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -13,7 +15,7 @@ from textual.worker import Worker, WorkerState
 
 from orderdesk.api.desk import Viewer
 from orderdesk.policy.errors import DeskError
-from orderdesk.policy.signin import LoginLocked
+from orderdesk.policy.signin import WRONG_LOGIN_OR_PASSWORD, LoginLocked
 from screens.i18n import N_, _, day_time, ngettext
 from screens.messages import SignedIn, SignInRefused
 
@@ -82,7 +84,8 @@ class LoginScreen(Screen[Viewer | None]):
         except LoginLocked as exc:
             self.post_message(SignInRefused(locked_reason(exc)))
         except DeskError as exc:
-            self.post_message(SignInRefused(str(exc)))
+            wrong = str(exc) == WRONG_LOGIN_OR_PASSWORD
+            self.post_message(SignInRefused(_("Wrong login or password.") if wrong else str(exc)))
         else:
             self.post_message(SignedIn(viewer))
 
@@ -108,9 +111,11 @@ class LoginScreen(Screen[Viewer | None]):
 
 
 def locked_reason(locked: LoginLocked) -> str:
-    """Why a locked login is refused, and when it opens, in the desk's language."""
+    """Why a locked login is refused, and when it opens, in the desk's language; two lines of the sign-in
+    box at 80×24 (the zone as its clocks say it: UTC, MSK, GMT)."""
+    zone = locked.until.astimezone(ZoneInfo(locked.zone)).tzname() or locked.zone
     return ngettext(
-        "This login is locked after {n} failed sign-in; it opens at {time} {zone}, or sooner if an admin unlocks it.",
-        "This login is locked after {n} failed sign-ins; it opens at {time} {zone}, or sooner if an admin unlocks it.",
+        "Locked after {n} failed sign-in until {time} {zone}; an admin can unlock it.",
+        "Locked after {n} failed sign-ins until {time} {zone}; an admin can unlock it.",
         locked.failures,
-    ).format(n=locked.failures, time=day_time(locked.until, locked.zone), zone=locked.zone)
+    ).format(n=locked.failures, time=day_time(locked.until, locked.zone), zone=zone)

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 
 from orderdesk.policy.errors import NotAllowed
 
+WRONG_LOGIN_OR_PASSWORD = "Wrong login or password."  # the same words whichever part was wrong
 MAX_LOGIN_LENGTH = 64  # the employee.login column (String(64)), as config.fields.MAX_CODE_LENGTH
 
 

@@ -13,13 +13,20 @@ from orderdesk.config.fields import check_code
 from orderdesk.config.settings import read_settings
 from orderdesk.policy.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from orderdesk.policy.passwords import hash_password, password_matches
-from orderdesk.policy.signin import Lockout, LoginLocked, after_failure, is_locked, possible_login
+from orderdesk.policy.signin import (
+    WRONG_LOGIN_OR_PASSWORD,
+    Lockout,
+    LoginLocked,
+    after_failure,
+    is_locked,
+    possible_login,
+)
 from orderdesk.policy.timestamps import iso
 from orderdesk.usecases import audit
 from storage.models import Employee, EmployeeGroup, Store, UserGroup
 from storage.signin_models import guard_of, held_guard
 
-WRONG = "Wrong login or password."
+WRONG = WRONG_LOGIN_OR_PASSWORD
 SIGN_IN = "sign-in"  # the audit's rule for what the sign-in decides by itself (failures, locks)
 
 
@@ -102,8 +109,7 @@ def _locked(session: Session, until: datetime, rules: Lockout) -> LoginLocked:
     local = until.astimezone(ZoneInfo(zone))
     failures = f"{rules.max_failures} failed sign-in" + ("" if rules.max_failures == 1 else "s")
     return LoginLocked(
-        f"This login is locked after {failures}; it opens at {local:%d %b %H:%M} {zone}, or sooner if an admin "
-        "unlocks it.",
+        f"Locked after {failures} until {local:%d %b %H:%M} {local.tzname()}; an admin can unlock it.",
         until=until, zone=zone, failures=rules.max_failures,
     )  # fmt: skip
 
