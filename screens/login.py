@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -13,7 +15,8 @@ from textual.worker import Worker, WorkerState
 
 from orderdesk.api.desk import Viewer
 from orderdesk.policy.errors import DeskError
-from screens.i18n import N_, _
+from orderdesk.policy.signin import WRONG_LOGIN_OR_PASSWORD, LoginLocked
+from screens.i18n import N_, _, day_time, ngettext
 from screens.messages import SignedIn, SignInRefused
 
 
@@ -78,8 +81,11 @@ class LoginScreen(Screen[Viewer | None]):
     def sign_in(self, login: str, password: str) -> None:
         try:
             viewer = self.app.desk.sign_in(login, password)  # type: ignore[attr-defined]
+        except LoginLocked as exc:
+            self.post_message(SignInRefused(locked_reason(exc)))
         except DeskError as exc:
-            self.post_message(SignInRefused(str(exc)))
+            wrong = str(exc) == WRONG_LOGIN_OR_PASSWORD
+            self.post_message(SignInRefused(_("Wrong login or password.") if wrong else str(exc)))
         else:
             self.post_message(SignedIn(viewer))
 
@@ -102,3 +108,14 @@ class LoginScreen(Screen[Viewer | None]):
 
     def action_leave(self) -> None:
         self.dismiss(None)
+
+
+def locked_reason(locked: LoginLocked) -> str:
+    """Why a locked login is refused, and when it opens, in the desk's language; two lines of the sign-in
+    box at 80×24 (the zone as its clocks say it: UTC, MSK, GMT)."""
+    zone = locked.until.astimezone(ZoneInfo(locked.zone)).tzname() or locked.zone
+    return ngettext(
+        "Locked after {n} failed sign-in until {time} {zone}; an admin can unlock it.",
+        "Locked after {n} failed sign-ins until {time} {zone}; an admin can unlock it.",
+        locked.failures,
+    ).format(n=locked.failures, time=day_time(locked.until, locked.zone), zone=zone)

@@ -321,7 +321,7 @@ class Setting(_Table, table=True):
 
 
 class AuditEvent(_Table, table=True):
-    """Who (an employee or an automatic rule) changed what, when, before → after."""
+    """Who (an employee or an automatic rule) changed what, when, before → after, and through which door."""
 
     __tablename__ = "audit_event"
     __table_args__ = (Index("ix_audit_order_at", "order_id", "at"),)
@@ -333,6 +333,11 @@ class AuditEvent(_Table, table=True):
     action: str
     before: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     after: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    # the door the change came through (0010): "desk", "cli" or "scheduler"; for the CLI also the
+    # operating-system user and host that ran it (the operator, whoever --as names); NULL before 0010
+    channel: str | None = Field(default=None, sa_column=Column(String(16), nullable=True))
+    os_user: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
+    host: str | None = Field(default=None, sa_column=Column(String(255), nullable=True))
 
 
 class Notification(_Table, table=True):
@@ -386,5 +391,7 @@ class SchedulerLease(_Table, table=True):
     expires_at: datetime = utc_column(nullable=False)
 
 
-# the task rules' tables live in a module of their own; here so that `storage.models` has every table
+# the task rules' tables live in a module of their own, as the sign-in guard's (failed sign-ins and
+# locks); here so that `storage.models` has every table
+from storage.signin_models import SigninGuard  # noqa: E402, F401
 from storage.task_models import RuleLog, ScheduledTask, Task, TaskRuleRow  # noqa: E402, F401

@@ -34,6 +34,7 @@ LEAVING_FOR_STORAGE = {
 LOGIN_IS_THE_ACCOUNT = {
     "accounts.authenticate",  # who signs in: nobody acts until he has
     "accounts.add_employee",  # the new employee's login
+    "accounts.unlock_login",  # the locked login (an admin lifts it)
 }
 
 FIRST = ("session", "engine")

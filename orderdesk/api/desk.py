@@ -15,10 +15,12 @@ from sqlmodel import Session
 
 from orderdesk.clock import Clock
 from orderdesk.config.settings import read_settings
+from orderdesk.policy.errors import DeskError
 from orderdesk.usecases import accounts, assignment, order_edits, order_links, order_moves, presence
 from orderdesk.usecases import tasks as task_cases
 from orderdesk.usecases.acting import Done, describe
 from orderdesk.usecases.assignment import assign, distribute_pending
+from orderdesk.usecases.audit import DESK, Door, through
 from orderdesk.usecases.inbox import mark_read
 from orderdesk.usecases.take_next import take_next
 from orderdesk.usecases.undo_move import UNDO_WINDOW, undo_move
@@ -52,20 +54,27 @@ class Viewer:
 
 class Desk:
     def __init__(self, engine: Engine, clock: Clock) -> None:
-        self.engine = engine
+        self.engine = through(engine=engine, door=Door(DESK))  # every change made here is audited as the desk's
         self.clock = clock
         self._watcher: ChangeWatcher | None = None
 
     def sign_in(self, login: str, password: str, *, host: str | None = None) -> Viewer:
         """Check the password, then log in (U1) and set his presence to the setting
         `presence_on_sign_in` (free unless set otherwise): from now on the heartbeat keeps him logged
-        in. One transaction: a wrong password changes nothing."""
+        in. One transaction: a refusal keeps only its own record (the audit rows, the failure
+        counted towards a lock: settings `signin.*`), committed before it is raised; a locked login
+        is refused with LoginLocked (orderdesk.policy.signin), whose facts the screen words."""
         with write_session(self.engine) as session:
-            employee = accounts.authenticate(session=session, login=login, password=password)
-            session_id = presence.log_in(session=session, actor=employee.login, clock=self.clock, host=host)
-            arriving = read_settings(session).presence_on_sign_in
-            presence.set_presence(session=session, actor=employee.login, clock=self.clock, presence=arriving)
-            return _viewer(employee, session_id, language=language_of(session, employee))
+            try:
+                employee = accounts.authenticate(session=session, clock=self.clock, login=login, password=password)
+            except DeskError as exc:
+                refusal = exc
+            else:
+                session_id = presence.log_in(session=session, actor=employee.login, clock=self.clock, host=host)
+                arriving = read_settings(session).presence_on_sign_in
+                presence.set_presence(session=session, actor=employee.login, clock=self.clock, presence=arriving)
+                return _viewer(employee, session_id, language=language_of(session, employee))
+        raise refusal  # committed: the failure is counted, whatever the caller does next
 
     def heartbeat(self, viewer: Viewer) -> bool:
         """Keep the login alive; False if it had expired (the desk was asleep too long)."""

@@ -96,7 +96,11 @@ JOBS: dict[str, Callable[[Engine, Clock], dict[str, Any]]] = {
 
 
 def run_job(engine: Engine, clock: Clock, name: str) -> dict[str, Any]:
-    """Run one job; an exception is logged and returned as {"error": "..."}, never raised."""
+    """Run one job; an exception is logged and returned as {"error": "..."}, never raised. What it
+    changes is audited as the scheduler's, with the user and host of the process running it."""
+    from orderdesk.usecases.audit import SCHEDULER, Door, through
+
+    engine = through(engine=engine, door=Door.of_this_process(SCHEDULER))
     try:
         return {"ok": True, **JOBS[name](engine, clock)}
     except Exception as exc:  # noqa: BLE001  one broken job must not stop the others

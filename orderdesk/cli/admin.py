@@ -16,15 +16,23 @@ def audit(
     limit: LimitOption = 200,
     as_json: JsonOption = False,
 ) -> None:
-    """The audit log: who or which rule changed what, when, before → after."""
+    """The audit log: who or which rule changed what, when, through which door (desk; cli or scheduler
+    with the OS user@host that ran it), before → after."""
     from orderdesk.views.audit import audit_entries
 
-    events = [e.to_json() for e in query(ctx, audit_entries, order_number=order, limit=limit or None)]
+    entries = query(ctx, audit_entries, order_number=order, limit=limit or None)
     if as_json:
-        print_json(events)
+        print_json([e.to_json() for e in entries])
         return
-    rows = [[e["at"], e["actor"] or f"rule: {e['rule']}", e["order"] or "", e["action"], _change(e)] for e in events]
-    print_table(None, ["at", "who", "order", "action", "change"], rows)
+    rows = [[e["at"], _who(e), entry.via, e["order"] or "", e["action"], _change(e)]
+            for entry in entries for e in (entry.to_json(),)]  # fmt: skip
+    print_table(None, ["at", "who", "via", "order", "action", "change"], rows)
+
+
+def _who(event: dict[str, Any]) -> str:
+    if event["actor"]:
+        return str(event["actor"])
+    return f"rule: {event['rule']}" if event["rule"] else "—"  # an administrator's change (settings, load)
 
 
 def _change(event: dict[str, Any]) -> str:

@@ -12,12 +12,15 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar, get_args
 
 import typer
+from typer._click import exceptions as click_errors
+from typer.core import TyperGroup
 
 from orderdesk.clock import Clock, SystemClock
 from orderdesk.policy.errors import DeskError
+from orderdesk.policy.text import escaped
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -25,8 +28,61 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
+MAX_INT = 2**31 - 1  # every integer a command takes (ids, positions, counts) fits a 32-bit INTEGER column
+
+
+class DeskGroup(TyperGroup):
+    """The root command: whatever is refused is one line on stderr, a mistake in the arguments too."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        for arg in args:
+            if "\x00" in arg:  # no shell can pass one; no database column can hold one
+                fail(f'argument "{arg}": contains a NUL character')
+        return super().parse_args(ctx, args)
+
+    def main(self, *args: Any, standalone_mode: bool = True, **extra: Any) -> Any:
+        _bound_integers(self)
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **extra)
+        try:
+            result = super().main(*args, standalone_mode=False, **extra)
+        except click_errors.NoArgsIsHelpError as exc:  # a group named alone: its help
+            exc.show()
+            sys.exit(exc.exit_code)
+        except click_errors.UsageError as exc:
+            where = exc.ctx.command_path if exc.ctx is not None else "orderdesk"
+            typer.echo(escaped(f"{where}: {exc.format_message()} (see {where} --help)"), err=True)
+            sys.exit(exc.exit_code)
+        except click_errors.ClickException as exc:
+            exc.show()
+            sys.exit(exc.exit_code)
+        except click_errors.Abort:
+            typer.echo("orderdesk: aborted", err=True)
+            sys.exit(1)
+        sys.exit(result if isinstance(result, int) else 0)
+
+
+def _bound_integers(command: Any) -> None:
+    """Every integer parameter of every command refuses what its column cannot hold, naming itself
+    (PostgreSQL would say "integer out of range" after the fact, and SQLite's driver overflow)."""
+    if getattr(command, "_integers_bound", False):
+        return
+    for param in command.params:
+        described = getattr(param, "type_descriptor", None)
+        if described is None or int not in (described.annotation, *get_args(described.annotation)):
+            continue
+        info = described.parameter_info
+        info.max = MAX_INT if info.max is None else min(info.max, MAX_INT)
+        info.min = -MAX_INT - 1 if info.min is None else info.min
+        param.min, param.max = info.min, info.max
+    command._integers_bound = True
+    for sub in getattr(command, "commands", {}).values():
+        _bound_integers(sub)
+
+
 app = typer.Typer(
     name="orderdesk",
+    cls=DeskGroup,
     help="The order desk: run with no command to open the terminal desk; the commands administer it.",
     no_args_is_help=False,
     add_completion=False,
@@ -34,7 +90,7 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 orders_app = typer.Typer(help="Orders: import, list, show, create, claim, assign, explain.", no_args_is_help=True)
-users_app = typer.Typer(help="Employees: list, add, log in and out, presence.", no_args_is_help=True)
+users_app = typer.Typer(help="Employees: list, add, log in and out, presence, unlock.", no_args_is_help=True)
 settings_app = typer.Typer(help="Desk settings: show and set.", no_args_is_help=True)
 app.add_typer(orders_app, name="orders")
 app.add_typer(users_app, name="users")
@@ -66,13 +122,15 @@ class State:
         if self._engine is None:
             from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
+            from orderdesk.usecases.audit import CLI, Door, through
             from storage.db import database_url, shared_engine
 
             url = database_url(self.db)
             if url.split("://", 1)[0].split("+", 1)[0] not in ("sqlite", "postgresql"):
                 fail(f"--db {self.db}: not a database orderdesk uses ({DB_FORMS})")
             try:
-                self._engine = shared_engine(self.db)
+                # the operator's door: audited as the CLI with this OS user and host, whoever --as names
+                self._engine = through(engine=shared_engine(self.db), door=Door.of_this_process(CLI))
             except (ArgumentError, NoSuchModuleError) as exc:
                 fail(f"--db {self.db}: {str(exc).splitlines()[0]} ({DB_FORMS})")
         return self._engine
@@ -82,7 +140,9 @@ DB_FORMS = "a SQLite file path, sqlite:///PATH, or postgresql+psycopg://USER@HOS
 
 
 def fail(message: str) -> NoReturn:
-    typer.echo(f"orderdesk: {message}", err=True)
+    """One line on stderr, exit 1; what it quotes of the input is shown, never obeyed (a line break,
+    a right-to-left override)."""
+    typer.echo(f"orderdesk: {escaped(message)}", err=True)
     raise typer.Exit(1)
 
 

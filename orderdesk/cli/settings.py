@@ -13,9 +13,13 @@ from orderdesk.cli.core import JsonOption, commit, print_json, query, settings_a
 @settings_app.command("show")
 def settings_show(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """The desk's settings, defaults included."""
-    from orderdesk.config.settings import flatten, hidden, read_settings
+    from orderdesk.config.settings import HIDDEN, flatten, hidden, read_settings
+    from orderdesk.usecases.mail_secret import STORED_KEY, STORED_WARNING, stored_password
 
     values = hidden(flatten(query(ctx, read_settings).model_dump()))
+    if query(ctx, stored_password):  # an older version's row: still read, last, until removed
+        values[STORED_KEY] = HIDDEN
+        typer.echo(f"orderdesk: warning: {STORED_WARNING}", err=True)
     if as_json:
         print_json(values)
         return
@@ -33,8 +37,13 @@ def settings_set(
 ) -> None:
     """Change one setting (the same keys as [settings] in the configuration file)."""
     from orderdesk.config.settings import HIDDEN
+    from orderdesk.usecases.mail_secret import clear_stored_password, clears_stored_password
     from orderdesk.usecases.settings import parse_setting, set_setting
 
+    if clears_stored_password(key, value):  # the one value smtp.password still takes: none
+        removed = commit(ctx, clear_stored_password)
+        typer.echo(f"{key} removed from the database" if removed else f"{key} is not stored (unchanged)")
+        return
     with user_errors():
         parse_setting(key, value)  # a mistyped key or value is told before the database is opened
     change = commit(ctx, set_setting, key=key, value=value)

@@ -1,4 +1,4 @@
-"""`orderdesk users list|add|login|logout|set-status`: employees and their presence at the desk."""
+"""`orderdesk users list|add|login|logout|set-status|unlock`: employees, their presence at the desk, locked logins."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from orderdesk.cli.core import (
     JsonOption,
     Required,
     commit,
+    fail,
     print_json,
     print_pass,
     print_table,
@@ -44,8 +45,8 @@ def users_add(
     name: Annotated[str, typer.Option(help="Full name.", show_default=False)],
     role: Annotated[list[str], typer.Option("--role", help="A role (repeat for several).", show_default=False)],
     password: Annotated[
-        str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True, envvar="ORDERDESK_PASSWORD")
-    ],
+        str | None, typer.Option(envvar="ORDERDESK_PASSWORD", help="Asked for at a terminal if not given.")
+    ] = None,
     group: Annotated[list[str] | None, typer.Option("--group", help="A user group (repeatable).")] = None,
     city: Annotated[str | None, typer.Option()] = None,
     email: Annotated[str | None, typer.Option()] = None,
@@ -53,9 +54,25 @@ def users_add(
     """Add an employee."""
     from orderdesk.usecases.accounts import add_employee
 
+    password = password or _asked_password()
     commit(ctx, add_employee, login=login, name=name, roles=role, password=password, groups=group or [],
            city=city, email=email)  # fmt: skip
     typer.echo(f"added {login}")
+
+
+def _asked_password() -> str:
+    """Typed twice at a terminal, or two lines on a pipe; nothing to read is one line, not a prompt that
+    can only fail (ORDERDESK_PASSWORD= set empty in a script)."""
+    import sys
+
+    if sys.stdin.isatty():
+        return str(typer.prompt("Password", hide_input=True, confirmation_prompt=True))
+    first, again = sys.stdin.readline().rstrip("\r\n"), sys.stdin.readline().rstrip("\r\n")
+    if not first:
+        fail("password: none given (--password, ORDERDESK_PASSWORD, or run it at a terminal to type it)")
+    if again and again != first:
+        fail("password: the two lines differ")
+    return first
 
 
 @users_app.command("login")
@@ -109,3 +126,14 @@ def users_set_status(
     if not as_json:
         typer.echo(f"{login} is free")
     print_pass(result, as_json)
+
+
+@users_app.command("unlock")
+def users_unlock(ctx: typer.Context, login: Required) -> None:
+    """Lift the lock that failed sign-ins put on a login (settings signin.*), and forget its failures."""
+    from orderdesk.usecases.accounts import unlock_login
+
+    if commit(ctx, unlock_login, login=login):
+        typer.echo(f"{login} unlocked")
+    else:
+        typer.echo(f"{login} is not locked and has no failed sign-ins to forget")

@@ -13,6 +13,7 @@ from pydantic import BaseModel as _BaseModel
 from orderdesk.policy.durations import parse_duration
 from orderdesk.policy.errors import InvalidInput
 from orderdesk.policy.money import format_money, parse_money
+from orderdesk.policy.text import hidden_character
 
 MAX_FILE_BYTES = 200 * 1024 * 1024
 MAX_QTY = 10**9  # items of one line
@@ -20,6 +21,7 @@ MAX_MONEY = 10**15  # minor units: far above any order, far below a 64-bit colum
 MAX_DURATION_DAYS = 7300  # 20 years, in seconds still fits a 32-bit column
 MAX_CODE_LENGTH = 64  # codes, logins and order numbers are String(64) columns
 YEARS = (1900, 2999)  # a time outside these is a typo, and would overflow due-time arithmetic
+MAX_ID = 2**31 - 1  # ids, positions and counts are 32-bit INTEGER columns on PostgreSQL
 
 
 class Strict(_BaseModel):
@@ -57,15 +59,80 @@ def _aware(value: datetime) -> datetime:
     return value
 
 
+def code_problem(value: str) -> str | None:
+    """Why `value` cannot be a code (store, status, order number, login, …), or None: the one check
+    the config file, the order files and the command line share."""
+    if not value.strip():
+        return "must not be empty"
+    if len(value.strip()) > MAX_CODE_LENGTH:
+        return f"is longer than {MAX_CODE_LENGTH} characters"
+    hidden = hidden_character(value)
+    if hidden:
+        return f"contains a control or invisible character ({hidden})"
+    return None
+
+
+def check_code(value: str, *, what: str) -> str:
+    """`value` stripped, or InvalidInput "WHAT: why" (see code_problem)."""
+    problem = code_problem(value)
+    if problem:
+        raise InvalidInput(f"{what}: {problem}")
+    return value.strip()
+
+
+def unstorable(text: str) -> str | None:
+    """Why no text column can hold `text`, or None: a NUL character (PostgreSQL refuses it, and many tools
+    cut text at it) or a lone surrogate (a JSON file's "\\ud800": not UTF-8 at all)."""
+    if "\x00" in text:
+        return "contains a NUL character"
+    for ch in text:
+        if "\ud800" <= ch <= "\udfff":
+            return f"contains a lone surrogate (U+{ord(ch):04X}), which is no character"
+    return None
+
+
+def unstorable_at(data: Any, loc: tuple[Any, ...] = ()) -> tuple[tuple[Any, ...], str] | None:
+    """Where in parsed data (a string or a key) there is text no column can hold, and why; or None."""
+    if isinstance(data, str):
+        why = unstorable(data)
+        return (loc, why) if why else None
+    if isinstance(data, dict):
+        for key, value in data.items():
+            why = unstorable(key) if isinstance(key, str) else None
+            found = ((*loc, key), why) if why else unstorable_at(value, (*loc, key))
+            if found is not None:
+                return found
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            found = unstorable_at(value, (*loc, index))
+            if found is not None:
+                return found
+    return None
+
+
 def _code(value: Any) -> Any:
-    if isinstance(value, str) and not value.strip():
-        raise ValueError("must not be empty")
-    if isinstance(value, str) and len(value.strip()) > MAX_CODE_LENGTH:
-        raise ValueError(f"is longer than {MAX_CODE_LENGTH} characters")
+    if isinstance(value, str):
+        problem = code_problem(value)
+        if problem:
+            raise ValueError(problem)
+    return value
+
+
+def _positive(seconds: int) -> int:
+    if seconds <= 0:
+        raise ValueError("is no time at all; give a positive duration")
+    return seconds
+
+
+def _count(value: Any) -> Any:
+    if isinstance(value, bool):  # JSON `true` is not the number 1
+        raise ValueError(f"{str(value).lower()} is not a number")
     return value
 
 
 Duration = Annotated[int, BeforeValidator(_duration)]
+PositiveDuration = Annotated[int, BeforeValidator(_duration), AfterValidator(_positive)]
+Count = Annotated[int, BeforeValidator(_count)]  # a whole number; from CSV text too, never a boolean
 Money = Annotated[int, BeforeValidator(parse_money), AfterValidator(_non_negative)]
 AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
 Code = Annotated[str, BeforeValidator(_code)]

@@ -21,12 +21,16 @@ from pydantic import (
 )
 
 from orderdesk.config.fields import (
+    MAX_ID,
     Code,
     Duration,
     Money,
+    PositiveDuration,
     Strict,
     first_error,
+    location,
     read_text,
+    unstorable_at,
 )
 from orderdesk.config.rules import RuleIn, rule_error, rule_place
 from orderdesk.policy.contacts import normalise_email, phone_key
@@ -37,7 +41,7 @@ from orderdesk.policy.vocab import STAGE_KINDS
 
 class WorkloadLimit(Strict):
     statuses: list[Code] = Field(min_length=1)
-    max: StrictInt = Field(ge=0)
+    max: StrictInt = Field(ge=0, le=MAX_ID)
 
 
 class DistributionSettings(Strict):
@@ -45,7 +49,7 @@ class DistributionSettings(Strict):
     mode: Literal["none", "equal"] = "equal"
     check_responsible_online: StrictBool = True
     priority: Literal["oldest_first", "newest_first"] = "oldest_first"
-    max_age: Duration = 90 * 86400
+    max_age: PositiveDuration = 90 * 86400
     workload_limit: WorkloadLimit | None = None
 
 
@@ -55,36 +59,66 @@ class NotificationSettings(Strict):
     order_placed: StrictBool = True
 
 
+SMTP_PASSWORD_REFUSED = (
+    "the SMTP password is not kept in the database (whoever can read it would have it): set "
+    "ORDERDESK_SMTP_PASSWORD where mail is sent, or smtp.password_file to a file only its owner may read"
+)
+
+
 class SmtpSettings(Strict):
-    """E-mail for notifications; no host = the TUI inbox only."""
+    """E-mail for notifications; no host = the TUI inbox only. The password is no setting: it comes
+    from the environment (ORDERDESK_SMTP_PASSWORD) or the file `password_file` names (usecases/mail_secret.py)."""
 
     host: str = ""
     port: StrictInt = Field(default=25, ge=1, le=65535)
     sender: str = "orderdesk@localhost"
     starttls: StrictBool = False
     username: str = ""
-    password: str = ""
-    timeout: Duration = 10
-    retry_after: Duration = 60  # the first retry; each next one waits twice as long (at most 1h)
-    max_attempts: StrictInt = Field(default=8, ge=1)
+    password_file: str = ""  # an absolute path, read by each process that sends mail; chmod 600
+    timeout: PositiveDuration = 10
+    retry_after: PositiveDuration = 60  # the first retry; each next one waits twice as long (at most 1h)
+    max_attempts: StrictInt = Field(default=8, ge=1, le=MAX_ID)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_password(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "password" in data:
+            raise ValueError(f"password: {SMTP_PASSWORD_REFUSED}")
+        return data
+
+    @field_validator("password_file")
+    @classmethod
+    def _absolute(cls, value: str) -> str:
+        if value and not Path(value).expanduser().is_absolute():
+            raise ValueError(f'"{value}" is not an absolute path (each desk and scheduler reads it from where it runs)')
+        return value
 
 
 class SchedulerSettings(Strict):
     in_desk: StrictBool = True  # each terminal desk runs the scheduler thread too (one acts: the lease)
-    interval: Duration = 15  # how often the jobs run
-    lease: Duration = 60  # a scheduler that has not renewed its lease this long is taken over
+    interval: PositiveDuration = 15  # how often the jobs run
+    lease: PositiveDuration = 60  # a scheduler that has not renewed its lease this long is taken over
+
+
+class SigninSettings(Strict):
+    """Failed sign-ins (orderdesk.policy.signin): `max_failures` within `window` lock the login for `lockout`."""
+
+    max_failures: StrictInt = Field(default=5, ge=1, le=1000)
+    window: PositiveDuration = 15 * 60
+    lockout: PositiveDuration = 15 * 60
 
 
 class Settings(Strict):
     managers_see_all: StrictBool = False
     manager_from_registrar: StrictBool = False
     show_undistributed: StrictBool = True
-    session_timeout: Duration = 120
+    session_timeout: PositiveDuration = 120
     presence_on_sign_in: Literal["free", "busy", "break"] = "free"  # U1: what signing in at a desk makes him
     distribution: DistributionSettings = DistributionSettings()
     notifications: NotificationSettings = NotificationSettings()
     smtp: SmtpSettings = SmtpSettings()
     scheduler: SchedulerSettings = SchedulerSettings()
+    signin: SigninSettings = SigninSettings()
 
 
 class Named(Strict):
@@ -184,7 +218,7 @@ class StageIn(Strict):
     store: Code
     code: Code
     name: str
-    time_limit: Duration | None = None
+    time_limit: PositiveDuration | None = None
     owner: str | list[Code] = "manager"
     payment_methods: list[Code] = []
     delivery_methods: list[Code] = []
@@ -221,13 +255,13 @@ class StageIn(Strict):
 
 class NoticeIn(Strict):
     role: Code
-    before: Duration
+    before: PositiveDuration
 
 
 class AutoMoveIn(Strict):
     store: Code
     from_: list[Code] = Field(alias="from", min_length=1)
-    after: Duration
+    after: PositiveDuration
     to: Code
     notice: NoticeIn | None = None
 
@@ -261,6 +295,9 @@ def parse_config(text: str, *, source: str) -> DeskConfig:
         raise InvalidInput(f"{source}: not valid TOML: {exc}") from None
     except RecursionError:
         raise InvalidInput(f"{source}: not valid TOML: nested too deeply") from None
+    bad = unstorable_at(raw)
+    if bad is not None:
+        raise InvalidInput(f"{source}: {location(bad[0])}: {bad[1]}")
     try:
         config = DeskConfig.model_validate(raw)
     except ValidationError as exc:

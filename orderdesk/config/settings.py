@@ -29,7 +29,7 @@ def _duration_keys(model: type[BaseModel], prefix: str = "") -> tuple[str, ...]:
 
 
 DURATION_KEYS = _duration_keys(Settings)
-SECRET_KEYS = frozenset({"smtp.password"})  # never shown, nor written anywhere but the setting row
+SECRET_KEYS = frozenset({"smtp.password"})  # an older version's row (usecases/mail_secret.py): never shown
 HIDDEN = "********"
 
 

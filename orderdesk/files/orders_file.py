@@ -19,11 +19,13 @@ from orderdesk.config.fields import (
     MAX_QTY,
     AwareDatetime,
     Code,
+    Count,
     Money,
     Strict,
     describe,
     location,
     read_text,
+    unstorable_at,
 )
 from orderdesk.config.schema import CustomerIn
 from orderdesk.policy.errors import InvalidInput
@@ -32,7 +34,7 @@ from orderdesk.policy.errors import InvalidInput
 class ItemIn(Strict):
     sku: Code
     name: str = Field(min_length=1)
-    qty: int = Field(gt=0, le=MAX_QTY)
+    qty: Count = Field(gt=0, le=MAX_QTY)
     price: Money
     discount: Money = 0
 
@@ -113,6 +115,9 @@ def _read_json(text: str, path: Path) -> list[OrderRow]:
     for index, raw in enumerate(data, start=1):
         if not isinstance(raw, dict):
             raise InvalidInput(f"{path}: row {index}: expected an order object, found {type(raw).__name__}")
+        bad = unstorable_at(raw)
+        if bad is not None:
+            raise InvalidInput(f"{path}: row {index}: {location(bad[0])}: {bad[1]}")
         try:
             order = OrderIn.model_validate(raw)
         except ValidationError as exc:
@@ -178,6 +183,9 @@ def _read_csv(text: str, path: Path) -> list[OrderRow]:
             if len(values) != len(header):
                 raise InvalidInput(f"{path}: row {line}: {len(values)} fields, the header has {len(header)}")
             cells = {name: value.strip() for name, value in zip(header, values, strict=False)}
+            for name, value in cells.items():
+                if "\x00" in value:  # no database column holds one (PostgreSQL refuses it)
+                    raise InvalidInput(f"{path}: row {line}, column {name}: contains a NUL character")
             _add_csv_row(orders, cells, line, path)
     except csv.Error as exc:
         raise InvalidInput(f"{path}: row {reader.line_num}: not valid CSV: {exc}") from None

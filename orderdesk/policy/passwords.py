@@ -44,10 +44,28 @@ def hash_password(password: str) -> str:
 
 def verify_password(password: str, stored: str) -> bool:
     """Whether `password` is the one `stored` was made from, at the parameters `stored` names."""
+    return _verified(password, stored) is True
+
+
+def password_matches(password: str, stored: str | None) -> bool:
+    """Whether `password` is the one `stored` was made from, at the cost of one hash whatever
+    `stored` is: with no stored hash (an unknown login, an account without a password) or one that
+    is not ours, the password is hashed at the cost of a new hash all the same and then refused, so
+    that a sign-in takes as long whichever part was wrong."""
+    verified = _verified(password, stored) if stored else None
+    if verified is None:
+        n = 2 ** work()
+        given = password.encode(errors="surrogatepass")  # what a hash of ours could not even take costs the same
+        hashlib.scrypt(given, salt=secrets.token_bytes(16), n=n, r=_R, p=_P, maxmem=_maxmem(n, _R))
+    return verified is True
+
+
+def _verified(password: str, stored: str) -> bool | None:
+    """Whether it matches; None when `stored` is not a hash of ours (and nothing was hashed)."""
     try:
         scheme, n, r, p, salt, digest = stored.split("$")
         if scheme != "scrypt":
-            return False
+            return None
         expected = base64.b64decode(digest)
         actual = hashlib.scrypt(
             password.encode(),
@@ -59,7 +77,7 @@ def verify_password(password: str, stored: str) -> bool:
             maxmem=_maxmem(int(n), int(r)),
         )
     except ValueError:  # not a hash of ours: a wrong field count, a number or base64 that is not one
-        return False
+        return None
     return hmac.compare_digest(actual, expected)
 
 

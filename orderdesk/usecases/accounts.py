@@ -1,25 +1,121 @@
-"""Employees: signing in, and adding them from the command line."""
+"""Employees: signing in (and the lock failed sign-ins bring), and adding them from the command line."""
 
 from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
 from orderdesk.clock import Clock
-from orderdesk.config.fields import MAX_CODE_LENGTH
+from orderdesk.config.fields import check_code
+from orderdesk.config.settings import read_settings
 from orderdesk.policy.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from orderdesk.policy.passwords import hash_password, verify_password
+from orderdesk.policy.passwords import hash_password, password_matches
+from orderdesk.policy.signin import (
+    WRONG_LOGIN_OR_PASSWORD,
+    Lockout,
+    LoginLocked,
+    after_failure,
+    is_locked,
+    possible_login,
+)
+from orderdesk.policy.timestamps import iso
 from orderdesk.usecases import audit
-from storage.models import Employee, EmployeeGroup, UserGroup
+from storage.models import Employee, EmployeeGroup, Store, UserGroup
+from storage.signin_models import guard_of, held_guard
+
+WRONG = WRONG_LOGIN_OR_PASSWORD
+SIGN_IN = "sign-in"  # the audit's rule for what the sign-in decides by itself (failures, locks)
 
 
-def authenticate(*, session: Session, login: str, password: str) -> Employee:
-    """The employee, or NotAllowed with the same words whichever part was wrong."""
-    employee = session.exec(select(Employee).where(Employee.login == login.strip())).first()
-    if employee is None or not employee.password_hash or not verify_password(password, employee.password_hash):
-        raise NotAllowed("Wrong login or password.")
-    if not employee.active:
-        raise NotAllowed(f"The account {employee.login} is deactivated; ask an admin.")
-    return employee
+def authenticate(*, session: Session, clock: Clock, login: str, password: str) -> Employee:
+    """The employee, or NotAllowed with the same words whichever part was wrong.
+
+    Every call hashes the password once, at the cost of a real check, whether the login exists or
+    not (orderdesk.policy.passwords.password_matches): the answer comes as late either way. A wrong
+    login or password counts towards a lock of that login (settings `signin.*`, policy.signin), and
+    a locked login is refused with LoginLocked even with the right password. A refusal is recorded
+    in the session before it is raised (the audit rows, the count): the caller commits the session
+    and then passes the refusal on, as Desk.sign_in does; rolled back, the failure never happened.
+    """
+    login = login.strip()
+    now = clock.now()
+    possible = possible_login(login)
+    employee = session.exec(select(Employee).where(Employee.login == login)).first() if possible else None
+    matches = password_matches(password, employee.password_hash if employee is not None else None)
+    if not possible:  # no row can be kept for it, and no employee has it
+        _failed(session, now, login, reason="not a login")
+        raise NotAllowed(WRONG)
+    rules = _lockout(session)
+    # a wrong password takes the login's row (made if need be) until the commit: two desks failing
+    # at once count one after the other; the right one only reads it (a success has nothing to add)
+    guard = guard_of(session, login, for_update=True) if matches else held_guard(session, login)
+    if guard is not None and is_locked(guard.locked_until, now):
+        _failed(session, now, login, reason="locked", locked_until=guard.locked_until)
+        raise _locked(session, guard.locked_until, rules)  # type: ignore[arg-type]
+    if matches:
+        assert employee is not None
+        if not employee.active:
+            raise NotAllowed(f"The account {employee.login} is deactivated; ask an admin.")
+        if guard is not None:
+            session.delete(guard)  # signed in: his earlier failures are forgotten
+        return employee
+    assert guard is not None
+    counted = after_failure([_time(at) for at in guard.failures], now, rules)
+    guard.failures = [iso(at) for at in counted.failures]
+    guard.locked_until = counted.locked_until
+    session.add(guard)
+    reason = "unknown login" if employee is None else "wrong password"
+    _failed(session, now, login, reason=reason, failures=len(counted.failures) or rules.max_failures)
+    if counted.locked_until is None:
+        raise NotAllowed(WRONG)
+    lock = {"login": login, "failures": rules.max_failures, "locked_until": iso(counted.locked_until)}
+    audit.record(session=session, at=now, rule=SIGN_IN, action="signin.locked", after=lock)
+    raise _locked(session, counted.locked_until, rules)
+
+
+def unlock_login(*, session: Session, clock: Clock, login: str) -> bool:
+    """Lift a login's lock and forget its failed sign-ins (an admin's, from the command line);
+    False when there was nothing to lift or forget."""
+    login = login.strip()
+    guard = guard_of(session, login, for_update=True) if possible_login(login) else None
+    if guard is None or not (guard.failures or is_locked(guard.locked_until, clock.now())):
+        return False
+    audit.record(session=session, at=clock.now(), rule="cli", action="signin.unlocked",
+                 before={"login": login, "failures": len(guard.failures), "locked_until": iso(guard.locked_until)},
+                 after={"login": login, "failures": 0, "locked_until": None})  # fmt: skip
+    session.delete(guard)
+    return True
+
+
+def _failed(session: Session, now: datetime, login: str, *, reason: str, **facts: Any) -> None:
+    shown = login[:100].encode("unicode_escape").decode() if not possible_login(login) else login
+    after = {"login": shown, "reason": reason} | {k: iso(v) if isinstance(v, datetime) else v for k, v in facts.items()}
+    audit.record(session=session, at=now, rule=SIGN_IN, action="signin.failed", after=after)
+
+
+def _lockout(session: Session) -> Lockout:
+    given = read_settings(session).signin
+    return Lockout(given.max_failures, timedelta(seconds=given.window), timedelta(seconds=given.lockout))
+
+
+def _locked(session: Session, until: datetime, rules: Lockout) -> LoginLocked:
+    """The refusal of a locked login, its time in the shops' zone: the one every store has, else UTC (the
+    zone of his own store would tell which logins are employees')."""
+    zones = set(session.exec(select(Store.timezone).distinct()))
+    zone = zones.pop() if len(zones) == 1 else "UTC"
+    local = until.astimezone(ZoneInfo(zone))
+    failures = f"{rules.max_failures} failed sign-in" + ("" if rules.max_failures == 1 else "s")
+    return LoginLocked(
+        f"Locked after {failures} until {local:%d %b %H:%M} {local.tzname()}; an admin can unlock it.",
+        until=until, zone=zone, failures=rules.max_failures,
+    )  # fmt: skip
+
+
+def _time(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def list_employees(*, session: Session) -> list[dict[str, object]]:
@@ -54,14 +150,11 @@ def add_employee(
     city: str | None = None,
     email: str | None = None,
 ) -> Employee:
-    login = login.strip()
-    if not login:
-        raise InvalidInput("login: must not be empty")
-    if len(login) > MAX_CODE_LENGTH:  # the one limit, as the config file's (a String(64) column)
-        raise InvalidInput(f"login: is longer than {MAX_CODE_LENGTH} characters")
+    login = check_code(login, what="login")  # the config file's limits: a String(64) column, nothing hidden
     roles = [role.strip() for role in roles]
     if not roles or not all(roles):
         raise InvalidInput("roles: give at least one role, none empty (admin, supervisor, manager, contractor, …)")
+    roles = [check_code(role, what="roles") for role in roles]
     if not password:
         raise InvalidInput("password: must not be empty")
     if session.exec(select(Employee.id).where(Employee.login == login)).first() is not None:

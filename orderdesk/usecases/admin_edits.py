@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from orderdesk.clock import Clock
-from orderdesk.config.fields import MAX_CODE_LENGTH, MAX_DURATION_DAYS
+from orderdesk.config.fields import MAX_CODE_LENGTH, MAX_DURATION_DAYS, hidden_character
 from orderdesk.policy.durations import format_duration, parse_duration
 from orderdesk.policy.errors import InvalidInput
 from orderdesk.usecases import audit
@@ -64,6 +64,9 @@ def check_code(code: str, field: str = "code") -> str:
         raise InvalidInput(f"{field}: must not be empty")
     if len(code) > MAX_CODE_LENGTH:
         raise InvalidInput(f"{field}: is longer than {MAX_CODE_LENGTH} characters")
+    hidden = hidden_character(code)
+    if hidden:
+        raise InvalidInput(f"{field}: contains a control or invisible character ({hidden})")
     if any(ch.isspace() for ch in code):
         raise InvalidInput(f'{field}: "{code}" has a space in it; codes are one word (e.g. "courier_call")')
     return code

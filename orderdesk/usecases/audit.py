@@ -4,18 +4,87 @@
 for `record_many`, which writes a batch of them at once (a distribution pass, a sweep, an import).
 A `before` or `after` of None reads back as None from both (`record` stores it as JSON null through
 the ORM, `record_many` as SQL NULL, as each path always has).
+
+Every row also says which door the change came through (`Door`): the desk, the command line (with the
+operating-system user and host that ran it: the operator, whoever `--as` names) or the scheduler.
+The entry point sets it once on the engine its sessions are opened on (`through`): the Desk facade,
+the CLI's State, the scheduler's jobs. A session opened on an engine without one writes NULL (tests,
+and rows older than migration 0010).
 """
 
 from __future__ import annotations
 
+import os
+import socket
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from storage import writes
 from storage.models import AuditEvent
+
+DESK, CLI, SCHEDULER = "desk", "cli", "scheduler"  # the channels (audit_event.channel)
+_OPTION = "orderdesk_door"  # the engine's execution option that carries the Door
+
+
+@dataclass(frozen=True)
+class Door:
+    """The way a change came in: its channel and, for the command line (and the scheduler, which runs
+    in some operator's process), the operating-system user and host that ran it."""
+
+    channel: str
+    os_user: str | None = None
+    host: str | None = None
+
+    @classmethod
+    def of_this_process(cls, channel: str) -> Door:
+        """The channel, with the user this process runs as (its effective uid, not $USER, which
+        anyone sets) and this machine's name."""
+        return cls(channel=channel, os_user=_os_user()[:64] or None, host=socket.gethostname()[:255] or None)
+
+    def columns(self) -> dict[str, str | None]:
+        return {"channel": self.channel, "os_user": self.os_user, "host": self.host}
+
+    def operator(self) -> str | None:
+        """ "user@host" (or the one known), None when neither is."""
+        if self.os_user and self.host:
+            return f"{self.os_user}@{self.host}"
+        return self.os_user or self.host
+
+
+def through(*, engine: Engine, door: Door) -> Engine:
+    """The engine whose sessions write `door` into every audit row (the same pool and connections)."""
+    return engine.execution_options(**{_OPTION: door})
+
+
+def door_of(*, session: Session) -> Door | None:
+    """The door of the engine the session writes through, None if its entry point set none."""
+    door = session.connection().get_execution_options().get(_OPTION)
+    return door if isinstance(door, Door) else None
+
+
+def _os_user() -> str:
+    try:
+        import pwd
+
+        return pwd.getpwuid(os.geteuid()).pw_name
+    except (ImportError, KeyError, OSError):  # no passwd entry (a container's bare uid), or Windows
+        import getpass
+
+        try:
+            return getpass.getuser()
+        except (KeyError, OSError):
+            return str(os.getuid()) if hasattr(os, "getuid") else ""
+
+
+def _door_columns(session: Session) -> dict[str, str | None]:
+    door = door_of(session=session)
+    return door.columns() if door is not None else {"channel": None, "os_user": None, "host": None}
+
 
 FIELDS = ("at", "actor_id", "rule", "order_id", "action", "before", "after")  # of `row`, in its order
 
@@ -49,7 +118,7 @@ def record(
 ) -> None:
     """Add one audit row to the session; it is written with the change it records."""
     fields = row(at=at, action=action, actor_id=actor_id, rule=rule, order_id=order_id, before=before, after=after)
-    session.add(AuditEvent(**fields))
+    session.add(AuditEvent(**fields, **_door_columns(session)))
 
 
 def record_many(*, session: Session, rows: Sequence[dict[str, Any]], **shared: Any) -> None:
@@ -62,5 +131,5 @@ def record_many(*, session: Session, rows: Sequence[dict[str, Any]], **shared: A
     unknown = (own | shared.keys()) - set(FIELDS)
     if unknown or "at" not in own | shared.keys() or "action" not in own | shared.keys():
         raise TypeError(f"audit rows need at and action, and take only {', '.join(sorted(FIELDS))}: {sorted(unknown)}")
-    common = {name: None for name in FIELDS if name not in own} | shared
+    common = {name: None for name in FIELDS if name not in own} | shared | _door_columns(session)
     writes.bulk_insert(session.connection(), AuditEvent.__table__, rows, common)  # type: ignore[attr-defined]

@@ -24,6 +24,8 @@ from sqlmodel import col, select
 from orderdesk.clock import Clock
 from orderdesk.config.schema import SmtpSettings
 from orderdesk.config.settings import read_settings
+from orderdesk.policy.errors import InvalidInput
+from orderdesk.usecases.mail_secret import smtp_password, stored_password
 from storage.db import read_session, write_session
 from storage.models import Employee, Notification
 
@@ -64,15 +66,21 @@ def deliver_mail(*, engine: Engine, clock: Clock, limit: int = 200) -> dict[str,
     now = clock.now()
     with read_session(engine) as session:
         smtp = read_settings(session).smtp
+        stored = stored_password(session=session)
     if not smtp.host:
         summary["error"] = "e-mail is off (smtp.host is not set)"
+        return summary
+    try:
+        password = smtp_password(smtp=smtp, stored=stored).value
+    except InvalidInput as exc:  # nothing is claimed: the mail waits, its tries untouched, until it is fixed
+        summary["error"] = str(exc)
         return summary
     # long enough for every message of the batch to time out; a crashed sender's rows come back then
     claimed_until = now + timedelta(seconds=smtp.timeout * (limit + 2))
     batch = _claim(engine, now=now, until=claimed_until, limit=limit)
     if not batch:
         return summary
-    outcomes, untried, error = _send(smtp, batch, now=now)
+    outcomes, untried, error = _send(smtp, batch, now=now, password=password)
     summary["error"] = error
     with write_session(engine) as session:
         for outcome in outcomes:
@@ -111,7 +119,9 @@ def _claim(engine: Engine, *, now: datetime, until: datetime, limit: int) -> lis
     return batch
 
 
-def _send(smtp: SmtpSettings, batch: list[Mail], *, now: datetime) -> tuple[list[Outcome], list[Mail], str | None]:
+def _send(
+    smtp: SmtpSettings, batch: list[Mail], *, now: datetime, password: str
+) -> tuple[list[Outcome], list[Mail], str | None]:
     """Outcomes of the rows tried, the rows not tried, and why the server could not be reached."""
     outcomes: list[Outcome] = []
     server: smtplib.SMTP | None = None
@@ -127,7 +137,7 @@ def _send(smtp: SmtpSettings, batch: list[Mail], *, now: datetime) -> tuple[list
                 continue
             try:
                 if server is None:
-                    server = _connect(smtp)
+                    server = _connect(smtp, password)
                 server.send_message(message)
             except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
                 outcomes.append(Outcome(mail, _one_line(exc)))  # this message only; the next may go
@@ -146,13 +156,13 @@ def _send(smtp: SmtpSettings, batch: list[Mail], *, now: datetime) -> tuple[list
                 server.close()
 
 
-def _connect(smtp: SmtpSettings) -> smtplib.SMTP:
+def _connect(smtp: SmtpSettings, password: str) -> smtplib.SMTP:
     server = smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout)
     try:
         if smtp.starttls:
             server.starttls(context=ssl.create_default_context())
         if smtp.username:
-            server.login(smtp.username, smtp.password)
+            server.login(smtp.username, password)
     except BaseException:
         server.close()
         raise

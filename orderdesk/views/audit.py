@@ -15,7 +15,9 @@ from storage.models import AuditEvent, Employee, Order
 
 @dataclass(frozen=True)
 class AuditEntry:
-    """One change: who (an employee's login) or which automatic rule, when, what, before → after."""
+    """One change: who (an employee's login) or which automatic rule, when, what, before → after, and
+    through which door: the channel (desk, cli, scheduler; None before migration 0010) and, for the
+    command line and the scheduler, the OS user and host that ran it."""
 
     at: datetime
     actor: str | None
@@ -24,6 +26,15 @@ class AuditEntry:
     action: str
     before: dict[str, Any] | None  # as stored: JSON values, times already ISO strings
     after: dict[str, Any] | None
+    channel: str | None = None
+    os_user: str | None = None
+    host: str | None = None
+
+    @property
+    def via(self) -> str:
+        """The door in a few words: "desk", "cli ops@till-2", "scheduler ops@srv"; "" when unknown."""
+        operator = "@".join(part for part in (self.os_user, self.host) if part)
+        return " ".join(part for part in (self.channel, operator) if part)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -34,6 +45,9 @@ class AuditEntry:
             "action": self.action,
             "before": self.before,
             "after": self.after,
+            "channel": self.channel,
+            "os_user": self.os_user,
+            "host": self.host,
         }
 
 
@@ -58,6 +72,9 @@ def audit_entries(*, session: Session, order_number: str | None = None, limit: i
             action=event.action,
             before=event.before,
             after=event.after,
+            channel=event.channel,
+            os_user=event.os_user,
+            host=event.host,
         )  # fmt: skip
         for event, login, number in session.exec(query)
     ]

@@ -165,6 +165,8 @@ _FIELDS = {
 
 def history_line(entry: AuditEntry, names: dict[str, str], stage_names: dict[str, str]) -> HistoryLine:
     who = names.get(entry.actor, entry.actor) if entry.actor else entry.rule or "the desk"
+    if entry.actor and entry.channel == "cli":
+        who += " (cli)"  # the operator acting as him (--as), not his desk: `orderdesk audit` names the OS user
     return HistoryLine(at=entry.at, who=who, what=describe_change(entry, names, stage_names))
 
 
