@@ -12,6 +12,7 @@ from itertools import repeat
 from typing import Any
 
 from sqlalchemy import Connection, Table, bindparam, delete, func, insert, select, update
+from sqlalchemy.exc import DBAPIError
 
 from storage.models import Customer, Employee, Order
 
@@ -33,9 +34,12 @@ class BulkWriter:
             return 0
         statement = sql.format(*[self.placeholder] * sql.count("{}"))
         cursor = self.connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        driver_error = self.dialect.loaded_dbapi.Error
         try:
             cursor.executemany(statement, rows)
             return cursor.rowcount
+        except driver_error as exc:  # as SQLAlchemy's own statements raise it: callers catch DBAPIError
+            raise DBAPIError.instance(statement, None, exc, driver_error, dialect=self.dialect) from exc
         finally:
             cursor.close()
 

@@ -253,3 +253,15 @@ def test_every_audit_row_is_written_by_the_audit_writer() -> None:
             if isinstance(node, ast.Constant) and isinstance(node.value, str) and "audit_event" in node.value:
                 found.append(f"{path}:{node.lineno}: {node.value[:40]!r}")
     assert found == []
+
+
+def test_a_bulk_write_the_database_refuses_is_a_database_error_as_any_other(empty_db: str) -> None:
+    """BulkWriter goes straight to the driver's cursor; what the driver raises must still be SQLAlchemy's
+    DBAPIError, which the CLI turns into one "database error" line (not a traceback)."""
+    from sqlalchemy.exc import DBAPIError
+
+    from storage.db import shared_engine
+    from storage.writes import BulkWriter
+
+    with pytest.raises(DBAPIError), shared_engine(empty_db).begin() as connection:
+        BulkWriter(connection).many("INSERT INTO employee (login) VALUES ({})", [(None,), (None,)])
