@@ -225,7 +225,9 @@ def test_two_managers_turning_free_at_once_both_succeed_and_share_nothing(desk, 
     ok(cli("orders", "advance", "A-0", "--as", "anna", db=desk))
     ok(cli("orders", "advance", "A-1", "--as", "anna", db=desk))  # anna at 2 of 5
     numbers = [f"W-{i}" for i in range(6)]
-    import_file(cli, desk, tmp_path, [order(n) for n in numbers], name="waiting")
+    new_customers = [{"name": f"New {i}", "phone": f"+44 20 2222 {i:04d}"} for i in range(6)]  # no manager yet
+    import_file(cli, desk, tmp_path, [order(n, customer=c) for n, c in zip(numbers, new_customers, strict=True)],
+                name="waiting")  # fmt: skip
     emma_free = threading.Event()
     emma_passes = threading.Event()
 
