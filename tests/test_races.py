@@ -27,7 +27,7 @@ from orderdesk.usecases.import_orders import import_orders
 from orderdesk.usecases.presence import log_in, set_presence
 from orderdesk.usecases.take_next import take_next
 from storage.db import write_session
-from tests.conftest import PG_URL, execute, ok, query
+from tests.conftest import PG_URL, execute, ok, query, refused, snapshot_of
 from tests.test_distribution import BOB, DESK, order
 
 ROUNDS = 8  # of simultaneous claims: without the manager's lock, PostgreSQL lets two win in most
@@ -228,6 +228,22 @@ def test_a_claim_and_another_desk_giving_her_an_order_at_once_give_her_one(desk,
         for refusal in (o for o in outcomes if isinstance(o, DeskError)):
             assert "the limit is 5" in str(refusal) or "limit 5/5 in new" in str(refusal), refusal
         done_with(desk, numbers)  # back to 4, and an empty pool for the next round
+
+
+def test_a_supervisor_may_not_assign_a_manager_past_her_limit(desk, cli, tmp_path):
+    """An assignment counts against the limit as a claim does (it takes the same lock): sam cannot
+    give anna a sixth order in "new"; an order in another stage, or a reassignment to boris,
+    still goes."""
+    import_file(cli, desk, tmp_path, [order("A-4", manager="anna"), order("P-1"), order("P-2")], name="pool")
+    before = snapshot_of(desk)
+    line = refused(cli("orders", "assign", "P-1", "--to", "anna", "--as", "sam", db=desk),
+                   "Anna already has 5 orders in New: the limit is 5")  # fmt: skip
+    assert "someone else" in line
+    assert snapshot_of(desk) == before
+    assert "P-1 is now boris's" in ok(cli("orders", "assign", "P-1", "--to", "boris", "--as", "sam", db=desk)).stdout
+    done_with(desk, ["A-0"])
+    assert "P-2 is now anna's" in ok(cli("orders", "assign", "P-2", "--to", "anna", "--as", "sam", db=desk)).stdout
+    assert load_of(desk, "anna") == 5
 
 
 # ----------------------------------------------------------------------------------- passes
