@@ -22,11 +22,12 @@ import pytest
 from orderdesk.clock import FixedClock
 from orderdesk.files.orders_file import read_orders
 from orderdesk.policy.errors import DeskError
-from orderdesk.usecases.assignment import claim, distribute_pending
+from orderdesk.usecases.assignment import assign, claim, distribute_pending
 from orderdesk.usecases.import_orders import import_orders
 from orderdesk.usecases.presence import log_in, set_presence
+from orderdesk.usecases.take_next import take_next
 from storage.db import write_session
-from tests.conftest import PG_URL, ok, query
+from tests.conftest import PG_URL, execute, ok, query, refused, snapshot_of
 from tests.test_distribution import BOB, DESK, order
 
 ROUNDS = 8  # of simultaneous claims: without the manager's lock, PostgreSQL lets two win in most
@@ -160,8 +161,7 @@ def test_three_claims_at_once_by_a_manager_at_4_of_5_exactly_one_wins(desk, cli,
         assert load_of(desk, "anna") == 5
         [winner] = won
         assert managers(desk, mine) == {n: ("anna" if n == winner else None) for n in mine}
-        # back to 4 for the next round: the order she won is done
-        ok(cli("orders", "advance", winner, "--as", "anna", db=desk))
+        done_with(desk, mine)  # back to 4 for the next round
     assert len(assignments(desk)) == ROUNDS  # one recorded assignment per order won
 
 
@@ -184,9 +184,30 @@ def test_a_second_claim_waits_for_the_first_and_then_sees_her_limit(desk, cli, t
     assert managers(desk, {"P-1", "P-2"}) == {"P-1": "anna", "P-2": None}
 
 
-def test_a_pass_and_a_claim_at_once_never_take_a_manager_past_her_limit(desk, cli, tmp_path, engine_of, clock):
-    """anna (4 of 5, logged in and free, the only manager at a desk) claims an order while a
-    scheduler pass runs: between them she gets one more order, never two."""
+def done_with(db, numbers):
+    """The orders are closed, as if advanced to Done: out of the pool and of everyone's load."""
+    listed = ", ".join(f"'{number}'" for number in numbers)  # the test's own numbers
+    execute(db, f"UPDATE orders SET status = 'done', is_open = false WHERE number IN ({listed})")
+
+
+def passing(clock: FixedClock, numbers: list[str]) -> Callable[[Any], Any]:
+    return lambda session: distribute_pending(session=session, clock=clock)
+
+
+def taking_next(clock: FixedClock, numbers: list[str]) -> Callable[[Any], Any]:
+    return lambda session: take_next(session=session, actor="anna", clock=clock).number
+
+
+def assigning(clock: FixedClock, numbers: list[str]) -> Callable[[Any], Any]:
+    return lambda session: assign(session=session, actor="sam", clock=clock, number=numbers[0], to="anna").number
+
+
+@pytest.mark.parametrize("other", [passing, taking_next, assigning], ids=["pass", "take-next", "assign"])
+def test_a_claim_and_another_desk_giving_her_an_order_at_once_give_her_one(desk, cli, tmp_path, engine_of, clock,
+                                                                           other):  # fmt: skip
+    """anna (4 of 5, logged in and free, the only manager at a desk) claims an order while, at
+    another desk, a scheduler pass runs, or she takes the next order, or sam assigns her one:
+    between them she gets one more order, never two; the other says it is her limit."""
     ok(cli("users", "login", "anna", db=desk))
     ok(cli("users", "set-status", "anna", "free", db=desk))  # the pass it runs gives her nothing yet
     engines = [engine_of(desk), engine_of(desk)]
@@ -196,23 +217,33 @@ def test_a_pass_and_a_claim_at_once_never_take_a_manager_past_her_limit(desk, cl
         line = threading.Barrier(2)
         desks = [
             Desk(engines[0], claiming("anna", numbers[-1], clock), start_line=line),
-            Desk(engines[1], lambda session: distribute_pending(session=session, clock=clock), start_line=line),
+            Desk(engines[1], other(clock, numbers), start_line=line),
         ]
         for d in desks:
             d.start()
-        claimed, passed = (d.outcome() for d in desks)
-        assert load_of(desk, "anna") == 5, (round_, claimed, passed)
+        outcomes = [d.outcome() for d in desks]
+        assert load_of(desk, "anna") == 5, (round_, outcomes)
         mine = [n for n, login in managers(desk, numbers).items() if login == "anna"]
-        assert len(mine) == 1, (round_, claimed, passed)
-        if isinstance(claimed, DeskError):
-            assert "the limit is 5" in str(claimed), claimed
-        for number in mine:
-            ok(cli("orders", "advance", number, "--as", "anna", db=desk))
-        # the rest wait in the pool: unassign nothing, but keep them out of the next rounds' passes
-        for number in numbers:
-            if number not in mine:
-                ok(cli("orders", "claim", number, "--as", "boris", db=desk))
-                ok(cli("orders", "advance", number, "--as", "boris", db=desk))
+        assert len(mine) == 1, (round_, outcomes)
+        for refusal in (o for o in outcomes if isinstance(o, DeskError)):
+            assert "the limit is 5" in str(refusal) or "limit 5/5 in new" in str(refusal), refusal
+        done_with(desk, numbers)  # back to 4, and an empty pool for the next round
+
+
+def test_a_supervisor_may_not_assign_a_manager_past_her_limit(desk, cli, tmp_path):
+    """An assignment counts against the limit as a claim does (it takes the same lock): sam cannot
+    give anna a sixth order in "new"; an order in another stage, or a reassignment to boris,
+    still goes."""
+    import_file(cli, desk, tmp_path, [order("A-4", manager="anna"), order("P-1"), order("P-2")], name="pool")
+    before = snapshot_of(desk)
+    line = refused(cli("orders", "assign", "P-1", "--to", "anna", "--as", "sam", db=desk),
+                   "Anna already has 5 orders in New: the limit is 5")  # fmt: skip
+    assert "someone else" in line
+    assert snapshot_of(desk) == before
+    assert "P-1 is now boris's" in ok(cli("orders", "assign", "P-1", "--to", "boris", "--as", "sam", db=desk)).stdout
+    done_with(desk, ["A-0"])
+    assert "P-2 is now anna's" in ok(cli("orders", "assign", "P-2", "--to", "anna", "--as", "sam", db=desk)).stdout
+    assert load_of(desk, "anna") == 5
 
 
 # ----------------------------------------------------------------------------------- passes
@@ -225,7 +256,9 @@ def test_two_managers_turning_free_at_once_both_succeed_and_share_nothing(desk, 
     ok(cli("orders", "advance", "A-0", "--as", "anna", db=desk))
     ok(cli("orders", "advance", "A-1", "--as", "anna", db=desk))  # anna at 2 of 5
     numbers = [f"W-{i}" for i in range(6)]
-    import_file(cli, desk, tmp_path, [order(n) for n in numbers], name="waiting")
+    new_customers = [{"name": f"New {i}", "phone": f"+44 20 2222 {i:04d}"} for i in range(6)]  # no manager yet
+    import_file(cli, desk, tmp_path, [order(n, customer=c) for n, c in zip(numbers, new_customers, strict=True)],
+                name="waiting")  # fmt: skip
     emma_free = threading.Event()
     emma_passes = threading.Event()
 
