@@ -159,12 +159,15 @@ ORDER_PLACES = [("number",), ("store",), ("channel",), ("type",), ("created_at",
 
 
 def put(data: Any, place: tuple[Any, ...], value: Any) -> None:
-    for step in place[:-1]:
-        if not isinstance(data, (dict, list)) or (isinstance(data, list) and len(data) <= step):
+    """`value` at `place` in the order, if the place is still there (an earlier change may have replaced it)."""
+    for step in place:
+        if isinstance(data, dict) and isinstance(step, str):
+            holder, data = data, data.get(step)
+        elif isinstance(data, list) and isinstance(step, int) and step < len(data):
+            holder, data = data, data[step]
+        else:
             return
-        data = data[step]
-    if isinstance(data, dict) or (isinstance(data, list) and len(data) > place[-1]):
-        data[place[-1]] = value
+    holder[place[-1]] = value
 
 
 @st.composite
