@@ -246,3 +246,18 @@ def test_a_mistake_in_the_arguments_is_one_line_too(
 ) -> None:
     line = usage_refused(cli(*args, db=demo_db), *words)
     assert line.endswith("--help)")  # where to look, in the same line
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "managers_see_all = true\ndistribution.mode",
+        'smtp.password = "x" #',
+        "distribution.mode\r",
+        "distribution. mode",
+    ],
+)
+def test_a_setting_key_names_that_one_setting(cli: Any, demo_db: str, key: str) -> None:
+    before = snapshot_of(demo_db)
+    refused(cli("settings", "set", key, '"none"', db=demo_db), "is not a setting")
+    assert snapshot_of(demo_db) == before

@@ -8,6 +8,7 @@ which keys went from what to what, with secrets hidden.
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +22,8 @@ from orderdesk.policy.errors import InvalidInput
 from orderdesk.usecases import audit
 from orderdesk.usecases.load_config import _References
 
+_KEY = re.compile(r"[a-z][a-z_]*(\.[a-z][a-z_]*)*")
+
 
 @dataclass(frozen=True)
 class SettingChange:
@@ -32,6 +35,8 @@ class SettingChange:
 
 def parse_setting(key: str, value: str) -> DeskConfig:
     """KEY = VALUE as a line of [settings]; a VALUE that is no TOML ("none", "90d") is taken as a string."""
+    if not _KEY.fullmatch(key):  # pasted into the line below, `a = true\nb` would set two keys
+        raise InvalidInput(f'"{key}" is not a setting (a key is words joined by dots, e.g. distribution.mode)')
     if "\n" in value or "\r" in value:  # pasted into the line below, it would set more than this key
         raise InvalidInput(f"{key}: the value must be one line")
     try:
