@@ -16,7 +16,7 @@ from sqlmodel import Session
 from orderdesk.clock import Clock
 from orderdesk.config.settings import read_settings
 from orderdesk.policy.errors import DeskError
-from orderdesk.usecases import accounts, assignment, order_edits, order_links, order_moves, presence
+from orderdesk.usecases import accounts, assignment, explain, order_edits, order_links, order_moves, presence
 from orderdesk.usecases import tasks as task_cases
 from orderdesk.usecases.acting import Done, describe
 from orderdesk.usecases.assignment import assign, distribute_pending
@@ -181,7 +181,7 @@ class Desk:
         """Why the order went to its manager (D6), for someone who may see it."""
         with read_session(self.engine) as session:
             shown = order_shown(session=session, number=number, now=self.clock.now(), viewer=_employee(session, viewer))
-            data = assignment.explain(session=session, clock=self.clock, number=number)
+            data = explain.explain(session=session, clock=self.clock, number=number)
             return AssignmentTrace.of(data, timezone=shown.timezone)
 
     def _act(self, use_case: Callable[..., Done], viewer: Viewer, number: str, **given: Any) -> str:

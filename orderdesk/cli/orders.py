@@ -111,7 +111,7 @@ def orders_explain(
     as_json: JsonOption = False,
 ) -> None:
     """Why an order went to its manager: each candidate and why he was or was not chosen (D6)."""
-    from orderdesk.usecases.assignment import explain
+    from orderdesk.usecases.explain import explain
 
     data = query(ctx, explain, clock=state(ctx).clock, number=number)
     if as_json:

@@ -1,5 +1,5 @@
-"""Use cases that give orders managers: the distribution pass (D4), claim, assign, save (B1),
-and the explanation of a decision (D6).
+"""Use cases that give orders managers: the distribution pass (D4), claim, assign, save (B1); the
+explanation of a decision (D6) is usecases/explain.py.
 
 Each runs in the caller's transaction (one per command); writes are set-based so that a backlog of
 100,000 orders is one pass: the decisions are made in memory by `orderdesk.policy.distribution`, then
@@ -27,18 +27,16 @@ from orderdesk.policy.distribution import (
     Manager,
     OrderFacts,
     Policy,
-    decide,
     distribute,
     tried_first,
 )
 from orderdesk.policy.errors import Conflict, NotAllowed
-from orderdesk.policy.timestamps import iso
 from orderdesk.usecases import audit
 from orderdesk.usecases.binding import bind_customers, write_customer_managers
 from orderdesk.views.access import actor_of, facts_of
 from orderdesk.views.lookup import get_employee, order_by_number, pipeline_of
 from storage import queries, writes
-from storage.models import AuditEvent, Customer, Employee, Order
+from storage.models import Customer, Employee, Order
 
 FULL_TRACE_UP_TO = 1000  # a larger backlog records only the managers up to each winner
 CHUNK = 10_000  # pending orders decided and written at a time
@@ -378,40 +376,3 @@ def save_order(*, session: Session, actor: str, clock: Clock, number: str) -> Or
     session.add(order)
     _give(session, order=order, manager=manager, actor=actor, now=now, via="saved", before=None)
     return order
-
-
-# ----------------------------------------------------------------------------------- explain
-
-
-def explain(*, session: Session, clock: Clock, number: str) -> dict[str, Any]:
-    """The recorded decision for an order, or for one still waiting, the decision it would get now."""
-    order = order_by_number(session, number)
-    event = session.exec(
-        select(AuditEvent)
-        .where(AuditEvent.order_id == order.id, AuditEvent.action == "order.assigned")
-        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())  # type: ignore[union-attr]
-    ).first()
-    logins = dict(session.exec(select(Employee.id, Employee.login)).all())
-    if event is not None:
-        after = event.after or {}
-        trace = after.get("trace") or {"via": after.get("via"), "candidates": [], "more": {}, "note": ""}
-        return {
-            "order": number, "at": iso(event.at),
-            "manager": after.get("manager"), "recorded": True, **trace,
-        }  # fmt: skip
-    now = clock.now()
-    settings = read_settings(session)
-    policy = policy_of(settings)
-    facts = order_facts(queries.order_fact_rows(session, [order.id])[0], settings=settings)  # type: ignore[list-item]
-    carousel = load_carousel(session=session, now=now, settings=settings, policy=policy)
-    decision = decide(facts, carousel, policy, now)
-    note = decision.note
-    if order.manager_id is not None:
-        note = f"assigned to {logins.get(order.manager_id)} without a recorded decision (imported or older)"
-    elif not order.is_open:
-        note = f"closed ({order.status}); never distributed"
-    return {
-        "order": number, "at": None, "manager": logins.get(order.manager_id) if order.manager_id else None,
-        "recorded": False, "would_go_to": logins.get(decision.manager_id) if decision.manager_id else None,
-        **decision.as_json(), "note": note,
-    }  # fmt: skip

@@ -276,7 +276,7 @@ class AssignmentTrace:
 
     @classmethod
     def of(cls, data: dict[str, Any], *, timezone: str = "UTC") -> AssignmentTrace:
-        """From what `usecases.assignment.explain` returns; its time said in the store's zone."""
+        """From what `usecases.explain.explain` returns; its time said in the store's zone."""
         ways = {"responsible": "as the customer's responsible manager", "carousel": "by the carousel",
                 "claim": "claimed by him", "assign": "assigned by hand", "created": "created by him",
                 "saved": "on save"}  # fmt: skip
