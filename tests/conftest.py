@@ -232,9 +232,10 @@ def ok(result: Run) -> Run:
     return result
 
 
-def refused(result: Run, *words: str) -> str:
-    """Exit 1 with one line on stderr naming these words, no traceback; returns the line."""
-    assert result.exit_code == 1, (result.stdout, result.stderr)
+def refused(result: Run, *words: str, code: int = 1) -> str:
+    """Exit 1 (2: a mistake in the arguments) with one line on stderr naming these words, no traceback;
+    returns the line."""
+    assert result.exit_code == code, (result.stdout, result.stderr)
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
     for word in words:

@@ -24,12 +24,7 @@ HIDDEN_IDS = [shown.split()[0] for _, shown in HIDDEN]
 
 def usage_refused(result: Run, *words: str) -> str:
     """A mistake in the arguments: exit 2 and one line on stderr naming these words (no usage block)."""
-    assert result.exit_code == 2, (result.stdout, result.stderr)
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
-    for word in words:
-        assert word in lines[0], lines[0]
-    return lines[0]
+    return refused(result, *words, code=2)
 
 
 def toml_string(text: str) -> str:
