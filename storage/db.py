@@ -8,6 +8,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlmodel import Session
@@ -121,6 +122,23 @@ def number_out_of_range(exc: Exception) -> bool:
 # ----------------------------------------------------------------------------------- change watcher
 
 
+CHANGE_CHANNEL = "orderdesk_changed"
+CHANGE_FUNCTION_SQL = f"""
+CREATE OR REPLACE FUNCTION orderdesk_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('{CHANGE_CHANNEL}', '');
+    RETURN NULL;
+END $$"""
+
+
+def notify_changes_sql(table: str) -> str:
+    """PostgreSQL: the trigger by which a write to `table` tells the desks (migration 0012)."""
+    return (
+        f'CREATE OR REPLACE TRIGGER orderdesk_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON "{table}" '
+        "FOR EACH STATEMENT EXECUTE FUNCTION orderdesk_changed()"
+    )
+
+
 class DatabaseUnavailable(Exception):
     """The database did not answer (locked, gone, the server down); the watcher retries."""
 
@@ -129,19 +147,19 @@ class ChangeWatcher:
     """Tells whether anyone (another desk, the CLI, this process's scheduler) committed since the last look.
 
     SQLite: `PRAGMA data_version` on one connection of its own, which moves whenever another connection
-    commits, and costs no read of any table. PostgreSQL: the server's current snapshot (xmin, xmax and
-    the transactions in progress), which moves when a writing transaction starts or ends and never for
-    one that only reads; it reads no table either, and sees a change made by any tool, not only the
-    desk's (LISTEN/NOTIFY would need a trigger on every table). `version()` is called from a worker
-    thread, one at a time.
+    commits, and costs no read of any table. PostgreSQL: its own connection LISTENs on this database's
+    `orderdesk_changed`, which the trigger on every table (migration 0012) notifies at each commit
+    that wrote, whatever tool wrote it; the version is the count of notifications seen, fetched by a
+    `SELECT 1` (reads no table; other databases on the same server are not heard). A connection lost
+    and made again may have missed some: the desk refreshes when the database answers again anyway.
+    `version()` is called from a worker thread, one at a time.
     """
-
-    POSTGRES_VERSION = "SELECT pg_current_snapshot()::text"
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._raw: object | None = None
         self._inode: int | None = None
+        self._heard = 0  # PostgreSQL: notifications of a change, on every connection so far
         self._lock = threading.Lock()
         database = engine.url.database if is_sqlite(engine) else None
         self._path = Path(database) if database not in (None, "", ":memory:") else None
@@ -158,6 +176,8 @@ class ChangeWatcher:
                     self._drop()  # the file was replaced: the old connection still reads the old one
                 if self._raw is None:
                     self._raw, self._inode = self.engine.raw_connection(), inode
+                    if not is_sqlite(self.engine):
+                        self._listen(self._raw.driver_connection)  # type: ignore[attr-defined]
                 cursor = self._raw.cursor()  # type: ignore[attr-defined]
                 try:
                     if is_sqlite(self.engine):
@@ -165,9 +185,9 @@ class ChangeWatcher:
                         # the file's inode too: a database replaced under us starts its versions again
                         row = (cursor.fetchone()[0], inode)
                     else:
-                        cursor.execute(self.POSTGRES_VERSION)
-                        row = tuple(cursor.fetchone())
-                        self._raw.rollback()  # type: ignore[attr-defined]
+                        cursor.execute("SELECT 1")  # what was notified meanwhile comes with the answer
+                        cursor.fetchone()
+                        row = self._heard
                 finally:
                     cursor.close()
                 return row
@@ -177,6 +197,14 @@ class ChangeWatcher:
             except Exception as exc:  # noqa: BLE001  locked, gone, refused: all the same to the desk
                 self._drop()
                 raise DatabaseUnavailable(str(exc)) from exc
+
+    def _listen(self, driver: Any) -> None:
+        def heard(_notify: object) -> None:
+            self._heard += 1
+
+        driver.autocommit = True
+        driver.add_notify_handler(heard)
+        driver.execute(f"LISTEN {CHANGE_CHANNEL}")
 
     def close(self) -> None:
         with self._lock:

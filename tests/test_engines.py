@@ -6,7 +6,7 @@ import pytest
 
 import storage.db
 from storage.db import dispose_shared_engines, shared_engine
-from tests.conftest import PG_URL, ok, query
+from tests.conftest import PG_URL, execute, ok, query
 
 
 @pytest.mark.skipif(bool(PG_URL), reason="a SQLite file named by its path and by its URL")
@@ -32,3 +32,24 @@ def test_commands_on_one_database_in_one_process_open_one_engine(demo_db, cli, m
     ok(cli("settings", "show", db=demo_db))
     assert query(demo_db, "SELECT count(*) FROM orders") == [(300,)]
     assert made == [demo_db]
+
+
+def test_the_change_watcher_hears_a_commit_to_its_database_and_not_to_another(empty_db, demo_db) -> None:
+    """A desk refreshes when anyone commits a write to its database (any tool, raw SQL too), and not
+    for reads, nor for another database on the same PostgreSQL server (or another SQLite file)."""
+    from storage.db import ChangeWatcher
+
+    watcher = ChangeWatcher(shared_engine(demo_db))
+    try:
+        first = watcher.version()
+        query(demo_db, "SELECT count(*) FROM orders")
+        assert watcher.version() == first  # a read is no change
+        execute(empty_db, "UPDATE setting SET value = value")  # another database
+        execute(empty_db, "INSERT INTO store (code, name, timezone) VALUES ('x', 'X', 'UTC')")
+        assert watcher.version() == first
+        execute(demo_db, "UPDATE customer SET name = 'Renamed Elsewhere' WHERE id = 1")
+        second = watcher.version()
+        assert second != first
+        assert watcher.version() == second  # heard once
+    finally:
+        watcher.close()
