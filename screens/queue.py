@@ -104,6 +104,7 @@ class QueueScreen(DeskScreen):
         self.loading_more = False
         self.wide: bool | None = None
         self.undoable: str | None = None  # the order his last advance moved, while `u` may take it back
+        self.cursor_to: str | None = None  # where a reload on its way puts the cursor (the order he acted on)
 
     def compose_body(self) -> ComposeResult:
         yield Static(_("Loading orders…"), id="queue-summary")
@@ -172,7 +173,9 @@ class QueueScreen(DeskScreen):
         return self.orders[row].number if 0 <= row < len(self.orders) else None
 
     def refresh_data(self) -> None:
-        self.load(first=True, keep=self.selected())
+        # a reload asked for while one that puts the cursor on an order (what he just took) is still on
+        # its way cancels that one (exclusive), so it takes over where that one meant to put the cursor
+        self.load(first=True, keep=self.cursor_to or self.selected())
 
     def action_refresh(self) -> None:
         self.refresh_data()
@@ -195,6 +198,7 @@ class QueueScreen(DeskScreen):
         self.page = page
         if message.first:
             self.orders = list(page.rows)
+            self.cursor_to = None
             self.draw_rows(keep=message.keep)
         else:
             table = self.query_one("#queue", DataTable)
@@ -326,6 +330,7 @@ class QueueScreen(DeskScreen):
                 self.undoable = None
             self.notify(acted.line, timeout=5)
         keep = acted.number if message.action != "claim" else None
+        self.cursor_to = keep
         self.load(first=True, keep=keep or self.selected())
 
     def undo_expired(self, number: str) -> None:
