@@ -11,6 +11,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Static
 
 from screens.i18n import N_, _
+from screens.widgets.table import Table
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,7 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(_("Keys of {view}").format(view=self.heading), id="help-title")
-            yield DataTable(id="help-keys", cursor_type="row", show_cursor=False)
+            yield Table(id="help-keys", cursor_type="row", show_cursor=False)
             yield Static(_("Escape closes · remap keys by id in [keys] of config.toml"), id="help-hint", markup=False)
 
     def on_mount(self) -> None:

@@ -21,6 +21,7 @@ from textual.widgets import DataTable, Static
 from orderdesk.views.inbox import InboxEntry, InboxPage
 from screens.base import DeskScreen
 from screens.i18n import N_, _, day_time, ngettext, translate_bindings
+from screens.widgets.table import Table
 
 KINDS = {"overdue": N_("late"), "automove_notice": N_("timed move"), "order_placed": N_("new order")}
 
@@ -61,7 +62,7 @@ class InboxScreen(DeskScreen):
 
     def compose_body(self) -> ComposeResult:
         yield Static(_("Loading notifications…"), id="inbox-summary")
-        yield DataTable(id="inbox", cursor_type="row", zebra_stripes=True)
+        yield Table(id="inbox", cursor_type="row", zebra_stripes=True)
         with VerticalScroll(id="inbox-text-box"):
             yield Static("", id="inbox-text")
 

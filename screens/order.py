@@ -31,6 +31,7 @@ from screens.dialogs.form import FormDialog, FormField
 from screens.i18n import N_, _
 from screens.queue import UNDO_SECONDS
 from screens.widgets.order_tasks import OrderTasks
+from screens.widgets.table import Table
 
 
 def local_time(at: datetime | None, zone: str) -> str:
@@ -98,11 +99,11 @@ class OrderScreen(DeskScreen):
             with Horizontal(id="order-top"):
                 yield Static("", id="order-customer")
                 yield Static("", id="order-facts")
-            yield DataTable(id="order-items", cursor_type="row", zebra_stripes=True)
+            yield Table(id="order-items", cursor_type="row", zebra_stripes=True)
             yield Static("", id="order-totals")
             yield OrderTasks()
             yield Static(_("History"), classes="order-section")
-            yield DataTable(id="order-history", cursor_type="row")
+            yield Table(id="order-history", cursor_type="row")
 
     def on_mount(self) -> None:
         items = self.query_one("#order-items", DataTable)

@@ -21,6 +21,7 @@ from orderdesk.views.orders import ListedOrder
 from orderdesk.views.queue import SORTS, Acted, QueuePage
 from screens.base import DeskScreen
 from screens.i18n import N_, _, ngettext
+from screens.widgets.table import Table
 
 PAGE = 300
 WIDE = 110  # columns from which store, created and manager are shown too
@@ -109,7 +110,7 @@ class QueueScreen(DeskScreen):
     def compose_body(self) -> ComposeResult:
         yield Static(_("Loading orders…"), id="queue-summary")
         yield Input(placeholder=_("number, customer or phone; Enter keeps it, Escape clears"), id="queue-filter")
-        yield DataTable(id="queue", cursor_type="row", zebra_stripes=True)
+        yield Table(id="queue", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
         self.query_one("#queue-filter", Input).display = False

@@ -23,6 +23,7 @@ from screens.base import DeskScreen
 from screens.i18n import N_, _, day_time, ngettext
 from screens.queue import _span as span
 from screens.widgets.order_tasks import STATUS_WORDS
+from screens.widgets.table import Table
 
 WIDE = 110  # columns from which the project is shown too
 # the task's words (storage.models.Task), marked for the catalog: the cells say _(word)
@@ -104,7 +105,7 @@ class TasksScreen(DeskScreen):
 
     def compose_body(self) -> ComposeResult:
         yield Static(_("Loading tasks…"), id="tasks-summary")
-        yield DataTable(id="tasks", cursor_type="row", zebra_stripes=True)
+        yield Table(id="tasks", cursor_type="row", zebra_stripes=True)
         with VerticalScroll(id="task-detail"):
             yield Static("", id="task-text")
 

@@ -8,10 +8,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from orderdesk.views.order_detail import AssignmentTrace
 from screens.i18n import N_, _
+from screens.widgets.table import Table
 
 
 class ExplainDialog(ModalScreen[None]):
@@ -29,7 +30,7 @@ class ExplainDialog(ModalScreen[None]):
         with Vertical(id="explain-box") as box:
             box.border_title = _("Assignment")
             yield Static(self.trace.headline, id="explain-headline")
-            table: DataTable[str | Text] = DataTable(id="explain-trace", cursor_type="row")
+            table = Table(id="explain-trace", cursor_type="row")
             table.add_columns("", _("Manager"), _("Why"))
             for row in self.trace.rows:
                 mark = Text("✓", style="bold green") if row.chosen else Text("·")

@@ -10,6 +10,7 @@ from textual.widgets import DataTable, Static
 
 from orderdesk.views.tasks import TaskLine
 from screens.i18n import N_, _, day_time
+from screens.widgets.table import Table
 
 STATUS_WORDS = {"open": N_("open"), "done": N_("done"), "cancelled": N_("cancelled")}
 
@@ -47,7 +48,7 @@ class OrderTasks(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static(_("Tasks"), classes="order-tasks-title")
-        yield DataTable(id="order-tasks-table", cursor_type="row")
+        yield Table(id="order-tasks-table", cursor_type="row")
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
