@@ -108,6 +108,12 @@ class SigninSettings(Strict):
     lockout: PositiveDuration = 15 * 60
 
 
+class DocumentSettings(Strict):
+    """Printed documents (S8): where the desk writes them ("" = the folder the desk was started in)."""
+
+    folder: str = ""
+
+
 class Settings(Strict):
     managers_see_all: StrictBool = False
     manager_from_registrar: StrictBool = False
@@ -119,6 +125,7 @@ class Settings(Strict):
     smtp: SmtpSettings = SmtpSettings()
     scheduler: SchedulerSettings = SchedulerSettings()
     signin: SigninSettings = SigninSettings()
+    documents: DocumentSettings = DocumentSettings()
 
 
 class Named(Strict):
