@@ -11,6 +11,7 @@ import csv
 import json
 import random
 import tomllib
+import zlib
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -238,6 +239,29 @@ RU_SURNAMES = [
     ("Богданов", "Богданова", "bogdanov"),
     ("Тихонов", "Тихонова", "tikhonov"),
 ]
+EN_STREETS = ["High Street", "Station Road", "Church Lane", "Victoria Road", "Mill Lane", "Park Avenue"]
+RU_STREETS = ["Ленина", "Садовая", "Мира", "Пушкина", "Гагарина", "Лесная", "Центральная"]
+RU_CITY_NAMES = {
+    "Moscow": "Москва",
+    "Saint Petersburg": "Санкт-Петербург",
+    "Kazan": "Казань",
+    "Nizhny Novgorod": "Нижний Новгород",
+    "Yekaterinburg": "Екатеринбург",
+    "Tver": "Тверь",
+    "Kaluga": "Калуга",
+}
+
+
+def address_of(name: str, city: str, streets: list[str], shape: str) -> dict:
+    """Two new customers in three give an address (for the printed documents), the third only his city. Taken
+    from the name, not from the random stream, so that adding it left every other value of the files as it was."""
+    key = zlib.crc32(name.encode())
+    if key % 3 == 0:
+        return {}
+    street = streets[key // 3 % len(streets)]
+    return {"address": shape.format(n=key // 7 % 120 + 1, street=street, city=city, flat=key // 11 % 200 + 1)}
+
+
 RU_CITIES = [
     "Moscow",
     "Moscow",
@@ -371,7 +395,7 @@ class Generator:
                     pool.append(person)
                     return person
         known = self.demo.customers[rng.choice(STORE_CUSTOMERS[store])]
-        return {k: known[k] for k in ("name", "phone", "email", "city")}
+        return {k: known[k] for k in ("name", "phone", "email", "city", "address") if k in known}
 
     def new_en(self) -> dict:
         rng = self.rng
@@ -382,6 +406,7 @@ class Generator:
             "phone": f"+44 {prefix} {rng.randrange(100, 1000):04d}",
             "email": f"{first}.{last}{rng.randrange(10, 99)}@example.com".lower(),
             "city": city,
+            **address_of(f"{first} {last}", city, EN_STREETS, "{n} {street}, {city}"),
         }
 
     def new_ru(self) -> dict:
@@ -397,7 +422,8 @@ class Generator:
             "name": name,
             "phone": phone,
             "email": f"{latin}{suffix}{rng.randrange(1, 999)}@example.ru",
-            "city": rng.choice(RU_CITIES),
+            "city": (city := rng.choice(RU_CITIES)),
+            **address_of(name, RU_CITY_NAMES[city], RU_STREETS, "г. {city}, ул. {street}, д. {n}, кв. {flat}"),
         }
 
     # --- what ------------------------------------------------------------------------
@@ -775,6 +801,7 @@ CSV_COLUMNS = [
     "customer_phone",
     "customer_email",
     "customer_city",
+    "customer_address",
     "payment_method",
     "delivery_method",
     "delivery_cost",
@@ -811,6 +838,7 @@ def generate_csv(gen: Generator) -> list[dict]:
                         "customer_phone": order["customer"]["phone"],
                         "customer_email": order["customer"]["email"],
                         "customer_city": order["customer"]["city"],
+                        "customer_address": order["customer"].get("address", ""),
                         "payment_method": order["payment_method"],
                         "delivery_method": order["delivery"]["method"],
                         "delivery_cost": order["delivery"]["cost"],

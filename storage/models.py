@@ -19,6 +19,7 @@ from sqlalchemy import (
     DateTime,
     Index,
     String,
+    Text,
     TypeDecorator,
     UniqueConstraint,
     text,
@@ -70,6 +71,7 @@ class Store(_Table, table=True):
     timezone: str = "UTC"
     currency: str | None = Field(default=None, sa_column=Column(String(3), nullable=True))  # ISO 4217 (A3)
     language: str = Field(default="en", sa_column=Column(String(8), nullable=False, server_default=text("'en'")))
+    requisites: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # JSON, config/requisites
 
 
 class Channel(_Table, table=True):
@@ -167,6 +169,7 @@ class Customer(_Table, table=True):
     phone_key: str | None = Field(default=None, index=True)  # digits only, for matching
     email: str | None = Field(default=None, index=True)  # stored lower-case
     city: str | None = None
+    address: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # for documents (issue 16)
     manager_id: int | None = Field(default=None, foreign_key="employee.id", index=True)
     registered_by_id: int | None = Field(default=None, foreign_key="employee.id")
     created_at: datetime | None = utc_column()

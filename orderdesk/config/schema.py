@@ -16,6 +16,7 @@ from pydantic import (
     StrictBool,
     StrictInt,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -32,6 +33,7 @@ from orderdesk.config.fields import (
     read_text,
     unstorable_at,
 )
+from orderdesk.config.requisites import RequisitesIn
 from orderdesk.config.rules import RuleIn, rule_error, rule_place
 from orderdesk.policy.contacts import normalise_email, phone_key
 from orderdesk.policy.errors import InvalidInput
@@ -146,6 +148,7 @@ class StoreIn(Named):
     timezone: str = "UTC"
     currency: str | None = None  # ISO 4217 (A3): "GBP", "RUB"; amounts of different currencies are never added
     language: str = "en"  # of its staff, unless an employee says otherwise (U10)
+    requisites: RequisitesIn | None = None  # for its printed documents (issue 16); checked after currency
 
     @model_validator(mode="before")
     @classmethod
@@ -167,6 +170,15 @@ class StoreIn(Named):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f'"{value}" is not a time zone (e.g. "Europe/London")') from None
+        return value
+
+    @field_validator("requisites")
+    @classmethod
+    def _documents_currency(cls, value: RequisitesIn | None, info: ValidationInfo) -> RequisitesIn | None:
+        if value is not None and "currency" in info.data:
+            if info.data["currency"] is None and value.currency is None:
+                raise ValueError("the store has no currency (set `currency` of the store: documents state theirs)")
+            value.check_store(currency=info.data["currency"])
         return value
 
 
@@ -208,6 +220,7 @@ class CustomerIn(Strict):
     phone: str | None = None
     email: str | None = None
     city: str | None = None
+    address: str | None = None  # where documents send the goods (waybill, ПД-4); none: his city
     manager: Code | None = None
 
     @model_validator(mode="after")

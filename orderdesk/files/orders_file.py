@@ -147,6 +147,7 @@ _CSV_ORDER = {
     "customer_phone": ("customer", "phone"),
     "customer_email": ("customer", "email"),
     "customer_city": ("customer", "city"),
+    "customer_address": ("customer", "address"),
     "customer_manager": ("customer", "manager"),
     "payment_method": ("payment_method",),
     "delivery_method": ("delivery", "method"),

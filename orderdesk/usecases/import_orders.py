@@ -240,7 +240,8 @@ class _CustomerBook:
                 pending_email[email] = len(rows)
             rows.append(
                 {"kind": c.kind, "name": c.name, "phone": c.phone, "phone_key": key, "email": email,
-                 "city": c.city, "manager_id": logins[c.manager] if c.manager else None, "created_at": self.now}
+                 "city": c.city, "address": c.address, "manager_id": logins[c.manager] if c.manager else None,
+                 "created_at": self.now}
             )  # fmt: skip
         if rows:
             table = Customer.__table__  # type: ignore[attr-defined]

@@ -15,7 +15,8 @@ from typing import Any
 from sqlmodel import Session, SQLModel, delete, select
 
 from orderdesk.clock import Clock
-from orderdesk.config.schema import DeskConfig
+from orderdesk.config.requisites import requisites_json
+from orderdesk.config.schema import DeskConfig, StoreIn
 from orderdesk.config.settings import write_settings
 from orderdesk.policy.errors import InvalidInput
 from orderdesk.policy.passwords import hash_password, verify_password
@@ -50,7 +51,7 @@ def apply_config(*, session: Session, clock: Clock, config: DeskConfig, source: 
     rules = config_rules(session=session, config=config, source=source)  # checked before the first write
     summary: Summary = {}
     simple = [
-        ("stores", Store, config.stores),
+        ("stores", Store, [_store_entry(store) for store in config.stores]),
         ("channels", Channel, config.channels),
         ("order_types", OrderType, config.order_types),
         ("payment_methods", PaymentMethod, config.payment_methods),
@@ -257,6 +258,7 @@ def _apply_customers(session: Session, config: DeskConfig, clock: Clock) -> Coun
             "phone_key": phone_key(entry.phone),
             "email": normalise_email(entry.email),
             "city": entry.city,
+            "address": entry.address,
             "manager_id": logins.get(entry.manager) if entry.manager else None,
             "registered_by_id": logins.get(entry.registered_by) if entry.registered_by else None,
         }
@@ -338,6 +340,16 @@ def _apply_automoves(session: Session, config: DeskConfig, due: dict[int, set[st
         counts["created"] += len(moves)
         counts["deactivated"] += max(0, len(rows) - len(moves))
     return counts
+
+
+def _store_entry(store: StoreIn) -> _Plain:
+    """A store's columns. The file describes a store whole: one it lists without `[stores.requisites]` has none
+    after the load (as an omitted timezone is UTC again)."""
+    values = store.model_dump(exclude={"requisites"})
+    resolved = store.requisites and store.requisites.resolved(
+        store_language=store.language, store_currency=store.currency
+    )
+    return _Plain(**values, requisites=requisites_json(resolved or None))
 
 
 class _Plain:
