@@ -145,6 +145,11 @@ def test_the_read_models_sheets(demo_db):
         order = session.exec(select(Order).where(Order.number == "D-1001")).one()
         batch = stage_sheets(session=session, store="dom", status=PICKING, now=NOW, viewer=sergey)
     assert (sheet.store_code, sheet.currency, sheet.customer_name) == ("dom", "RUB", "ООО «Ромашка»")
+    assert sheet.customer_address == "115114, г. Москва, Дербеневская наб., д. 7, стр. 2, офис 305"  # as configured
+    assert sheet.requisites is not None
+    assert (sheet.requisites.legal_name, sheet.requisites.inn, sheet.requisites.vat_rate) == (
+        "ООО «Дом и сад»", "7705123452", 22
+    )  # fmt: skip
     assert [(line.sku, line.qty, line.price, line.discount) for line in sheet.lines] == [
         ("NN-5", 1, 279000, 13950), ("CH-17", 1, 229000, 0)
     ]  # fmt: skip
@@ -153,6 +158,13 @@ def test_the_read_models_sheets(demo_db):
     assert sheet.printed_on == NOW.date()
     assert sheet.placed_on == order.created_at.astimezone(ZoneInfo("Europe/Moscow")).date()
     assert [s.number for s in batch] == stage_numbers(demo_db, "dom", PICKING)
+
+
+def test_a_customer_without_an_address_is_addressed_by_his_city(demo_db):
+    execute(demo_db, "UPDATE customer SET address = NULL WHERE name = 'ООО «Ромашка»'")
+    with Session(shared_engine(demo_db)) as session:
+        sheet = order_sheet(session=session, number="D-1001", now=NOW, viewer=get_employee(session, "olga"))
+    assert sheet.customer_address == "Moscow"
 
 
 # ----------------------------------------------------------------------------------- refusals

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
+from orderdesk.config.requisites import requisites_of
 from orderdesk.policy.documents import OrderSheet, Requisites, SheetLine
 from orderdesk.policy.errors import NotAllowed
 from orderdesk.views import access, lookup
@@ -68,7 +69,7 @@ def _sheets(session: Session, orders: Sequence[Order], now: datetime) -> list[Or
                 customer_kind=customer.kind,
                 customer_phone=customer.phone,
                 customer_email=customer.email,
-                customer_address=getattr(customer, "address", None) or customer.city or None,
+                customer_address=customer.address or customer.city or None,
                 lines=tuple(lines.get(order.id, ())),  # type: ignore[arg-type]
                 discount=order.discount,
                 delivery_name=deliveries.get(order.delivery_method_id),
@@ -83,12 +84,7 @@ def _sheets(session: Session, orders: Sequence[Order], now: datetime) -> list[Or
 
 def store_requisites(store: Store) -> Requisites | None:
     """The store's `[stores.requisites]` as the documents read them; None when it has none."""
-    text = getattr(store, "requisites", None)  # Store.requisites (JSON text) comes with helper req's migration 0013
-    if not text:
-        return None
-    from orderdesk.config.requisites import requisites_of  # type: ignore[import-not-found, unused-ignore]
-
-    return requisites_of(text)  # type: ignore[no-any-return, unused-ignore]
+    return requisites_of(store.requisites)
 
 
 def _day(at: datetime, zone: ZoneInfo) -> date:
