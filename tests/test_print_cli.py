@@ -22,7 +22,7 @@ from orderdesk.views.lookup import get_employee
 from orderdesk.views.order_detail import order_detail
 from storage.db import read_session, shared_engine
 from storage.models import Order
-from tests.conftest import NOW, as_json, execute, ok, query, refused, snapshot_of
+from tests.conftest import NOW, PG_URL, as_json, execute, ok, query, refused, snapshot_of
 
 PICKING = "komplektatsiya"  # a stage of "dom" where the demo has orders of irina, of boris and unassigned ones
 
@@ -215,3 +215,50 @@ def test_a_file_that_cannot_be_written_is_no_print(cli, demo_db, tmp_path):
     refused(cli("orders", "print", "D-1001", "--doc", "invoice", "-o", str(tmp_path), "--as", "olga", db=demo_db),
             "D-1001-invoice.pdf")  # fmt: skip
     assert snapshot_of(demo_db) == before
+
+
+# ----------------------------------------------------------------------------------- the use case
+
+
+def test_print_documents_in_one_transaction_as_the_desk_calls_it(demo_db):
+    from orderdesk.clock import FixedClock
+    from orderdesk.usecases.print_documents import print_documents
+    from storage.db import write_session
+
+    with write_session(shared_engine(demo_db)) as session:
+        printed = print_documents(session=session, actor="sergey", clock=FixedClock(NOW), doc="waybill",
+                                  store="dom", status=PICKING)  # fmt: skip
+    expected = stage_numbers(demo_db, "dom", PICKING)
+    assert printed.numbers == tuple(expected) and printed.rendered.pdf.startswith(b"%PDF")
+    assert printed.default_name == f"dom-{PICKING}-waybill-{NOW.date().isoformat()}.pdf"
+    assert [row[:3] for row in printed_rows(demo_db)] == [(number, "sergey", "waybill") for number in expected]
+    with write_session(shared_engine(demo_db)) as session:
+        one = print_documents(session=session, actor="sergey", clock=FixedClock(NOW), doc="invoice",
+                              numbers=["D-1001"])  # fmt: skip
+    assert (one.numbers, one.default_name) == (("D-1001",), "D-1001-invoice.pdf")
+
+
+@pytest.mark.skipif(bool(PG_URL), reason="SQLite's one write lock; PostgreSQL readers and writers do not wait")
+def test_the_desks_writes_are_not_held_up_while_a_batch_is_laid_out(cli, demo_db, here, monkeypatch):
+    """Laying out 500 waybills takes seconds: the command does it outside its write transaction."""
+    import sqlite3
+
+    import orderdesk.files.documents as documents
+
+    real, tried = documents.render, []
+
+    def render_while_another_desk_writes(doc, sheets):  # type: ignore[no-untyped-def]
+        other = sqlite3.connect(demo_db, timeout=0.2, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")  # what any desk's write begins with
+            other.execute("ROLLBACK")
+            tried.append("wrote")
+        except sqlite3.OperationalError as exc:
+            tried.append(str(exc))
+        finally:
+            other.close()
+        return real(doc, sheets)
+
+    monkeypatch.setattr(documents, "render", render_while_another_desk_writes)
+    ok(cli("orders", "print", "--doc", "waybill", "--store", "dom", "--status", PICKING, "--as", "sergey", db=demo_db))
+    assert tried == ["wrote"]

@@ -270,8 +270,8 @@ def orders_print(
 ) -> None:
     """Write an order's waybill, invoice or payment slip as PDF, or a stage's batch in one file (each order on
     its own pages). Printing is audited."""
-    from orderdesk.files.documents import write_pdf
-    from orderdesk.usecases.print_documents import print_documents
+    from orderdesk.files.documents import render, write_pdf
+    from orderdesk.usecases.print_documents import prepare_print, record_print
 
     if number is not None and (store is not None or status is not None):
         fail("give an order number, or --store and --status for a stage's batch, not both")
@@ -280,19 +280,21 @@ def orders_print(
         fail(f"{missing} missing: give an order number, or --store and --status for a stage's batch")
     if out is not None and not out.is_dir() and not out.parent.is_dir():
         fail(f"-o {out}: the folder {out.parent} does not exist")
+    clock = state(ctx).clock
+    with reading(ctx) as session:  # read and checked without the write lock; laid out outside any transaction
+        job = prepare_print(session=session, actor=login, clock=clock, doc=doc.value,
+                            numbers=(number,) if number is not None else (), store=store, status=status)  # fmt: skip
+    rendered = render(job.doc, job.sheets)
+    target = out / job.default_name if out is not None and out.is_dir() else out or Path(job.default_name)
     with writing(ctx) as session:
-        printed = print_documents(
-            session=session, actor=login, clock=state(ctx).clock, doc=doc.value,
-            numbers=(number,) if number is not None else (), store=store, status=status,
-        )  # fmt: skip
-        target = out / printed.default_name if out is not None and out.is_dir() else out or Path(printed.default_name)
+        record_print(session=session, actor=login, clock=clock, job=job)
         try:  # inside the transaction: a file that could not be written was not printed
-            path = write_pdf(target, printed.rendered)
+            path = write_pdf(target, rendered)
         except OSError as exc:
             fail(f"-o {target}: {exc.strerror or exc}")
-    pages = printed.rendered.pages
+    pages = rendered.pages
     if as_json:
-        print_json({"file": str(path), "doc": printed.doc, "orders": list(printed.numbers), "pages": pages})
+        print_json({"file": str(path), "doc": job.doc, "orders": list(job.numbers), "pages": pages})
         return
-    what = printed.numbers[0] if len(printed.numbers) == 1 else f"{len(printed.numbers)} orders"
-    typer.echo(f"{path}: {printed.doc} of {what}, {pages} page{'s' if pages != 1 else ''}")
+    what = job.numbers[0] if len(job.numbers) == 1 else f"{len(job.numbers)} orders"
+    typer.echo(f"{path}: {job.doc} of {what}, {pages} page{'s' if pages != 1 else ''}")
