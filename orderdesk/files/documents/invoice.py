@@ -316,18 +316,21 @@ def _in_words(sheet: OrderSheet, labels: dict, req: Requisites) -> list[Flowable
 
 
 def _signatures() -> Table:
+    """Руководитель and Бухгалтер, each with a blank for the signature and one for its transcript (a gap between)."""
     rows = [
-        ["Руководитель", "", "", "Бухгалтер", "", ""],
-        ["", "подпись", "расшифровка подписи", "", "подпись", "расшифровка подписи"],
+        ["Руководитель", "", "", "", "", "Бухгалтер", "", "", ""],
+        ["", "подпись", "", "расшифровка подписи", "", "", "подпись", "", "расшифровка подписи"],
     ]
-    table = Table(rows, colWidths=[25 * mm, 28 * mm, 35 * mm, 25 * mm, 28 * mm, 35 * mm])
+    widths = [25, 26, 3, 34, 8, 22, 26, 3, 34]
+    table = Table(rows, colWidths=[w * mm for w in widths])
     table.setStyle(
         [
             ("FONT", (0, 0), (-1, 0), BOLD, 8.5),
             ("FONT", (0, 1), (-1, 1), "DejaVuSans", 6),
             ("ALIGN", (0, 1), (-1, 1), "CENTER"),
-            *(("LINEBELOW", (c, 0), (c, 0), 0.5, colors.black) for c in (1, 2, 4, 5)),
+            *(("LINEBELOW", (c, 0), (c, 0), 0.5, colors.black) for c in (1, 3, 6, 8)),
             ("TOPPADDING", (0, 1), (-1, 1), 0),
+            ("LEFTPADDING", (0, 0), (0, -1), 0),
         ]
     )
     table.hAlign = "LEFT"
