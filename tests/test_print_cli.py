@@ -262,3 +262,24 @@ def test_the_desks_writes_are_not_held_up_while_a_batch_is_laid_out(cli, demo_db
     monkeypatch.setattr(documents, "render", render_while_another_desk_writes)
     ok(cli("orders", "print", "--doc", "waybill", "--store", "dom", "--status", PICKING, "--as", "sergey", db=demo_db))
     assert tried == ["wrote"]
+
+
+def test_requisites_without_the_bank_are_refused_an_invoice_naming_the_key(cli, demo_db, here):
+    (text,) = query(demo_db, "SELECT requisites FROM store WHERE code = 'dom'")[0]
+    requisites = json.loads(str(text))
+    del requisites["bik"]
+    execute(demo_db, "UPDATE store SET requisites = :r WHERE code = 'dom'", r=json.dumps(requisites))
+    before = snapshot_of(demo_db)
+    refused(cli("orders", "print", "D-1001", "--doc", "invoice", "--as", "olga", db=demo_db), "dom", "bik")
+    ok(cli("orders", "print", "D-1001", "--doc", "waybill", "--as", "olga", db=demo_db))  # names no bank
+    assert snapshot_of(demo_db) != before and [p.name for p in here.iterdir()] == ["D-1001-waybill.pdf"]
+
+
+def test_an_order_without_items_in_a_batch_is_refused_naming_it(cli, demo_db, here):
+    first = stage_numbers(demo_db, "dom", PICKING)[0]
+    execute(demo_db, "DELETE FROM order_item WHERE order_id = (SELECT id FROM orders WHERE number = :n)", n=first)
+    before = snapshot_of(demo_db)
+    line = refused(cli("orders", "print", "--doc", "waybill", "--store", "dom", "--status", PICKING, "--as", "olga",
+                       db=demo_db), first, "no items")  # fmt: skip
+    assert line.count(first) == 1
+    assert snapshot_of(demo_db) == before

@@ -120,7 +120,8 @@ def prepare_print(
     for sheet in sheets:
         problem = document_problem(doc, sheet)
         if problem is not None:
-            raise InvalidInput(f"order {sheet.number}: {problem}" if batch or len(sheets) > 1 else problem)
+            named = sheet.number in problem or not (batch or len(sheets) > 1)
+            raise InvalidInput(problem if named else f"order {sheet.number}: {problem}")
     if store is not None and status is not None:
         return PrintJob(doc=doc, sheets=tuple(sheets), store=store, status=status, day=sheets[0].printed_on)
     return PrintJob(doc=doc, sheets=tuple(sheets))
