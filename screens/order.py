@@ -1,6 +1,6 @@
 """One order whole (U5): the customer, where it is and how long it has, its items and totals, links and
 contractor, its tasks (screens/widgets/order_tasks.py), and its history; every S6 action a key away,
-through the desk, the forms in screens/dialogs.
+through the desk, the forms in screens/dialogs; `p` writes its waybill, invoice or slip (screens/printing.py).
 
 Read in one desk call in a thread worker; after each action the screen reads again and a toast says
 what happened (or why not: then nothing changed)."""
@@ -23,12 +23,12 @@ from textual.widgets import DataTable, Static
 from orderdesk.policy.errors import DeskError, NotAllowed, NotFound
 from orderdesk.policy.money import Money, format_money, money_text
 from orderdesk.views.order_detail import AssignmentTrace, OrderDetail
-from screens.base import DeskScreen
 from screens.dialogs import order_forms, parsing
 from screens.dialogs.choose import ChooseDialog
 from screens.dialogs.explain import ExplainDialog
 from screens.dialogs.form import FormDialog, FormField
 from screens.i18n import N_, _
+from screens.printing import Printer, document_dialog
 from screens.queue import UNDO_SECONDS
 from screens.widgets.order_tasks import OrderTasks
 from screens.widgets.table import Table
@@ -41,7 +41,7 @@ def local_time(at: datetime | None, zone: str) -> str:
     return at.astimezone(ZoneInfo(zone)).strftime("%d %b %Y %H:%M")
 
 
-class OrderScreen(DeskScreen):
+class OrderScreen(Printer):
     VIEW_TITLE = N_("Order")
     CSS_PATH = "order.tcss"
     BINDINGS = [
@@ -50,6 +50,7 @@ class OrderScreen(DeskScreen):
         Binding("u", "undo", N_("Undo"), id="order.undo", show=False),
         Binding("t", "move", N_("Move"), id="order.move"),
         Binding("m", "mark_paid", N_("Paid"), id="order.mark_paid"),
+        Binding("p", "print", N_("Print"), id="order.print"),  # the app's p (a break) is in the palette here
         Binding("i", "add_item", N_("Item"), id="order.add_item"),
         Binding("enter", "change_item", N_("Change item"), id="order.change_item", show=False),
         Binding("x,delete", "remove_item", N_("Remove item"), id="order.remove_item", show=False),
@@ -59,7 +60,7 @@ class OrderScreen(DeskScreen):
         Binding("l", "link", N_("Link"), id="order.link", show=False),
         Binding("L", "unlink", N_("Unlink"), id="order.unlink", show=False),
         Binding("k", "contractor", N_("Contractor"), id="order.contractor", show=False),
-        Binding("e", "explain", N_("Explain"), id="order.explain"),
+        Binding("e", "explain", N_("Explain"), id="order.explain", show=False),  # 80 columns: room for Print
         Binding("r", "reload", N_("Reload"), id="order.reload", show=False),
     ]
 
@@ -366,6 +367,13 @@ class OrderScreen(DeskScreen):
                 self.act(lambda: self.desk.set_contractor(self.viewer, self.number, who))
 
         self.app.push_screen(ChooseDialog(_("Contractor of {number}").format(number=self.number), choices), chosen)
+
+    def action_print(self) -> None:
+        def chosen(doc: Any) -> None:
+            if doc:
+                self.print_with(lambda: self.desk.print_order(self.viewer, self.number, doc))
+
+        self.app.push_screen(document_dialog(_("Print {number}").format(number=self.number)), chosen)
 
     def action_explain(self) -> None:
         self.explaining()

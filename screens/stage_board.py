@@ -1,10 +1,13 @@
 """The stage board (U3): one store's open stages side by side, each with its count, sum and orders.
 
 At 80 columns three stage columns fit; the board shows as many as fit (each at least 26 wide) and
-scrolls sideways with the cursor, and the line above says which stages are in view.
+scrolls sideways with the cursor, and the line above says which stages are in view. `p` prints the
+documents of the stage with the cursor in one file (screens/printing.py).
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from rich.text import Text
 from textual import on, work
@@ -19,8 +22,8 @@ from textual.widgets.option_list import Option
 from orderdesk.policy.errors import DeskError
 from orderdesk.policy.money import money_text
 from orderdesk.views.boards import BoardOrder, StageBoard, StageColumn
-from screens.base import DeskScreen
-from screens.i18n import N_, _
+from screens.i18n import N_, _, ngettext
+from screens.printing import Printer, document_dialog
 
 PER_STAGE = 50  # orders read per column; the rest is "+ N more"
 COLUMN_WIDTH = 26  # the narrowest a column is drawn
@@ -105,7 +108,7 @@ class StageColumnView(Vertical):
         return self.column.orders[index].number
 
 
-class StageBoardScreen(DeskScreen):
+class StageBoardScreen(Printer):
     VIEW_TITLE = N_("Stage board")
     CSS_PATH = "boards.tcss"
 
@@ -117,6 +120,7 @@ class StageBoardScreen(DeskScreen):
         Binding("left_square_bracket", "store(-1)", N_("Store ←"), id="board.previous_store"),
         Binding("right_square_bracket", "store(1)", N_("Store →"), id="board.next_store"),
         Binding("r", "reload", N_("Refresh"), id="board.refresh"),
+        Binding("p", "print", N_("Print stage"), id="board.print"),  # the app's p (a break) is in the palette here
     ]
 
     class Loaded(Message):
@@ -256,6 +260,24 @@ class StageBoardScreen(DeskScreen):
     def opened(self, event: OptionList.OptionSelected) -> None:
         if event.option.id is not None:
             self.desk_app.open_order(event.option.id)
+
+    def action_print(self) -> None:
+        """The stage with the cursor, every order of it he sees in one file (the waybills first in the choice)."""
+        views = self.columns()
+        if self.board is None or self.board.store is None or not views:
+            return
+        store, column = self.board.store.code, views[self.current()].column
+        if column.count == 0:
+            self.notify(_("{stage} has no orders to print.").format(stage=column.name), severity="warning")
+            return
+        orders = ngettext("{n} order", "{n} orders", column.count).format(n=column.count)
+        title = _("Print {stage}: {orders} in one file").format(stage=column.name, orders=orders)
+
+        def chosen(doc: Any) -> None:
+            if doc:
+                self.print_with(lambda: self.desk.print_stage(self.viewer, store, column.code, doc))
+
+        self.app.push_screen(document_dialog(title), chosen)
 
     def action_store(self, step: int) -> None:
         if self.board is None or len(self.board.stores) < 2 or self.board.store is None:

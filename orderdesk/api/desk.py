@@ -13,8 +13,10 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from orderdesk.api.printing import PrintedFile, print_into_folder
 from orderdesk.clock import Clock
 from orderdesk.config.settings import read_settings
+from orderdesk.policy.documents import DocKind
 from orderdesk.policy.errors import DeskError
 from orderdesk.usecases import accounts, assignment, explain, order_edits, order_links, order_moves, presence
 from orderdesk.usecases import tasks as task_cases
@@ -338,6 +340,18 @@ class Desk:
         is news, only where he is now."""
         with read_session(self.engine) as session:
             return task_news(session, viewer.id, after=after, now=self.clock.now())
+
+    # ---------------------------------------------------------- printed documents (S8; the `desk` helper's section)
+    # written into the folder of the setting documents.folder; a refusal raises DeskError with the reason
+
+    def print_order(self, viewer: Viewer, number: str, doc: DocKind) -> PrintedFile:
+        """One order's waybill, invoice or payment slip ("H-1001-invoice.pdf"), audited."""
+        return print_into_folder(self.engine, self.clock, actor=viewer.login, doc=doc, numbers=(number,))
+
+    def print_stage(self, viewer: Viewer, store: str, status: str, doc: DocKind) -> PrintedFile:
+        """The document of every order of that stage he sees, oldest first, each on its own pages, in one file
+        ("home-packing-waybill-2026-12-01.pdf"), audited per order."""
+        return print_into_folder(self.engine, self.clock, actor=viewer.login, doc=doc, store=store, status=status)
 
 
 def _employee(session: Session, viewer: Viewer) -> Employee:

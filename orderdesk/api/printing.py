@@ -1,0 +1,65 @@
+"""Printing from the desk (S8): the document of one order, or a stage's batch in one file, written into the
+folder the setting `documents.folder` names ("" = the folder the desk was started in).
+
+As `orderdesk orders print` does it: read and check in a read transaction, lay the PDF out outside any (a
+batch of 500 waybills takes seconds, and SQLite's write lock would stop every other desk meanwhile), then a
+short write transaction that records the print and writes the file: a file that could not be written was
+not printed, and its audit rows go with the rollback."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from orderdesk.clock import Clock
+from orderdesk.config.settings import read_settings
+from orderdesk.files.documents import render, write_pdf
+from orderdesk.policy.documents import DocKind
+from orderdesk.policy.errors import DeskError, InvalidInput
+from orderdesk.usecases.print_documents import prepare_print, record_print
+from storage.db import read_session, write_session
+
+
+@dataclass(frozen=True)
+class PrintedFile:
+    """A document written: which, of which orders (in the file's order), where, and how many pages."""
+
+    doc: DocKind
+    numbers: tuple[str, ...]
+    path: Path  # absolute
+    pages: int
+
+
+def print_into_folder(
+    engine: Engine, clock: Clock, *, actor: str, doc: DocKind, numbers: Sequence[str] = (), store: str | None = None,
+    status: str | None = None,
+) -> PrintedFile:  # fmt: skip
+    """The document of `numbers`, or of the orders of `store` in the stage `status` he may see; a refusal
+    (not his to see, a document that cannot be made, the folder missing) raises DeskError with the reason,
+    and nothing is written."""
+    with read_session(engine) as session:
+        folder = documents_folder(read_settings(session).documents.folder)
+        job = prepare_print(session=session, actor=actor, clock=clock, doc=doc, numbers=numbers, store=store,
+                            status=status)  # fmt: skip
+    rendered = render(job.doc, job.sheets)
+    target = folder / job.default_name
+    with write_session(engine) as session:
+        record_print(session=session, actor=actor, clock=clock, job=job)
+        try:
+            path = write_pdf(target, rendered)
+        except OSError as exc:
+            raise DeskError(f"{target}: not written ({exc.strerror or exc})") from exc
+    return PrintedFile(doc=job.doc, numbers=job.numbers, path=path, pages=rendered.pages)
+
+
+def documents_folder(setting: str) -> Path:
+    """The setting as a folder that exists: "" is the desk's working directory, a relative one is taken from
+    there, "~" is his home."""
+    folder = (Path(setting).expanduser() if setting.strip() else Path.cwd()).resolve()
+    if not folder.is_dir():
+        why = "is not a folder" if folder.exists() else "does not exist"
+        raise InvalidInput(f"the documents folder {folder} {why} (setting documents.folder)")
+    return folder
