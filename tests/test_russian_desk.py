@@ -141,7 +141,7 @@ def test_her_order_and_stage_board_speak_russian(app: OrderDeskApp) -> None:
         assert [n for n, _ in columns(pilot, "#order-items")] == ["Артикул", "Товар", "Кол.", "Цена", "Скидка",
                                                                   "Итого"]  # fmt: skip
         assert [n for n, _ in columns(pilot, "#order-history")] == ["Когда", "Кто", "Что"]
-        assert footer(pilot) == ["Назад", "Далее", "Этап", "Оплачен", "Товар", "Доставка", "Скидка", "Почему",
+        assert footer(pilot) == ["Назад", "Далее", "Этап", "Оплачен", "Печать", "Товар", "Доставка", "Скидка",
                                  "Помощь"]  # fmt: skip
         totals = str(screen.query_one("#order-totals", Static).content)
         assert totals.startswith("товары ") and "итого" in totals
