@@ -27,6 +27,7 @@ from screens.printing import Printer, document_dialog
 
 PER_STAGE = 50  # orders read per column; the rest is "+ N more"
 COLUMN_WIDTH = 26  # the narrowest a column is drawn
+LONG_BATCH = 50  # a stage of more orders takes a noticeable while to lay out (500 waybills: seconds)
 
 
 def span_text(seconds: int) -> str:
@@ -275,6 +276,8 @@ class StageBoardScreen(Printer):
 
         def chosen(doc: Any) -> None:
             if doc:
+                if column.count > LONG_BATCH:  # seconds of layout: say it is under way
+                    self.notify(_("Printing {orders}…").format(orders=orders), timeout=3)
                 self.print_with(lambda: self.desk.print_stage(self.viewer, store, column.code, doc))
 
         self.app.push_screen(document_dialog(title), chosen)

@@ -21,6 +21,7 @@ from textual.widgets import OptionList
 from textual.widgets._footer import FooterKey
 
 import screens.i18n as i18n
+import screens.stage_board as stage_board
 from orderdesk.api.desk import Desk
 from orderdesk.clock import FixedClock
 from screens.app import OrderDeskApp
@@ -203,10 +204,12 @@ def irinas_in(db: str, status: str) -> list[str]:
     return [str(number) for (number,) in rows]
 
 
-def test_p_on_the_stage_board_writes_the_stages_waybills_in_one_file(app: OrderDeskApp, demo_db: str,
-                                                                     folder: Path) -> None:  # fmt: skip
+def test_p_on_the_stage_board_writes_the_stages_waybills_in_one_file(
+    app: OrderDeskApp, demo_db: str, folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     expected = irinas_in(demo_db, PICKING)
     assert len(expected) >= 2
+    monkeypatch.setattr(stage_board, "LONG_BATCH", len(expected) - 1)  # a batch that takes a while: said at once
 
     async def scenario(pilot: Pilot) -> None:
         await signed_in(pilot, "irina")
@@ -224,6 +227,7 @@ def test_p_on_the_stage_board_writes_the_stages_waybills_in_one_file(app: OrderD
             pilot, f"Печать этапа «{column.name}»: {len(expected)} заказ{_ending(len(expected))} в одном файле", 0
         )
         _, message, severity = await toasted(pilot, "записаны")
+        assert any(m == f"Печать: {len(expected)} заказ{_ending(len(expected))}…" for _, m, _ in told(pilot))
         path = folder / f"dom-{PICKING}-waybill-{NOW.date().isoformat()}.pdf"
         assert path.is_file()
         pages = pdf_pages(path)
