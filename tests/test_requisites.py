@@ -203,6 +203,7 @@ PRINT = "stores[2].requisites"
         ('sort_code = "20-32-53"', 'sort_code = "203253"', f"{HOME}.sort_code", "not a sort code"),
         ('country = "GB"', 'country = "FR"', f"{HOME}.country", "not one of"),
         ('inn = "7705123452"', "inn = 7705123452", f"{DOM}.inn", "write it in quotes"),
+        ('vat = "22%"', "vat = 22", f"{DOM}.vat", 'write the rate as "22%"'),
         ('legal_name = "ООО «Дом и сад»"', 'legal_name = "ООО\u202e «Дом и сад»"', f"{DOM}.legal_name", "U+202E"),
         ('address = "115280, г. Москва', 'address = "115280,\\nг. Москва', f"{DOM}.address", "control"),
     ],

@@ -83,6 +83,8 @@ class RequisitesIn(Strict):
             return data
         data = dict(data)
         for key, value in data.items():
+            if key == "vat" and isinstance(value, int | float) and not isinstance(value, bool):
+                raise _refuse(key, value, f'{value} is a number: write the rate as "{value}%" (or "none": без НДС)')
             if isinstance(value, int) and not isinstance(value, bool) and key in (*DIGIT_KEYS, *GB_KEYS):
                 raise _refuse(
                     key, value, f'{value} is a number: write it in quotes ("{value}"), as its digits are printed'
