@@ -49,6 +49,14 @@ def para(text: str, st: ParagraphStyle) -> Paragraph:
     return Paragraph(escape(text), st)
 
 
+def cell(text: str, st: ParagraphStyle, width: float, padding: float = 4) -> str | Paragraph:
+    """A table cell of plain text: the text itself when it fits on one line (a table draws it at once), else a
+    paragraph that wraps it (ten times slower to lay out: what a batch of 500 documents notices)."""
+    if "\n" not in text and pdfmetrics.stringWidth(text, st.fontName, st.fontSize) <= width - padding:
+        return text
+    return para(text, st)
+
+
 def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
@@ -136,6 +144,47 @@ class PaymentQR(Flowable):
                 else:
                     x += 1
         canvas.drawPath(path, stroke=0, fill=1)
+
+
+class Stamp(Flowable):
+    """What every order's document repeats unchanged (a table's header, the form's captions, the signature lines):
+    laid out and drawn once per file as a PDF form, then placed again by reference. A batch of 500 waybills lays
+    out and draws those parts once instead of 500 times (and the file is smaller). `key` names the content: the
+    same key must always make the same flowable."""
+
+    def __init__(self, key: str, make: Callable[[], Flowable]) -> None:
+        super().__init__()
+        self.key = key
+        self.make = make
+
+    def _book(self) -> dict[tuple[str, float], list]:  # type: ignore[type-arg]
+        canvas = getattr(self, "canv", None)
+        if canvas is None:
+            return {}
+        if not hasattr(canvas, "_orderdesk_stamps"):
+            canvas._orderdesk_stamps = {}
+        return canvas._orderdesk_stamps
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        book = self._book()
+        entry = book.get((self.key, avail_width))
+        if entry is None:
+            flowable = self.make()
+            width, height = flowable.wrapOn(self.canv, avail_width, avail_height)
+            entry = book[(self.key, avail_width)] = [flowable, width, height, None]
+        self._entry = entry
+        return entry[1], entry[2]
+
+    def draw(self) -> None:
+        flowable, width, height, name = self._entry
+        canvas = self.canv
+        if name is None:
+            name = self._entry[3] = f"Stamp{sum(1 for e in canvas._orderdesk_stamps.values() if e[3])}"
+            bleed = 2  # the outer half of a border line lies outside the flowable's box
+            canvas.beginForm(name, lowerx=-bleed, lowery=-bleed, upperx=width + bleed, uppery=height + bleed)
+            flowable.drawOn(canvas, 0, 0)
+            canvas.endForm()
+        canvas.doForm(name)
 
 
 class SheetStart(Flowable):
