@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Sequence
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 
 import segno
@@ -110,6 +111,19 @@ def grid(*extra: tuple, font_size: float = 7) -> TableStyle:
     )
 
 
+@lru_cache(maxsize=64)
+def qr_matrix(payload: str) -> tuple[bytes, ...]:
+    """The modules of the payload's QR code, row by row (1 = dark). segno tries all eight masks and keeps the one
+    a camera reads best; that is most of the time a document takes, so a payload is encoded once."""
+    qr = segno.make(payload, encoding="utf-8", error="m", micro=False, boost_error=False)
+    return tuple(bytes(row) for row in qr.matrix)
+
+
+def payment_qr(payload: str, size: float) -> Flowable:
+    """The QR drawn once per file as a PDF form (the slip has it twice, a batch of one order's documents more)."""
+    return Stamp(f"qr.{size}.{payload}", lambda: PaymentQR(payload, size))
+
+
 class PaymentQR(Flowable):
     """The QR code of a payload, drawn module by module from segno's matrix (one rectangle per run of dark
     modules), byte mode UTF-8 without an ECI header (what Russian banking apps read), error correction M,
@@ -119,8 +133,7 @@ class PaymentQR(Flowable):
         super().__init__()
         self.payload = payload
         self.size = size
-        qr = segno.make(payload, encoding="utf-8", error="m", micro=False, boost_error=False)
-        self.matrix = [bytes(row) for row in qr.matrix]
+        self.matrix = qr_matrix(payload)
 
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
         return self.size, self.size

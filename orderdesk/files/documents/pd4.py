@@ -10,7 +10,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Paragraph, Spacer, Table
 
-from orderdesk.files.documents.layout import NBSP, PaymentQR, build, escape, para, short_date, style
+from orderdesk.files.documents.layout import NBSP, build, escape, para, payment_qr, short_date, style
 from orderdesk.policy.documents import OrderSheet, Requisites, payment_qr_payload
 
 LEFT, RIGHT = 52 * mm, 128 * mm
@@ -73,7 +73,7 @@ def story(sheet: OrderSheet) -> list[Flowable]:
 def _left(label: str, payload: str) -> Table:
     """The left column of a half: its name at the top, the QR, and «Кассир» at the bottom."""
     cell = Table(
-        [[Paragraph(label, _LABEL)], [PaymentQR(payload, 38 * mm)], [Paragraph("Кассир", _LABEL)]],
+        [[Paragraph(label, _LABEL)], [payment_qr(payload, 38 * mm)], [Paragraph("Кассир", _LABEL)]],
         colWidths=[LEFT],
         rowHeights=[12 * mm, 52 * mm, 10 * mm],
     )

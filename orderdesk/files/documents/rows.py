@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from reportlab.lib import colors
 from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.platypus import Flowable
+from reportlab.platypus import Flowable, Paragraph, Table
 
-from orderdesk.files.documents.layout import BOLD, REGULAR
+from orderdesk.files.documents.layout import BOLD, REGULAR, grid, style
 
 
 @dataclass(frozen=True)
@@ -140,3 +140,11 @@ class Rows(Flowable):
         canvas.drawPath(rules, stroke=1, fill=0)
         canvas.restoreState()
         canvas.drawText(text)
+
+
+def heading(texts: Sequence[str], widths: Sequence[float], size: float = 8) -> Table:
+    """A one-row header of bold centred column names on grey, to put in a Stamp over Rows of the same widths."""
+    st = style(size, bold=True, align="center", leading=size * 1.2)
+    head = Table([[Paragraph(t, st) for t in texts]], colWidths=list(widths))
+    head.setStyle(grid(("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")), font_size=size))
+    return head
