@@ -8,6 +8,7 @@ from num2words import num2words
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
+from reportlab.lib.utils import simpleSplit
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table
 
 from orderdesk.files.documents.layout import (
@@ -16,7 +17,6 @@ from orderdesk.files.documents.layout import (
     Stamp,
     amount_text,
     build,
-    cell,
     escape,
     grid,
     nobreak,
@@ -26,6 +26,7 @@ from orderdesk.files.documents.layout import (
     style,
 )
 from orderdesk.files.documents.rows import Row, Rows
+from orderdesk.files.documents.runs import Beside, Line, Run, Runs
 from orderdesk.policy.documents import (
     OrderSheet,
     Requisites,
@@ -98,79 +99,78 @@ def _corner() -> Paragraph:
     )
 
 
-def _header(sheet: OrderSheet, req: Requisites) -> Table:
-    """The parties on the left (each value over its underline, the form's caption under it), the codes on the
+def _header(sheet: OrderSheet, req: Requisites) -> Beside:
+    """The parties on the left (each value on its underline, the form's caption under it), the codes on the
     right."""
-    rows: list[list[object]] = []
-    underlined: list[tuple] = []
-    captions = "организация-грузоотправитель, адрес, телефон, факс, банковские реквизиты"
+    label_w, value_w = 38 * mm, 160 * mm
+    caption = "организация, адрес, телефон, факс, банковские реквизиты"
     parties = [
-        ("Грузоотправитель", party(req), captions),
+        ("Грузоотправитель", party(req), "организация-грузоотправитель, адрес, телефон, факс, банковские реквизиты"),
         ("Структурное\nподразделение", "", "структурное подразделение"),
-        ("Грузополучатель", customer(sheet), "организация, адрес, телефон, факс, банковские реквизиты"),
-        ("Поставщик", party(req), "организация, адрес, телефон, факс, банковские реквизиты"),
-        ("Плательщик", customer(sheet), "организация, адрес, телефон, факс, банковские реквизиты"),
+        ("Грузополучатель", customer(sheet), caption),
+        ("Поставщик", party(req), caption),
+        ("Плательщик", customer(sheet), caption),
         ("Основание", f"Заказ № {sheet.number} от {short_date(sheet.placed_on)}", "договор, заказ-наряд"),
     ]
-    for label, value, caption in parties:  # plain strings where they fit: see layout.cell
-        underlined.append(("LINEBELOW", (1, len(rows)), (1, len(rows)), 0.5, colors.black))
-        underlined.append(("FONT", (1, len(rows) + 1), (1, len(rows) + 1), REGULAR, 5))
-        underlined.append(("ALIGN", (1, len(rows) + 1), (1, len(rows) + 1), "CENTER"))
-        rows.append([label, cell(value, _TEXT, 160 * mm)])
-        rows.append(["", caption])
-    left = Table(rows, colWidths=[38 * mm, 160 * mm])
-    left.setStyle(
-        [
-            ("FONT", (0, 0), (-1, -1), REGULAR, 7.5),
-            ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
-            ("TOPPADDING", (0, 0), (-1, -1), 0),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 0.5),
-            ("LEFTPADDING", (0, 0), (-1, -1), 1),
-            *underlined,
-        ]
-    )
+    lines: list[Line] = []
+    for label, value, under in parties:
+        *above, label = label.split("\n")
+        lines += [Line(9, (Run(0, text),)) for text in above]
+        values = simpleSplit(value, REGULAR, 7.5, value_w) or [""]
+        for i, text in enumerate(values):
+            last = i == len(values) - 1
+            runs = [Run(label_w, text, width=value_w, rule=last)]
+            if last:
+                runs.append(Run(0, label))
+            lines.append(Line(9.5, tuple(runs)))
+        lines.append(Line(7, (Run(label_w, under, size=5, align="C", width=value_w),)))
     codes = [
-        ["", "Коды"],
-        ["Форма по ОКУД", "0330212"],
-        ["по ОКПО", ""],
-        ["Вид деятельности по ОКДП", ""],
-        ["Основание: номер", sheet.number],
-        ["дата", short_date(sheet.placed_on)],
-        ["Транспортная накладная: номер", ""],
-        ["дата", ""],
-        ["Вид операции", ""],
+        ("", "Коды"),
+        ("Форма по ОКУД", "0330212"),
+        ("по ОКПО", ""),
+        ("Вид деятельности по ОКДП", ""),
+        ("Основание: номер", sheet.number),
+        ("дата", short_date(sheet.placed_on)),
+        ("Транспортная накладная: номер", ""),
+        ("дата", ""),
+        ("Вид операции", ""),
     ]
-    right = Table(codes, colWidths=[42 * mm, 28 * mm])
-    right.setStyle(
-        grid(
-            ("GRID", (0, 0), (0, -1), 0, colors.white),
-            ("BOX", (1, 0), (1, -1), 1, colors.black),
-            ("ALIGN", (0, 0), (0, -1), "RIGHT"),
-            ("ALIGN", (1, 0), (1, -1), "CENTER"),
-            ("LINEABOVE", (1, 0), (1, 0), 0.5, colors.black),
-            ("LINEBEFORE", (1, 0), (1, -1), 0.5, colors.black),
-            ("LINEAFTER", (1, 0), (1, -1), 0.5, colors.black),
-            ("LINEBELOW", (1, 0), (1, -1), 0.5, colors.black),
-            font_size=6.5,
+    box = [
+        Line(
+            10,
+            (
+                Run(0, label, size=6.5, align="R", width=40 * mm),
+                Run(42 * mm, value, size=6.5, align="C", width=28 * mm, box=True),
+            ),
         )
-    )
-    outer = Table([[left, right]], colWidths=[205 * mm, 72 * mm])
-    outer.setStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)])
-    return outer
+        for label, value in codes
+    ]
+    return Beside(Runs(lines, label_w + value_w), Runs(box, 70 * mm), 205 * mm)
 
 
-def _title(sheet: OrderSheet) -> Table:
-    numbers = Table(
-        [["Номер документа", "Дата составления"], [sheet.number, short_date(sheet.printed_on)]],
-        colWidths=[30 * mm, 30 * mm],
+def _title(sheet: OrderSheet) -> Runs:
+    x = 112 * mm
+    w = 30 * mm
+    return Runs(
+        [
+            Line(
+                10,
+                (
+                    Run(x, "Номер документа", size=6.5, align="C", width=w, box=True),
+                    Run(x + w, "Дата составления", size=6.5, align="C", width=w, box=True),
+                ),
+            ),
+            Line(
+                12,
+                (
+                    Run(0, "ТОВАРНАЯ НАКЛАДНАЯ", font=BOLD, size=11, align="R", width=108 * mm),
+                    Run(x, sheet.number, font=BOLD, size=8, align="C", width=w, box=True),
+                    Run(x + w, short_date(sheet.printed_on), font=BOLD, size=8, align="C", width=w, box=True),
+                ),
+            ),
+        ],
+        x + 2 * w,
     )
-    numbers.setStyle(grid(("ALIGN", (0, 0), (-1, -1), "CENTER"), ("FONT", (0, 1), (-1, 1), BOLD, 8), font_size=6.5))
-    title = Table([["ТОВАРНАЯ НАКЛАДНАЯ", numbers]], colWidths=[110 * mm, 62 * mm])
-    title.setStyle(
-        [("VALIGN", (0, 0), (-1, -1), "BOTTOM"), ("FONT", (0, 0), (0, 0), BOLD, 11), ("ALIGN", (0, 0), (0, 0), "RIGHT")]
-    )
-    title.hAlign = "LEFT"
-    return title
 
 
 def waybill_lines(sheet: OrderSheet) -> list[tuple[int, int, int, int | None, int]]:
