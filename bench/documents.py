@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/documents.py              # every document, 5 and 120 items; 500 waybills
     .venv/bin/python bench/documents.py --batch 100  # a smaller batch
+    .venv/bin/python bench/documents.py --no-accel   # as if reportlab's C accelerator (rl_accel) were missing
 
 Targets: one document under 0.3 s, 500 waybills under 10 s. Each figure is the min and median of several runs of
 `orderdesk.files.documents.render` (layout, fonts subset and embedded, QR drawn; no database: the sheets are built
@@ -19,6 +20,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+if "--no-accel" in sys.argv:
+    sys.modules["_rl_accel"] = None  # type: ignore[assignment]  # reportlab then uses its pure Python code
 
 from orderdesk.files.documents import render  # noqa: E402
 from tests.document_sheets import GB, RU_NO_VAT, gb_sheet, long_sheet, sheet  # noqa: E402
@@ -37,7 +40,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--batch", type=int, default=500)
+    parser.add_argument("--no-accel", action="store_true", help="without reportlab's C accelerator")
     args = parser.parse_args()
+    from reportlab.lib import rl_accel
+
+    accelerated = type(rl_accel.fp_str).__name__ == "builtin_function_or_method"
+    print(f"reportlab's C accelerator (rl_accel): {'in use' if accelerated else 'not in use'}")
 
     start = time.perf_counter()
     render("invoice", [sheet()])

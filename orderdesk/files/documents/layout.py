@@ -10,6 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import segno
+from reportlab import rl_config
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle
@@ -25,6 +26,11 @@ FONTS = Path(__file__).parent / "fonts"
 REGULAR, BOLD = "DejaVuSans", "DejaVuSans-Bold"
 NBSP = "\u00a0"
 GRID = colors.black
+
+
+# Streams zlib-compressed and left binary, not also ASCII85-encoded (reportlab's default, from when files went
+# through mail as text): a quarter smaller, and without the C accelerator the encoding was a fifth of a batch's time.
+rl_config.useA85 = 0
 
 
 def register_fonts() -> None:

@@ -105,11 +105,11 @@ class Rows(Flowable):
         text = canvas.beginText()
         rules = canvas.beginPath()
         top = total - self._head_height
+        tops: list[tuple[float, float, int]] = []
         for row, cells, height in zip(self.rows, self._lines, self._heights, strict=True):
             font = BOLD if row.bold else REGULAR
             text.setFont(font, self.size, self.leading)
             bottom = top - height
-            first = row.merged - 1 if row.merged else 0
             for c, lines in enumerate(cells):
                 if row.merged and 0 < c < row.merged:
                     continue
@@ -126,14 +126,25 @@ class Rows(Flowable):
                         text.setTextOrigin(x, y)
                         text.textOut(line)
                     y -= self.leading
-            # rules: the row's bottom and its cells' sides, none around a merged label
+            # the row's bottom rule (none under a merged label); the sides are drawn below, one stroke per run of rows
             start = edges[row.merged] if row.merged else 0.0
             rules.moveTo(start, bottom)
             rules.lineTo(edges[-1], bottom)
-            for c in range(first + 1 if row.merged else 0, len(edges)):
-                rules.moveTo(edges[c], top)
-                rules.lineTo(edges[c], bottom)
+            tops.append((top, bottom, row.merged))
             top = bottom
+        for c, x in enumerate(edges):  # a side runs down through every row that is not merged across it
+            run_top = None
+            for row_top, _, merged in tops:
+                crosses = merged and c < merged
+                if not crosses and run_top is None:
+                    run_top = row_top
+                if crosses and run_top is not None:
+                    rules.moveTo(x, run_top)
+                    rules.lineTo(x, row_top)
+                    run_top = None
+            if run_top is not None:
+                rules.moveTo(x, run_top)
+                rules.lineTo(x, tops[-1][1])
         canvas.saveState()
         canvas.setStrokeColor(colors.black)
         canvas.setLineWidth(0.5)
