@@ -19,6 +19,7 @@ _VALUE = style(8, leading=9.6)
 _VALUE_BOLD = style(8.5, bold=True, align="center", leading=10.2)
 _CAPTION = style(5.5, align="center", leading=6.5)
 _SMALL = style(6, leading=7.2)
+_FEE = style(7, leading=9.6)
 _FORM = style(6, align="right", leading=7.2)
 _CUT = style(6.5, align="center", leading=8)
 
@@ -129,7 +130,7 @@ def _right(sheet: OrderSheet, req: Requisites, *, form: bool) -> Table:
         [(Paragraph(f"Адрес плательщика: {escape(sheet.customer_address or '')}", _VALUE), "", 1.0)],
         [
             (Paragraph(f"Сумма платежа: <b>{rubles(sheet.total)}</b>", _VALUE), "", 0.5),
-            (para("Сумма платы за услуги: ____ руб. __ коп.", _VALUE), "", 0.5),
+            (para("Сумма платы за услуги: ____ руб. __ коп.", _FEE), "", 0.5),
         ],
         [
             (Paragraph(f"Итого: <b>{rubles(sheet.total)}</b>", _VALUE), "", 0.5),
