@@ -1,22 +1,20 @@
-"""PDF documents of orders (S8): waybill, invoice, payment slip, laid out with reportlab in DejaVu Sans (shipped
-in fonts/, Bitstream Vera licence: fonts/LICENSE). Nothing is downloaded at run time."""
+"""PDF documents of orders (S8): waybill, invoice, payment slip, laid out with reportlab (platypus) in DejaVu Sans
+(shipped in fonts/, Bitstream Vera licence: fonts/LICENSE). Nothing is downloaded at run time.
+
+One module per document: torg12 (the Russian waybill), packing_slip (the English one), invoice, pd4 (the
+Sberbank slip); layout holds what they share."""
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from reportlab.lib.pagesizes import A4
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.pdfgen.canvas import Canvas
+from orderdesk.files.documents import invoice, packing_slip, pd4, torg12
+from orderdesk.files.documents.layout import register_fonts
+from orderdesk.policy.documents import DocKind, OrderSheet, document_problem
 
-from orderdesk.policy.documents import DocKind, OrderSheet
-
-FONTS = Path(__file__).parent / "fonts"
-REGULAR, BOLD = "DejaVuSans", "DejaVuSans-Bold"
+__all__ = ["Rendered", "register_fonts", "render", "write_pdf"]
 
 
 @dataclass(frozen=True)
@@ -25,32 +23,25 @@ class Rendered:
     pages: int
 
 
-def register_fonts() -> None:
-    if REGULAR not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(TTFont(REGULAR, str(FONTS / "DejaVuSans.ttf")))
-        pdfmetrics.registerFont(TTFont(BOLD, str(FONTS / "DejaVuSans-Bold.ttf")))
-
-
 def render(doc: DocKind, sheets: Sequence[OrderSheet]) -> Rendered:
-    """One PDF holding each sheet's document on its own pages, in the order given.
-
-    PLACEHOLDER of the lead's contract commit (a page of plain lines per order), replaced by the documents
-    helper's layouts (ТОРГ-12 / delivery note, invoice with QR, ПД-4)."""
-    register_fonts()
-    out = io.BytesIO()
-    canvas = Canvas(out, pagesize=A4)
+    """One PDF holding each sheet's document on its own pages, in the order given. A waybill is ТОРГ-12 for a
+    Russian store's order and a delivery note for the others (a batch of both kinds is refused: one file, one
+    page format). ValueError with `document_problem`'s line when a sheet cannot have this document."""
     for sheet in sheets:
-        y = A4[1] - 60
-        canvas.setFont(BOLD, 12)
-        canvas.drawString(40, y, f"{doc} {sheet.number} {sheet.store_name}")
-        canvas.setFont(REGULAR, 9)
-        for line in sheet.lines:
-            y -= 14
-            canvas.drawString(40, y, f"{line.sku} {line.name} {line.qty} {line.total}")
-        canvas.showPage()
-    pages = canvas.getPageNumber() - 1
-    canvas.save()
-    return Rendered(out.getvalue(), pages)
+        problem = document_problem(doc, sheet)
+        if problem:
+            raise ValueError(problem)
+    sheets = list(sheets)
+    if doc == "slip":
+        pdf, pages = pd4.render(sheets)
+    elif doc == "invoice":
+        pdf, pages = invoice.render(sheets)
+    else:
+        russian = {sheet.requisites.country == "RU" for sheet in sheets if sheet.requisites}
+        if len(russian) > 1:
+            raise ValueError("a batch of waybills holds either Russian stores' orders (ТОРГ-12) or others', not both")
+        pdf, pages = (torg12.render if russian == {True} else packing_slip.render)(sheets)
+    return Rendered(pdf, pages)
 
 
 def write_pdf(path: Path, rendered: Rendered) -> Path:
