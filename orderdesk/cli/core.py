@@ -89,7 +89,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-orders_app = typer.Typer(help="Orders: import, list, show, create, claim, assign, explain.", no_args_is_help=True)
+orders_app = typer.Typer(help="Orders: import, list, show, create, claim, assign, explain, print.",
+                         no_args_is_help=True)  # fmt: skip
 users_app = typer.Typer(help="Employees: list, add, log in and out, presence, unlock.", no_args_is_help=True)
 settings_app = typer.Typer(help="Desk settings: show and set.", no_args_is_help=True)
 app.add_typer(orders_app, name="orders")

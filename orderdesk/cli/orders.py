@@ -1,4 +1,5 @@
-"""`orderdesk orders list|show|explain|claim|assign|save|create`: reading orders, and giving them managers.
+"""`orderdesk orders list|show|explain|claim|assign|save|create|print`: reading orders, giving them managers,
+and printing their documents.
 
 The actions on one order (advance, pay, items...) are in `orderdesk.cli.actions`; `orders import` is in
 `orderdesk.cli.main` with the other commands that load data.
@@ -6,6 +7,8 @@ The actions on one order (advance, pay, items...) are in `orderdesk.cli.actions`
 
 from __future__ import annotations
 
+from enum import Enum
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -233,3 +236,65 @@ def parse_items(texts: list[str]) -> list[dict[str, str]]:
             fail(f'--item {i + 1}: "{text}" is not SKU:name:qty:price')
         items.append({"sku": parts[0], "name": parts[1], "qty": parts[2], "price": parts[3]})
     return items
+
+
+# ----------------------------------------------------------------------------------- documents (S8)
+
+
+class DocChoice(str, Enum):  # noqa: UP042 (a StrEnum would print differently in Typer's help)
+    waybill = "waybill"
+    invoice = "invoice"
+    slip = "slip"
+
+
+@orders_app.command("print")
+def orders_print(
+    ctx: typer.Context,
+    login: AsOption,
+    doc: Annotated[
+        DocChoice, typer.Option("--doc", help="The document: waybill, invoice or slip (ПД-4).", show_default=False)
+    ],  # fmt: skip
+    number: Annotated[str | None, typer.Argument(help="Order number (or --store and --status).")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "-o",
+            "--output",
+            help="The PDF file to write (a folder: the default name in it).",
+            show_default="NUMBER-DOC.pdf, or STORE-STATUS-DOC-DAY.pdf for a stage",
+        ),
+    ] = None,  # fmt: skip
+    store: Annotated[str | None, typer.Option(help="A stage's batch: the store (code).")] = None,
+    status: Annotated[str | None, typer.Option(help="A stage's batch: the status (stage code).")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Write an order's waybill, invoice or payment slip as PDF, or a stage's batch in one file (each order on
+    its own pages). Printing is audited."""
+    from orderdesk.files.documents import render, write_pdf
+    from orderdesk.usecases.print_documents import prepare_print, record_print
+
+    if number is not None and (store is not None or status is not None):
+        fail("give an order number, or --store and --status for a stage's batch, not both")
+    if number is None and (store is None or status is None):
+        missing = "--status" if store is not None else "--store" if status is not None else "an order number"
+        fail(f"{missing} missing: give an order number, or --store and --status for a stage's batch")
+    if out is not None and not out.is_dir() and not out.parent.is_dir():
+        fail(f"-o {out}: the folder {out.parent} does not exist")
+    clock = state(ctx).clock
+    with reading(ctx) as session:  # read and checked without the write lock; laid out outside any transaction
+        job = prepare_print(session=session, actor=login, clock=clock, doc=doc.value,
+                            numbers=(number,) if number is not None else (), store=store, status=status)  # fmt: skip
+    rendered = render(job.doc, job.sheets)
+    target = out / job.default_name if out is not None and out.is_dir() else out or Path(job.default_name)
+    with writing(ctx) as session:
+        record_print(session=session, actor=login, clock=clock, job=job)
+        try:  # inside the transaction: a file that could not be written was not printed
+            path = write_pdf(target, rendered)
+        except OSError as exc:
+            fail(f"-o {target}: {exc.strerror or exc}")
+    pages = rendered.pages
+    if as_json:
+        print_json({"file": str(path), "doc": job.doc, "orders": list(job.numbers), "pages": pages})
+        return
+    what = job.numbers[0] if len(job.numbers) == 1 else f"{len(job.numbers)} orders"
+    typer.echo(f"{path}: {job.doc} of {what}, {pages} page{'s' if pages != 1 else ''}")

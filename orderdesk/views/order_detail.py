@@ -209,6 +209,9 @@ def describe_change(entry: AuditEntry, names: dict[str, str], stage_names: dict[
         return "flagged late" if after.get("overdue") else "no longer late"
     if action.startswith("task."):
         return _task_change(action, before, after, names)
+    if action == "order.printed":  # S8
+        doc = after.get("doc")
+        return f"printed the {_DOCUMENTS.get(doc, doc)}"
     parts = []
     for key in after:
         if key not in _FIELDS or before.get(key) == after.get(key):
@@ -220,6 +223,9 @@ def describe_change(entry: AuditEntry, names: dict[str, str], stage_names: dict[
             old, new = stage_names.get(old, old) if old else None, stage_names.get(new, new)
         parts.append(f"{_FIELDS[key]} {_word(old)} → {_word(new)}")
     return "; ".join(parts) or action.removeprefix("order.")
+
+
+_DOCUMENTS = {"waybill": "waybill", "invoice": "invoice", "slip": "payment slip"}
 
 
 def _task_change(action: str, before: dict[str, Any], after: dict[str, Any], names: dict[str, str]) -> str:
