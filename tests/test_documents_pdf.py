@@ -146,6 +146,13 @@ def test_invoice_qr_decodes_to_the_payment_payload(requisites: object) -> None:
     assert qr_codes(render("invoice", [s])) == [payment_qr_payload(s)]
 
 
+def test_an_invoice_in_another_currency_than_roubles_has_no_payment_qr() -> None:
+    s = replace(sheet(), currency="EUR", requisites=replace(RU_VAT, currency="EUR"))
+    rendered = render("invoice", [s])
+    assert qr_codes(rendered) == []
+    assert "Счёт на оплату № D-1042" in flat(text_of(rendered))
+
+
 def test_english_invoice() -> None:
     s = gb_sheet()
     rendered = render("invoice", [s])

@@ -128,6 +128,8 @@ def _bank_box(sheet: OrderSheet, req: Requisites) -> Table:
             font_size=8.5,
         )
     )
+    if sheet.currency != "RUB":
+        return box  # ГОСТ Р 56042 pays roubles: a banking app would read the sum as roubles
     qr = Table(
         [[payment_qr(payment_qr_payload(sheet), 30 * mm)], [para("Оплата по QR-коду", _CAPTION)]],
         style=[("ALIGN", (0, 0), (-1, -1), "CENTER"), ("TOPPADDING", (0, 0), (-1, -1), 0)],
