@@ -202,6 +202,10 @@ PRINT = "stores[2].requisites"
         ('account_number = "73104816"', 'account_number = "7310481"', f"{HOME}.account_number", "has 7 digits"),
         ('sort_code = "20-32-53"', 'sort_code = "203253"', f"{HOME}.sort_code", "not a sort code"),
         ('country = "GB"', 'country = "FR"', f"{HOME}.country", "not one of"),
+        ('inn = "7705123452"', "inn = 7705123452", f"{DOM}.inn", "write it in quotes"),
+        ('vat = "22%"', "vat = 22", f"{DOM}.vat", 'write the rate as "22%"'),
+        ('legal_name = "ООО «Дом и сад»"', 'legal_name = "ООО\u202e «Дом и сад»"', f"{DOM}.legal_name", "U+202E"),
+        ('address = "115280, г. Москва', 'address = "115280,\\nг. Москва', f"{DOM}.address", "control"),
     ],
 )
 def test_bad_requisites_are_refused_naming_the_key(
@@ -214,6 +218,16 @@ def test_bad_requisites_are_refused_naming_the_key(
     before = snapshot_of(demo_db)
     line = refused(cli("load", str(path), db=demo_db), f"{path}: {key}: ", words)
     assert snapshot_of(demo_db) == before, line
+
+
+def test_numbers_written_with_spaces_are_kept_as_digits(cli, demo_db: str, tmp_path: Path) -> None:
+    text = DEMO_TOML.read_text(encoding="utf-8").replace('"40702810238000047311"', '"4070 2810 2380 0004 7311"')
+    path = tmp_path / "demo.toml"
+    path.write_text(text, encoding="utf-8")
+    result = cli("load", str(path), "--json", db=demo_db)
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["stores"] == {"unchanged": 3}
+    assert stored(demo_db, "dom").account == "40702810238000047311"  # type: ignore[union-attr]
 
 
 def test_requisites_need_the_store_to_have_a_currency(cli, empty_db: str, tmp_path: Path) -> None:

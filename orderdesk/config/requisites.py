@@ -21,11 +21,14 @@ from orderdesk.config.fields import Strict
 from orderdesk.policy import requisites as check
 from orderdesk.policy.documents import Requisites
 from orderdesk.policy.money import check_currency
+from orderdesk.policy.text import hidden_character
 
 VAT_RATES = {"RU": (22, 20, 10, 0), "GB": (20, 5, 0)}  # percent; "none": без НДС / not VAT-registered
 RU_KEYS = ("inn", "kpp", "ogrn", "bik", "account", "corr_account")
 GB_KEYS = ("company_number", "vat_number", "sort_code", "account_number", "iban", "swift")
 RU_BANK = ("bank_name", "bik", "account", "corr_account")  # one bank's details: all of them or none
+# numbers written as they are printed, "4070 2810 …": kept without the spaces (the QR code wants digits only)
+DIGIT_KEYS = ("inn", "kpp", "ogrn", "bik", "account", "corr_account", "account_number")
 _SWIFT = re.compile(r"[A-Z]{6}[A-Z0-9]{2}([A-Z0-9]{3})?")
 
 
@@ -72,6 +75,29 @@ class RequisitesIn(Strict):
     account_number: str | None = None
     iban: str | None = None
     swift: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _as_written(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        for key, value in data.items():
+            if key == "vat" and isinstance(value, int | float) and not isinstance(value, bool):
+                raise _refuse(key, value, f'{value} is a number: write the rate as "{value}%" (or "none": без НДС)')
+            if isinstance(value, int) and not isinstance(value, bool) and key in (*DIGIT_KEYS, *GB_KEYS):
+                raise _refuse(
+                    key, value, f'{value} is a number: write it in quotes ("{value}"), as its digits are printed'
+                )
+            if isinstance(value, str):
+                hidden = hidden_character(value)
+                if hidden:  # a line break or a direction mark would go onto the printed document and its QR code
+                    raise _refuse(key, value, f"contains a control or invisible character ({hidden})")
+                if key in DIGIT_KEYS:
+                    data[key] = value.replace(" ", "")
+                elif key in ("iban", "swift"):
+                    data[key] = value.upper()
+        return data
 
     _inn = field_validator("inn")(classmethod(_failing(check.inn_problem)))
     _kpp = field_validator("kpp")(classmethod(_failing(check.kpp_problem)))

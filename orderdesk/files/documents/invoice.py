@@ -8,11 +8,11 @@ from __future__ import annotations
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, KeepTogether, LongTable, Paragraph, Spacer, Table
+from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table
 
 from orderdesk.files.documents.layout import (
     BOLD,
-    PaymentQR,
+    Stamp,
     amount_text,
     build,
     escape,
@@ -20,9 +20,11 @@ from orderdesk.files.documents.layout import (
     long_date,
     nobreak,
     para,
+    payment_qr,
     short_date,
     style,
 )
+from orderdesk.files.documents.rows import Row, Rows, heading
 from orderdesk.policy.documents import OrderSheet, Requisites, payment_qr_payload, sum_in_words, vat_included
 
 WIDTH = 186 * mm
@@ -126,8 +128,10 @@ def _bank_box(sheet: OrderSheet, req: Requisites) -> Table:
             font_size=8.5,
         )
     )
+    if sheet.currency != "RUB":
+        return box  # ГОСТ Р 56042 pays roubles: a banking app would read the sum as roubles
     qr = Table(
-        [[PaymentQR(payment_qr_payload(sheet), 30 * mm)], [para("Оплата по QR-коду", _CAPTION)]],
+        [[payment_qr(payment_qr_payload(sheet), 30 * mm)], [para("Оплата по QR-коду", _CAPTION)]],
         style=[("ALIGN", (0, 0), (-1, -1), "CENTER"), ("TOPPADDING", (0, 0), (-1, -1), 0)],
     )
     outer = Table([[box, qr]], colWidths=[153 * mm, 33 * mm])
@@ -226,42 +230,34 @@ def _english_head(sheet: OrderSheet, req: Requisites) -> list[Flowable]:
     return [top, Spacer(1, 6 * mm), bill_to]
 
 
-def lines_table(sheet: OrderSheet, labels: dict, language: str) -> LongTable:
+def lines_table(sheet: OrderSheet, labels: dict, language: str) -> Rows:
     money = currency_word(sheet, language)
     columns = list(labels["columns"])
     columns[5:] = [f"{c}, {money}" for c in columns[5:]]
     widths = [9 * mm, 72 * mm, 23 * mm, 14 * mm, 9 * mm, 21 * mm, 18 * mm, 20 * mm]
     unit = labels["unit"]
+    aligns = "CLLRCRRR"
     if not unit:  # English invoices give no unit: the item column takes its room
         del columns[4]
         widths[1] += widths.pop(4)
-    rows: list[list[object]] = [[Paragraph(c, _HEAD) for c in columns]]
-    for i, line in enumerate(sheet.lines, 1):
-        rows.append(
-            [
+        aligns = "CLLRRRR"
+    rows = [
+        Row(
+            (
                 str(i),
-                Paragraph(escape(line.name), _CELL),
+                line.name,
                 line.sku,
                 str(line.qty),
                 *([unit] if unit else []),
                 amount_text(line.price, language),
                 amount_text(line.discount, language) if line.discount else "—",
                 amount_text(line.total, language),
-            ]
+            )
         )
-    table = LongTable(rows, colWidths=widths, repeatRows=1)
-    table.setStyle(
-        grid(
-            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")),
-            ("ALIGN", (0, 1), (0, -1), "CENTER"),
-            ("ALIGN", (3, 1), (-1, -1), "RIGHT"),
-            *([("ALIGN", (4, 1), (4, -1), "CENTER")] if unit else []),
-            ("VALIGN", (0, 1), (-1, -1), "TOP"),
-            ("BOX", (0, 0), (-1, -1), 1, colors.black),
-            font_size=8,
-        )
-    )
-    return table
+        for i, line in enumerate(sheet.lines, 1)
+    ]
+    head = Stamp(f"invoice.head.{'|'.join(columns)}", lambda: heading(columns, widths))
+    return Rows(head, widths, rows, aligns=aligns, size=8, padding=2.5)
 
 
 def totals_lines(sheet: OrderSheet, labels: dict, req: Requisites) -> list[tuple[str, str]]:

@@ -7,9 +7,20 @@ from __future__ import annotations
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, KeepTogether, LongTable, Paragraph, Spacer, Table
+from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table
 
-from orderdesk.files.documents.layout import BOLD, amount_text, build, escape, grid, long_date, nobreak, para, style
+from orderdesk.files.documents.layout import (
+    BOLD,
+    Stamp,
+    amount_text,
+    build,
+    escape,
+    grid,
+    long_date,
+    nobreak,
+    style,
+)
+from orderdesk.files.documents.rows import Row, Rows, heading
 from orderdesk.policy.documents import OrderSheet
 
 WIDTH = 186 * mm
@@ -74,43 +85,31 @@ def story(sheet: OrderSheet) -> list[Flowable]:
         parties,
         Spacer(1, 6 * mm),
         items_table(sheet, currency),
-        KeepTogether([Spacer(1, 2 * mm), _totals(sheet), Spacer(1, 12 * mm), _received()]),
+        KeepTogether([Spacer(1, 2 * mm), _totals(sheet), Spacer(1, 12 * mm), Stamp("packing.received", _received)]),
     ]
 
 
-def items_table(sheet: OrderSheet, currency: str) -> LongTable:
-    rows: list[list[object]] = [
-        [
-            Paragraph(c, _HEAD)
-            for c in ("#", "SKU", "Item", "Qty", f"Unit price, {currency}", f"Amount, {currency}", "Packed")
-        ]
-    ]
-    for i, line in enumerate(sheet.lines, 1):
-        rows.append(
-            [
+WIDTHS = [9 * mm, 26 * mm, 85 * mm, 13 * mm, 20 * mm, 20 * mm, 13 * mm]
+
+
+def items_table(sheet: OrderSheet, currency: str) -> Rows:
+    columns = ("#", "SKU", "Item", "Qty", f"Unit price, {currency}", f"Amount, {currency}", "Packed")
+    rows = [
+        Row(
+            (
                 str(i),
                 line.sku,
-                Paragraph(escape(line.name), _CELL),
+                line.name,
                 str(line.qty),
                 amount_text(line.price, "en"),
                 amount_text(line.total, "en"),
                 "☐",
-            ]
+            )
         )
-    table = LongTable(rows, colWidths=[9 * mm, 26 * mm, 85 * mm, 13 * mm, 20 * mm, 20 * mm, 13 * mm], repeatRows=1)
-    table.setStyle(
-        grid(
-            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")),
-            ("ALIGN", (0, 1), (0, -1), "CENTER"),
-            ("ALIGN", (3, 1), (5, -1), "RIGHT"),
-            ("ALIGN", (6, 1), (6, -1), "CENTER"),
-            ("FONT", (6, 1), (6, -1), "DejaVuSans", 11),
-            ("VALIGN", (0, 1), (-1, -1), "TOP"),
-            ("BOX", (0, 0), (-1, -1), 1, colors.black),
-            font_size=8.5,
-        )
-    )
-    return table
+        for i, line in enumerate(sheet.lines, 1)
+    ]
+    head = Stamp(f"packing.head.{currency}", lambda: heading(columns, WIDTHS))
+    return Rows(head, WIDTHS, rows, aligns="CLLRRRC", wraps=frozenset({2}), size=8.5, padding=3)
 
 
 def totals_lines(sheet: OrderSheet) -> list[tuple[str, str]]:
@@ -141,11 +140,13 @@ def _totals(sheet: OrderSheet) -> Table:
 
 
 def _received() -> Table:
-    rows = [[para("Received in good condition", _TEXT), "", "", ""], ["", "Name", "Signature", "Date"]]
-    table = Table(rows, colWidths=[48 * mm, 52 * mm, 48 * mm, 32 * mm])
+    """The recipient's name, signature and date, each a blank of its own."""
+    rows = [["Received in good condition", "", "", "", "", ""], ["", "Name", "", "Signature", "", "Date"]]
+    table = Table(rows, colWidths=[48 * mm, 50 * mm, 4 * mm, 44 * mm, 4 * mm, 30 * mm])
     table.setStyle(
         [
-            *(("LINEBELOW", (c, 0), (c, 0), 0.5, colors.black) for c in (1, 2, 3)),
+            *(("LINEBELOW", (c, 0), (c, 0), 0.5, colors.black) for c in (1, 3, 5)),
+            ("FONT", (0, 0), (-1, 0), "DejaVuSans", 9),
             ("FONT", (0, 1), (-1, 1), "DejaVuSans", 6.5),
             ("ALIGN", (0, 1), (-1, 1), "CENTER"),
             ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),

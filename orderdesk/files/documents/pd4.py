@@ -10,7 +10,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Paragraph, Spacer, Table
 
-from orderdesk.files.documents.layout import NBSP, PaymentQR, build, escape, para, short_date, style
+from orderdesk.files.documents.layout import NBSP, build, escape, para, payment_qr, short_date, style
 from orderdesk.policy.documents import OrderSheet, Requisites, payment_qr_payload
 
 LEFT, RIGHT = 52 * mm, 128 * mm
@@ -19,6 +19,7 @@ _VALUE = style(8, leading=9.6)
 _VALUE_BOLD = style(8.5, bold=True, align="center", leading=10.2)
 _CAPTION = style(5.5, align="center", leading=6.5)
 _SMALL = style(6, leading=7.2)
+_FEE = style(7, leading=9.6)
 _FORM = style(6, align="right", leading=7.2)
 _CUT = style(6.5, align="center", leading=8)
 
@@ -73,7 +74,7 @@ def story(sheet: OrderSheet) -> list[Flowable]:
 def _left(label: str, payload: str) -> Table:
     """The left column of a half: its name at the top, the QR, and «Кассир» at the bottom."""
     cell = Table(
-        [[Paragraph(label, _LABEL)], [PaymentQR(payload, 38 * mm)], [Paragraph("Кассир", _LABEL)]],
+        [[Paragraph(label, _LABEL)], [payment_qr(payload, 38 * mm)], [Paragraph("Кассир", _LABEL)]],
         colWidths=[LEFT],
         rowHeights=[12 * mm, 52 * mm, 10 * mm],
     )
@@ -129,7 +130,7 @@ def _right(sheet: OrderSheet, req: Requisites, *, form: bool) -> Table:
         [(Paragraph(f"Адрес плательщика: {escape(sheet.customer_address or '')}", _VALUE), "", 1.0)],
         [
             (Paragraph(f"Сумма платежа: <b>{rubles(sheet.total)}</b>", _VALUE), "", 0.5),
-            (para("Сумма платы за услуги: ____ руб. __ коп.", _VALUE), "", 0.5),
+            (para("Сумма платы за услуги: ____ руб. __ коп.", _FEE), "", 0.5),
         ],
         [
             (Paragraph(f"Итого: <b>{rubles(sheet.total)}</b>", _VALUE), "", 0.5),

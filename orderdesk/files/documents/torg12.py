@@ -8,11 +8,13 @@ from num2words import num2words
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, KeepTogether, LongTable, Paragraph, Spacer, Table
+from reportlab.lib.utils import simpleSplit
+from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table
 
 from orderdesk.files.documents.layout import (
     BOLD,
     REGULAR,
+    Stamp,
     amount_text,
     build,
     escape,
@@ -23,6 +25,8 @@ from orderdesk.files.documents.layout import (
     short_date,
     style,
 )
+from orderdesk.files.documents.rows import Row, Rows
+from orderdesk.files.documents.runs import Beside, Line, Run, Runs
 from orderdesk.policy.documents import (
     OrderSheet,
     Requisites,
@@ -77,10 +81,7 @@ def story(sheet: OrderSheet) -> list[Flowable]:
     req = sheet.requisites
     assert req is not None  # document_problem said so before
     return [
-        Paragraph(
-            "Унифицированная форма № ТОРГ-12<br/>Утверждена постановлением Госкомстата России от 25.12.98 № 132",
-            _CORNER,
-        ),
+        Stamp("torg12.corner", _corner),
         Spacer(1, 1 * mm),
         _header(sheet, req),
         Spacer(1, 2 * mm),
@@ -92,74 +93,84 @@ def story(sheet: OrderSheet) -> list[Flowable]:
     ]
 
 
-def _header(sheet: OrderSheet, req: Requisites) -> Table:
-    """The parties on the left (each value over its underline, the form's caption under it), the codes on the
+def _corner() -> Paragraph:
+    return Paragraph(
+        "Унифицированная форма № ТОРГ-12<br/>Утверждена постановлением Госкомстата России от 25.12.98 № 132", _CORNER
+    )
+
+
+def _header(sheet: OrderSheet, req: Requisites) -> Beside:
+    """The parties on the left (each value on its underline, the form's caption under it), the codes on the
     right."""
-    rows: list[list[object]] = []
-    underlined: list[tuple] = []
-    captions = "организация-грузоотправитель, адрес, телефон, факс, банковские реквизиты"
+    label_w, value_w = 38 * mm, 160 * mm
+    caption = "организация, адрес, телефон, факс, банковские реквизиты"
     parties = [
-        ("Грузоотправитель", party(req), captions),
-        ("Структурное подразделение", "", "структурное подразделение"),
-        ("Грузополучатель", customer(sheet), "организация, адрес, телефон, факс, банковские реквизиты"),
-        ("Поставщик", party(req), "организация, адрес, телефон, факс, банковские реквизиты"),
-        ("Плательщик", customer(sheet), "организация, адрес, телефон, факс, банковские реквизиты"),
+        ("Грузоотправитель", party(req), "организация-грузоотправитель, адрес, телефон, факс, банковские реквизиты"),
+        ("Структурное\nподразделение", "", "структурное подразделение"),
+        ("Грузополучатель", customer(sheet), caption),
+        ("Поставщик", party(req), caption),
+        ("Плательщик", customer(sheet), caption),
         ("Основание", f"Заказ № {sheet.number} от {short_date(sheet.placed_on)}", "договор, заказ-наряд"),
     ]
-    for label, value, caption in parties:
-        underlined.append(("LINEBELOW", (1, len(rows)), (1, len(rows)), 0.5, colors.black))
-        rows.append([para(label, _TEXT), para(value, _TEXT)])
-        rows.append(["", para(caption, _SMALL)])
-    left = Table(rows, colWidths=[38 * mm, 160 * mm])
-    left.setStyle(
-        [
-            ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
-            ("TOPPADDING", (0, 0), (-1, -1), 0),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 0.5),
-            ("LEFTPADDING", (0, 0), (-1, -1), 1),
-            *underlined,
-        ]
-    )
+    lines: list[Line] = []
+    for label, value, under in parties:
+        *above, label = label.split("\n")
+        lines += [Line(9, (Run(0, text),)) for text in above]
+        values = simpleSplit(value, REGULAR, 7.5, value_w) or [""]
+        for i, text in enumerate(values):
+            last = i == len(values) - 1
+            runs = [Run(label_w, text, width=value_w, rule=last)]
+            if last:
+                runs.append(Run(0, label))
+            lines.append(Line(9.5, tuple(runs)))
+        lines.append(Line(7, (Run(label_w, under, size=5, align="C", width=value_w),)))
     codes = [
-        ["", "Коды"],
-        ["Форма по ОКУД", "0330212"],
-        ["по ОКПО", ""],
-        ["Вид деятельности по ОКДП", ""],
-        ["Основание: номер", sheet.number],
-        ["дата", short_date(sheet.placed_on)],
-        ["Транспортная накладная: номер", ""],
-        ["дата", ""],
-        ["Вид операции", ""],
+        ("", "Коды"),
+        ("Форма по ОКУД", "0330212"),
+        ("по ОКПО", ""),
+        ("Вид деятельности по ОКДП", ""),
+        ("Основание: номер", sheet.number),
+        ("дата", short_date(sheet.placed_on)),
+        ("Транспортная накладная: номер", ""),
+        ("дата", ""),
+        ("Вид операции", ""),
     ]
-    right = Table(codes, colWidths=[42 * mm, 28 * mm])
-    right.setStyle(
-        grid(
-            ("GRID", (0, 0), (0, -1), 0, colors.white),
-            ("BOX", (1, 0), (1, -1), 1, colors.black),
-            ("ALIGN", (0, 0), (0, -1), "RIGHT"),
-            ("ALIGN", (1, 0), (1, -1), "CENTER"),
-            ("LINEABOVE", (1, 0), (1, 0), 0.5, colors.black),
-            ("LINEBEFORE", (1, 0), (1, -1), 0.5, colors.black),
-            ("LINEAFTER", (1, 0), (1, -1), 0.5, colors.black),
-            ("LINEBELOW", (1, 0), (1, -1), 0.5, colors.black),
-            font_size=6.5,
+    box = [
+        Line(
+            10,
+            (
+                Run(0, label, size=6.5, align="R", width=40 * mm),
+                Run(42 * mm, value, size=6.5, align="C", width=28 * mm, box=True),
+            ),
         )
-    )
-    outer = Table([[left, right]], colWidths=[205 * mm, 72 * mm])
-    outer.setStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)])
-    return outer
+        for label, value in codes
+    ]
+    return Beside(Runs(lines, label_w + value_w), Runs(box, 70 * mm), 205 * mm)
 
 
-def _title(sheet: OrderSheet) -> Table:
-    numbers = Table(
-        [["Номер документа", "Дата составления"], [sheet.number, short_date(sheet.printed_on)]],
-        colWidths=[30 * mm, 30 * mm],
+def _title(sheet: OrderSheet) -> Runs:
+    x = 112 * mm
+    w = 30 * mm
+    return Runs(
+        [
+            Line(
+                10,
+                (
+                    Run(x, "Номер документа", size=6.5, align="C", width=w, box=True),
+                    Run(x + w, "Дата составления", size=6.5, align="C", width=w, box=True),
+                ),
+            ),
+            Line(
+                12,
+                (
+                    Run(0, "ТОВАРНАЯ НАКЛАДНАЯ", font=BOLD, size=11, align="R", width=108 * mm),
+                    Run(x, sheet.number, font=BOLD, size=8, align="C", width=w, box=True),
+                    Run(x + w, short_date(sheet.printed_on), font=BOLD, size=8, align="C", width=w, box=True),
+                ),
+            ),
+        ],
+        x + 2 * w,
     )
-    numbers.setStyle(grid(("ALIGN", (0, 0), (-1, -1), "CENTER"), ("FONT", (0, 1), (-1, 1), BOLD, 8), font_size=6.5))
-    title = Table([[Paragraph("ТОВАРНАЯ НАКЛАДНАЯ", _TITLE), numbers]], colWidths=[110 * mm, 62 * mm])
-    title.setStyle([("VALIGN", (0, 0), (-1, -1), "BOTTOM")])
-    title.hAlign = "LEFT"
-    return title
 
 
 def waybill_lines(sheet: OrderSheet) -> list[tuple[int, int, int, int | None, int]]:
@@ -177,52 +188,73 @@ def waybill_lines(sheet: OrderSheet) -> list[tuple[int, int, int, int | None, in
     return out
 
 
-def goods_table(sheet: OrderSheet, req: Requisites) -> LongTable:
-    rate_text = f"{req.vat_rate}%" if req.vat_rate is not None else "без НДС"
-    head = [
-        [
-            "№ п/п",
-            "Товар",
-            "",
-            "Единица измерения",
-            "",
-            "Вид упаковки",
-            "Количество",
-            "",
-            "Масса брутто",
-            "Количество (масса нетто)",
-            "Цена, руб. коп.",
-            "Сумма без учёта НДС, руб. коп.",
-            "НДС",
-            "",
-            "Сумма с учётом НДС, руб. коп.",
-        ],
-        [
-            "",
-            "наименование, характеристика, сорт, артикул товара",
-            "код",
-            "наиме- нование",
-            "код по ОКЕИ",
-            "",
-            "в одном месте",
-            "мест, штук",
-            "",
-            "",
-            "",
-            "",
-            "ставка, %",
-            "сумма, руб. коп.",
-            "",
-        ],
-    ]
-    rows: list[list[object]] = [[Paragraph(c, _HEAD) if c else "" for c in row] for row in head]
+HEAD = [
+    [
+        "№ п/п",
+        "Товар",
+        "",
+        "Единица измерения",
+        "",
+        "Вид упаковки",
+        "Количество",
+        "",
+        "Масса брутто",
+        "Количество (масса нетто)",
+        "Цена, руб. коп.",
+        "Сумма без учёта НДС, руб. коп.",
+        "НДС",
+        "",
+        "Сумма с учётом НДС, руб. коп.",
+    ],
+    [
+        "",
+        "наименование, характеристика, сорт, артикул товара",
+        "код",
+        "наиме- нование",
+        "код по ОКЕИ",
+        "",
+        "в одном месте",
+        "мест, штук",
+        "",
+        "",
+        "",
+        "",
+        "ставка, %",
+        "сумма, руб. коп.",
+        "",
+    ],
+]
+
+
+def _head() -> Table:
+    """The table's three header rows (headings, then the columns' numbers), the same on every page."""
+    rows: list[list[object]] = [[Paragraph(c, _HEAD) if c else "" for c in row] for row in HEAD]
     rows.append([str(n) for n in range(1, 16)])
+    head = Table(rows, colWidths=WIDTHS)
+    head.setStyle(
+        grid(
+            ("SPAN", (0, 0), (0, 1)),
+            ("SPAN", (1, 0), (2, 0)),
+            ("SPAN", (3, 0), (4, 0)),
+            ("SPAN", (5, 0), (5, 1)),
+            ("SPAN", (6, 0), (7, 0)),
+            *(("SPAN", (c, 0), (c, 1)) for c in (8, 9, 10, 11, 14)),
+            ("SPAN", (12, 0), (13, 0)),
+            ("ALIGN", (0, 0), (-1, -1), "CENTER"),
+            ("FONT", (0, 2), (-1, 2), REGULAR, 6),
+        )
+    )
+    return head
+
+
+def goods_table(sheet: OrderSheet, req: Requisites) -> Rows:
+    rate_text = f"{req.vat_rate}%" if req.vat_rate is not None else "без НДС"
     lines = waybill_lines(sheet)
-    for i, (line, (qty, price, net, vat, gross)) in enumerate(zip(sheet.lines, lines, strict=True), 1):
-        rows.append(
-            [
+    rows = [
+        Row(
+            (
                 str(i),
-                Paragraph(escape(line.name), _CELL),
+                line.name,
                 line.sku,
                 *OKEI_PIECE,
                 "",
@@ -235,62 +267,19 @@ def goods_table(sheet: OrderSheet, req: Requisites) -> LongTable:
                 rate_text,
                 amount_text(vat, "ru") if vat is not None else "—",
                 amount_text(gross, "ru"),
-            ]
+            )
         )
+        for i, (line, (qty, price, net, vat, gross)) in enumerate(zip(sheet.lines, lines, strict=True), 1)
+    ]
     qty = sum(q for q, *_ in lines)
     net = sum(n for _, _, n, _, _ in lines)
     vat = sum(v or 0 for *_, v, _ in lines)
     gross = sum(g for *_, g in lines)
     vat_text = amount_text(vat, "ru") if req.vat_rate is not None else "—"
     for label in ("Итого", "Всего по накладной"):
-        rows.append(
-            [
-                label,
-                "",
-                "",
-                "",
-                "",
-                "",
-                "",
-                "",
-                "",
-                str(qty),
-                "X",
-                amount_text(net, "ru"),
-                "X",
-                vat_text,
-                amount_text(gross, "ru"),
-            ]
-        )
-    table = LongTable(rows, colWidths=WIDTHS, repeatRows=3)
-    last = len(rows) - 1
-    table.setStyle(
-        grid(
-            ("SPAN", (0, 0), (0, 1)),
-            ("SPAN", (1, 0), (2, 0)),
-            ("SPAN", (3, 0), (4, 0)),
-            ("SPAN", (5, 0), (5, 1)),
-            ("SPAN", (6, 0), (7, 0)),
-            *(("SPAN", (c, 0), (c, 1)) for c in (8, 9, 10, 11, 14)),
-            ("SPAN", (12, 0), (13, 0)),
-            ("ALIGN", (0, 0), (-1, 2), "CENTER"),
-            ("FONT", (0, 2), (-1, 2), REGULAR, 6),
-            ("LINEBELOW", (0, 2), (-1, 2), 1, colors.black),
-            ("ALIGN", (0, 3), (0, -1), "CENTER"),
-            ("ALIGN", (3, 3), (8, -1), "CENTER"),
-            ("ALIGN", (9, 3), (-1, -1), "RIGHT"),
-            ("ALIGN", (12, 3), (12, -1), "CENTER"),
-            ("VALIGN", (0, 3), (-1, -1), "TOP"),
-            *(("SPAN", (0, r), (8, r)) for r in (last - 1, last)),
-            ("ALIGN", (0, last - 1), (8, last), "RIGHT"),
-            ("FONT", (0, last - 1), (-1, last), BOLD, 7),
-            ("ALIGN", (10, last - 1), (10, last), "CENTER"),
-            ("ALIGN", (12, last - 1), (12, last), "CENTER"),
-            ("GRID", (0, last - 1), (8, last), 0, colors.white),
-            ("LINEABOVE", (0, last - 1), (-1, last - 1), 0.5, colors.black),
-        )
-    )
-    return table
+        cells = (label, *[""] * 8, str(qty), "X", amount_text(net, "ru"), "X", vat_text, amount_text(gross, "ru"))
+        rows.append(Row(cells, bold=True, merged=9, aligns="R" * 10 + "CRCRR"))
+    return Rows(Stamp("torg12.head", _head), WIDTHS, rows, aligns="CLLCCCCCCRRRCRR")
 
 
 def records_text(count: int) -> str:
@@ -309,11 +298,12 @@ def _closing(sheet: OrderSheet) -> list[Flowable]:
     ]
     out: list[Flowable] = [Paragraph(t, _TEXT) for t in texts]
     out.append(Spacer(1, 3 * mm))
-    out.append(_signatures(sheet))
+    date_line = f"М.П.        {quoted_date(sheet.printed_on)}"
+    out.append(Stamp(f"torg12.signatures.{date_line}", lambda: _signatures(date_line)))
     return out
 
 
-def _signatures(sheet: OrderSheet) -> Table:
+def _signatures(date_line: str) -> Table:
     """Two columns of signature lines, each blank over its caption (должность / подпись / расшифровка)."""
     left = [
         ("Отпуск груза разрешил", ("должность", "подпись", "расшифровка подписи")),
@@ -326,7 +316,6 @@ def _signatures(sheet: OrderSheet) -> Table:
         ("Груз принял", ("должность", "подпись", "расшифровка подписи")),
         ("Груз получил грузополучатель", ("должность", "подпись", "расшифровка подписи")),
     ]
-    date_line = f"М.П.        {quoted_date(sheet.printed_on)}"
     return Table(
         [[_signature_block(left, date_line), _signature_block(right, "М.П.        «___» ______________ 20__ г.")]],
         colWidths=[138 * mm, 138 * mm],
