@@ -50,7 +50,7 @@ class OrderScreen(Printer):
         Binding("u", "undo", N_("Undo"), id="order.undo", show=False),
         Binding("t", "move", N_("Move"), id="order.move"),
         Binding("m", "mark_paid", N_("Paid"), id="order.mark_paid"),
-        Binding("p", "print", N_("Print"), id="order.print"),  # the app's p (a break) is in the palette here
+        Binding("P", "print", N_("Print"), id="order.print"),  # shift: p stays "on a break" everywhere
         Binding("i", "add_item", N_("Item"), id="order.add_item"),
         Binding("enter", "change_item", N_("Change item"), id="order.change_item", show=False),
         Binding("x,delete", "remove_item", N_("Remove item"), id="order.remove_item", show=False),

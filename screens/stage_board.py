@@ -121,7 +121,7 @@ class StageBoardScreen(Printer):
         Binding("left_square_bracket", "store(-1)", N_("Store ←"), id="board.previous_store"),
         Binding("right_square_bracket", "store(1)", N_("Store →"), id="board.next_store"),
         Binding("r", "reload", N_("Refresh"), id="board.refresh"),
-        Binding("p", "print", N_("Print stage"), id="board.print"),  # the app's p (a break) is in the palette here
+        Binding("P", "print", N_("Print stage"), id="board.print"),  # shift: p stays "on a break" everywhere
     ]
 
     class Loaded(Message):

@@ -99,8 +99,8 @@ async def opened(pilot: Pilot, number: str, login: str) -> OrderScreen:
 
 
 async def choose(pilot: Pilot, title: str, document: int) -> None:
-    """`p`, then the document'th of the three (0: the waybill) with the arrows and Enter."""
-    await pilot.press("p")
+    """`P` (shift), then the document'th of the three (0: the waybill) with the arrows and Enter."""
+    await pilot.press("P")
     await until(pilot, lambda: isinstance(pilot.app.screen, ChooseDialog), "the documents offered")
     dialog = pilot.app.screen
     assert isinstance(dialog, ChooseDialog)
@@ -260,7 +260,7 @@ def test_p_on_an_empty_stage_says_so_and_prints_nothing(app: OrderDeskApp, demo_
         await pilot.press(*["right"] * empty)
         await settle(pilot)
         name = board.columns()[board.current()].column.name
-        await pilot.press("p")
+        await pilot.press("P")
         _, message, severity = await toasted(pilot, "no orders")
         assert (message, severity) == (f"{name} has no orders to print.", "warning")
         assert not isinstance(pilot.app.screen, ChooseDialog)
@@ -292,7 +292,7 @@ def test_the_print_keys_show_whole_in_the_footer_at_80_columns_and_in_help_and_t
     async def in_help_and_palette(pilot: Pilot, description: str, ident: str) -> None:
         await pilot.press("question_mark")
         await until(pilot, lambda: isinstance(pilot.app.screen, HelpScreen), "the help")
-        assert ["p", description, ident] in table_rows(pilot, "#help-keys")
+        assert ["P", description, ident] in table_rows(pilot, "#help-keys")
         await pilot.press("escape")
         await settle(pilot)
         await pilot.press("ctrl+p")
@@ -318,5 +318,25 @@ def test_the_print_keys_show_whole_in_the_footer_at_80_columns_and_in_help_and_t
         await shown_whole(pilot, words[1])
         if login == "anna":
             await in_help_and_palette(pilot, words[1], "board.print")
+
+    drive(app, scenario, size=SIZE)
+
+
+def test_p_on_the_order_screen_and_the_stage_board_is_still_a_break(app: OrderDeskApp, demo_db: str) -> None:
+    """Print is shift+P: `p` means "on a break" on every screen, as the header and the README say."""
+
+    def presence() -> str:
+        return str(query(demo_db, "SELECT presence FROM employee WHERE login = 'anna'")[0][0])
+
+    async def scenario(pilot: Pilot) -> None:
+        await opened(pilot, ANNAS, "anna")
+        await pilot.press("p")
+        await until(pilot, lambda: presence() == "break", "anna on a break")
+        assert isinstance(pilot.app.screen, OrderScreen)  # no dialog of documents
+        await pilot.press("f", "escape", "3")
+        await until(pilot, lambda: isinstance(pilot.app.screen, StageBoardScreen) and presence() == "free", "the board")
+        await pilot.press("p")
+        await until(pilot, lambda: presence() == "break", "anna on a break again")
+        assert isinstance(pilot.app.screen, StageBoardScreen)
 
     drive(app, scenario, size=SIZE)
