@@ -243,9 +243,9 @@ def test_the_desks_writes_are_not_held_up_while_a_batch_is_laid_out(cli, demo_db
     """Laying out 500 waybills takes seconds: the command does it outside its write transaction."""
     import sqlite3
 
-    import orderdesk.files.documents as documents
+    import orderdesk.api.printing as printing  # where the command's print lays the PDF out
 
-    real, tried = documents.render, []
+    real, tried = printing.render, []
 
     def render_while_another_desk_writes(doc, sheets):  # type: ignore[no-untyped-def]
         other = sqlite3.connect(demo_db, timeout=0.2, isolation_level=None)
@@ -259,7 +259,7 @@ def test_the_desks_writes_are_not_held_up_while_a_batch_is_laid_out(cli, demo_db
             other.close()
         return real(doc, sheets)
 
-    monkeypatch.setattr(documents, "render", render_while_another_desk_writes)
+    monkeypatch.setattr(printing, "render", render_while_another_desk_writes)
     ok(cli("orders", "print", "--doc", "waybill", "--store", "dom", "--status", PICKING, "--as", "sergey", db=demo_db))
     assert tried == ["wrote"]
 

@@ -8,11 +8,12 @@ not printed, and its audit rows go with the rollback."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Engine
+from sqlmodel import Session
 
 from orderdesk.clock import Clock
 from orderdesk.config.settings import read_settings
@@ -37,22 +38,35 @@ def print_into_folder(
     engine: Engine, clock: Clock, *, actor: str, doc: DocKind, numbers: Sequence[str] = (), store: str | None = None,
     status: str | None = None,
 ) -> PrintedFile:  # fmt: skip
-    """The document of `numbers`, or of the orders of `store` in the stage `status` he may see; a refusal
-    (not his to see, a document that cannot be made, the folder missing) raises DeskError with the reason,
-    and nothing is written."""
+    """The desk's print: the document of `numbers`, or of the orders of `store` in the stage `status` he may
+    see, under its default name in the documents folder; a refusal (not his to see, a document that cannot
+    be made, the folder missing) raises DeskError with the reason, and nothing is written."""
+
+    def into_folder(session: Session, name: str) -> Path:
+        return documents_folder(read_settings(session).documents.folder) / name
+
+    return print_file(engine, clock, actor=actor, doc=doc, numbers=numbers, store=store, status=status,
+                      target=into_folder)  # fmt: skip
+
+
+def print_file(
+    engine: Engine, clock: Clock, *, actor: str, doc: DocKind, numbers: Sequence[str] = (), store: str | None = None,
+    status: str | None = None, target: Callable[[Session, str], Path],
+) -> PrintedFile:  # fmt: skip
+    """Read and check (a read transaction), lay out (none), record and write (a short write transaction):
+    the desk's and `orderdesk orders print`'s way. `target(session, default_name)` says where the file goes."""
     with read_session(engine) as session:
-        folder = documents_folder(read_settings(session).documents.folder)
         job = prepare_print(session=session, actor=actor, clock=clock, doc=doc, numbers=numbers, store=store,
                             status=status)  # fmt: skip
+        path = target(session, job.default_name)
     rendered = render(job.doc, job.sheets)
-    target = folder / job.default_name
     with write_session(engine) as session:
         record_print(session=session, actor=actor, clock=clock, job=job)
-        try:
-            path = write_pdf(target, rendered)
+        try:  # inside the transaction: a file that could not be written was not printed
+            written = write_pdf(path, rendered)
         except OSError as exc:
-            raise DeskError(f"{target}: not written ({exc.strerror or exc})") from exc
-    return PrintedFile(doc=job.doc, numbers=job.numbers, path=path, pages=rendered.pages)
+            raise DeskError(f"{path}: not written ({exc.strerror or exc})") from exc
+    return PrintedFile(doc=job.doc, numbers=job.numbers, path=written, pages=rendered.pages)
 
 
 def documents_folder(setting: str) -> Path:

@@ -27,8 +27,10 @@ from orderdesk.cli.core import (
     print_table,
     query,
     reading,
+    ready_engine,
     state,
     table,
+    user_errors,
     writing,
 )
 
@@ -270,8 +272,7 @@ def orders_print(
 ) -> None:
     """Write an order's waybill, invoice or payment slip as PDF, or a stage's batch in one file (each order on
     its own pages). Printing is audited."""
-    from orderdesk.files.documents import render, write_pdf
-    from orderdesk.usecases.print_documents import prepare_print, record_print
+    from orderdesk.api.printing import print_file
 
     if number is not None and (store is not None or status is not None):
         fail("give an order number, or --store and --status for a stage's batch, not both")
@@ -280,21 +281,17 @@ def orders_print(
         fail(f"{missing} missing: give an order number, or --store and --status for a stage's batch")
     if out is not None and not out.is_dir() and not out.parent.is_dir():
         fail(f"-o {out}: the folder {out.parent} does not exist")
-    clock = state(ctx).clock
-    with reading(ctx) as session:  # read and checked without the write lock; laid out outside any transaction
-        job = prepare_print(session=session, actor=login, clock=clock, doc=doc.value,
-                            numbers=(number,) if number is not None else (), store=store, status=status)  # fmt: skip
-    rendered = render(job.doc, job.sheets)
-    target = out / job.default_name if out is not None and out.is_dir() else out or Path(job.default_name)
-    with writing(ctx) as session:
-        record_print(session=session, actor=login, clock=clock, job=job)
-        try:  # inside the transaction: a file that could not be written was not printed
-            path = write_pdf(target, rendered)
-        except OSError as exc:
-            fail(f"-o {target}: {exc.strerror or exc}")
-    pages = rendered.pages
+
+    def where(_session: object, name: str) -> Path:
+        return out / name if out is not None and out.is_dir() else out or Path(name)
+
+    with user_errors():  # read and checked without the write lock, laid out outside any transaction
+        printed = print_file(ready_engine(ctx), state(ctx).clock, actor=login, doc=doc.value,
+                             numbers=(number,) if number is not None else (), store=store, status=status,
+                             target=where)  # fmt: skip
+    path, pages = printed.path, printed.pages
     if as_json:
-        print_json({"file": str(path), "doc": job.doc, "orders": list(job.numbers), "pages": pages})
+        print_json({"file": str(path), "doc": printed.doc, "orders": list(printed.numbers), "pages": pages})
         return
-    what = job.numbers[0] if len(job.numbers) == 1 else f"{len(job.numbers)} orders"
-    typer.echo(f"{path}: {job.doc} of {what}, {pages} page{'s' if pages != 1 else ''}")
+    what = printed.numbers[0] if len(printed.numbers) == 1 else f"{len(printed.numbers)} orders"
+    typer.echo(f"{path}: {printed.doc} of {what}, {pages} page{'s' if pages != 1 else ''}")
