@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import segno
 from reportlab import rl_config
@@ -118,6 +119,16 @@ def grid(*extra: tuple, font_size: float = 7) -> TableStyle:
 
 
 @lru_cache(maxsize=64)
+def draw_rules_and_text(canvas: Any, rules: Any, text: Any) -> None:
+    """A grid's rules (one path, thin black) and then its text (one text object) onto the page."""
+    canvas.saveState()
+    canvas.setStrokeColor(colors.black)
+    canvas.setLineWidth(0.5)
+    canvas.drawPath(rules, stroke=1, fill=0)
+    canvas.restoreState()
+    canvas.drawText(text)
+
+
 def qr_matrix(payload: str) -> tuple[bytes, ...]:
     """The modules of the payload's QR code, row by row (1 = dark). segno tries all eight masks and keeps the one
     a camera reads best; that is most of the time a document takes, so a payload is encoded once."""

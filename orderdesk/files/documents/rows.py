@@ -16,7 +16,7 @@ from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable, Paragraph, Table
 
-from orderdesk.files.documents.layout import BOLD, REGULAR, grid, style
+from orderdesk.files.documents.layout import BOLD, REGULAR, draw_rules_and_text, grid, style
 
 
 @dataclass(frozen=True)
@@ -145,12 +145,7 @@ class Rows(Flowable):
             if run_top is not None:
                 rules.moveTo(x, run_top)
                 rules.lineTo(x, tops[-1][1])
-        canvas.saveState()
-        canvas.setStrokeColor(colors.black)
-        canvas.setLineWidth(0.5)
-        canvas.drawPath(rules, stroke=1, fill=0)
-        canvas.restoreState()
-        canvas.drawText(text)
+        draw_rules_and_text(canvas, rules, text)
 
 
 def heading(texts: Sequence[str], widths: Sequence[float], size: float = 8) -> Table:

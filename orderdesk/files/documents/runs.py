@@ -7,11 +7,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from reportlab.lib import colors
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable
 
-from orderdesk.files.documents.layout import REGULAR
+from orderdesk.files.documents.layout import REGULAR, draw_rules_and_text
 
 
 @dataclass(frozen=True)
@@ -71,12 +70,7 @@ class Runs(Flowable):
                 text.setTextOrigin(x, bottom + max(1.5, (line.height - run.size) / 2 + 0.5))
                 text.textOut(run.text)
             top = bottom
-        canvas.saveState()
-        canvas.setStrokeColor(colors.black)
-        canvas.setLineWidth(0.5)
-        canvas.drawPath(rules, stroke=1, fill=0)
-        canvas.restoreState()
-        canvas.drawText(text)
+        draw_rules_and_text(canvas, rules, text)
 
 
 class Beside(Flowable):
