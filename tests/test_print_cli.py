@@ -220,22 +220,22 @@ def test_a_file_that_cannot_be_written_is_no_print(cli, demo_db, tmp_path):
 # ----------------------------------------------------------------------------------- the use case
 
 
-def test_print_documents_in_one_transaction_as_the_desk_calls_it(demo_db):
+def test_print_file_as_the_desk_and_the_command_call_it(demo_db, tmp_path):
+    from orderdesk.api.printing import print_file
     from orderdesk.clock import FixedClock
-    from orderdesk.usecases.print_documents import print_documents
-    from storage.db import write_session
 
-    with write_session(shared_engine(demo_db)) as session:
-        printed = print_documents(session=session, actor="sergey", clock=FixedClock(NOW), doc="waybill",
-                                  store="dom", status=PICKING)  # fmt: skip
+    def into(_session, name):  # type: ignore[no-untyped-def]
+        return tmp_path / name
+
+    printed = print_file(shared_engine(demo_db), FixedClock(NOW), actor="sergey", doc="waybill", store="dom",
+                         status=PICKING, target=into)  # fmt: skip
     expected = stage_numbers(demo_db, "dom", PICKING)
-    assert printed.numbers == tuple(expected) and printed.rendered.pdf.startswith(b"%PDF")
-    assert printed.default_name == f"dom-{PICKING}-waybill-{NOW.date().isoformat()}.pdf"
+    assert printed.numbers == tuple(expected) and printed.path.read_bytes().startswith(b"%PDF")
+    assert printed.path.name == f"dom-{PICKING}-waybill-{NOW.date().isoformat()}.pdf"
     assert [row[:3] for row in printed_rows(demo_db)] == [(number, "sergey", "waybill") for number in expected]
-    with write_session(shared_engine(demo_db)) as session:
-        one = print_documents(session=session, actor="sergey", clock=FixedClock(NOW), doc="invoice",
-                              numbers=["D-1001"])  # fmt: skip
-    assert (one.numbers, one.default_name) == (("D-1001",), "D-1001-invoice.pdf")
+    one = print_file(shared_engine(demo_db), FixedClock(NOW), actor="sergey", doc="invoice", numbers=["D-1001"],
+                     target=into)  # fmt: skip
+    assert (one.numbers, one.path.name) == (("D-1001",), "D-1001-invoice.pdf")
 
 
 @pytest.mark.skipif(bool(PG_URL), reason="SQLite's one write lock; PostgreSQL readers and writers do not wait")

@@ -3,10 +3,10 @@ pages). Whoever may see an order may print it (A1); a document that cannot be ma
 naming what is missing (`policy.documents.document_problem`); every order printed leaves an audit row
 "order.printed" with the document, through the door the session's engine carries (the desk, the CLI).
 
-`print_documents` does it all in the caller's transaction. Laying out a batch takes seconds (500 waybills),
-and a SQLite write transaction holds the desk's write lock all along: a caller that can open two sessions
-reads and checks in a read-only one (`prepare_print`), renders outside any (`files.documents.render`), then
-records in a short write transaction (`record_print`), as `orderdesk orders print` does."""
+Laying out a batch takes seconds (500 waybills), and a SQLite write transaction holds the desk's write lock
+all along: the caller reads and checks in a read-only session (`prepare_print`), renders outside any
+(`files.documents.render`), then records in a short write transaction (`record_print`), as
+`orderdesk.api.printing.print_file` does for the desk and the command line."""
 
 from __future__ import annotations
 
@@ -17,7 +17,6 @@ from datetime import date
 from sqlmodel import Session, select
 
 from orderdesk.clock import Clock
-from orderdesk.files.documents import Rendered, render
 from orderdesk.policy.documents import DOC_KINDS, DocKind, OrderSheet, batch_file_name, document_problem, file_name
 from orderdesk.policy.errors import InvalidInput, NotFound
 from orderdesk.usecases import audit
@@ -45,51 +44,11 @@ class PrintJob:
 
     @property
     def default_name(self) -> str:
-        return _default_name(self.doc, self.numbers, self.store, self.status, self.day)
-
-
-@dataclass(frozen=True)
-class Printed:
-    doc: DocKind
-    numbers: tuple[str, ...]  # the orders printed, in the file's order
-    rendered: Rendered
-    store: str | None = None  # a stage's batch: as in PrintJob
-    status: str | None = None
-    day: date | None = None
-
-    @property
-    def default_name(self) -> str:
         """The file name to write it to when none is given: "H-1001-invoice.pdf", or for a batch
         "home-packing-waybill-2026-12-01.pdf" (policy.documents)."""
-        return _default_name(self.doc, self.numbers, self.store, self.status, self.day)
-
-
-def _default_name(doc: DocKind, numbers: tuple[str, ...], store: str | None, status: str | None,
-                  day: date | None) -> str:  # fmt: skip
-    if store is not None and status is not None and day is not None:
-        return batch_file_name(doc, store, status, day)
-    return file_name(doc, numbers[0])
-
-
-def print_documents(
-    *,
-    session: Session,
-    actor: str,
-    clock: Clock,
-    doc: DocKind,
-    numbers: Sequence[str] = (),
-    store: str | None = None,
-    status: str | None = None,
-) -> Printed:
-    """The document `doc` of the orders `numbers`, or of the orders of `store` in the stage `status` that the
-    actor may see (oldest first): exactly one of the two. NotFound / NotAllowed (he may not see one of the
-    orders) before anything is laid out; InvalidInput when a document cannot be made; audited."""
-    job = prepare_print(session=session, actor=actor, clock=clock, doc=doc, numbers=numbers, store=store,
-                        status=status)  # fmt: skip
-    rendered = render(job.doc, job.sheets)
-    record_print(session=session, actor=actor, clock=clock, job=job)
-    return Printed(doc=job.doc, numbers=job.numbers, rendered=rendered, store=job.store, status=job.status,
-                   day=job.day)  # fmt: skip
+        if self.store is not None and self.status is not None and self.day is not None:
+            return batch_file_name(self.doc, self.store, self.status, self.day)
+        return file_name(self.doc, self.numbers[0])
 
 
 def prepare_print(
@@ -102,8 +61,9 @@ def prepare_print(
     store: str | None = None,
     status: str | None = None,
 ) -> PrintJob:
-    """The reading and checking of `print_documents` (a read-only session will do): who may print what,
-    then whether the document can be made for each order."""
+    """The document `doc` of the orders `numbers`, or of the orders of `store` in the stage `status` that the
+    actor may see (oldest first): exactly one of the two. Who may print what (NotFound / NotAllowed), then
+    whether the document can be made for each order (InvalidInput); a read-only session will do."""
     if doc not in DOC_KINDS:
         raise InvalidInput(f'unknown document "{doc}" (known: {", ".join(DOC_KINDS)})')
     batch = store is not None or status is not None
