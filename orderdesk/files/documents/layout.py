@@ -118,7 +118,6 @@ def grid(*extra: tuple, font_size: float = 7) -> TableStyle:
     )
 
 
-@lru_cache(maxsize=64)
 def draw_rules_and_text(canvas: Any, rules: Any, text: Any) -> None:
     """A grid's rules (one path, thin black) and then its text (one text object) onto the page."""
     canvas.saveState()
@@ -129,6 +128,7 @@ def draw_rules_and_text(canvas: Any, rules: Any, text: Any) -> None:
     canvas.drawText(text)
 
 
+@lru_cache(maxsize=64)
 def qr_matrix(payload: str) -> tuple[bytes, ...]:
     """The modules of the payload's QR code, row by row (1 = dark). segno tries all eight masks and keeps the one
     a camera reads best; that is most of the time a document takes, so a payload is encoded once."""
@@ -292,6 +292,8 @@ def build(
         story.append(Paragraph("", style()))
     try:
         doc.build(story)
-    except LayoutError as error:  # a cell too large for a page: say which order, not reportlab's internals
-        raise ValueError(f"cannot lay out the document: {error}") from None
+    except (
+        LayoutError
+    ):  # a cell too large for a page: what it is, not reportlab's internals (the caller names the order)
+        raise ValueError("a line of its items is too long to fit on a page") from None
     return out.getvalue(), doc.page
