@@ -283,3 +283,13 @@ def test_an_order_without_items_in_a_batch_is_refused_naming_it(cli, demo_db, he
                        db=demo_db), first, "no items")  # fmt: skip
     assert line.count(first) == 1
     assert snapshot_of(demo_db) == before
+
+
+def test_an_item_too_long_for_a_page_is_refused_in_one_line_naming_the_order(cli, demo_db, here):
+    execute(demo_db, "UPDATE order_item SET name = :name WHERE order_id = (SELECT id FROM orders WHERE number = 'D-1001')",
+            name="Очень длинное название " * 2000)  # fmt: skip
+    before = snapshot_of(demo_db)
+    refused(cli("orders", "print", "D-1001", "--doc", "invoice", "--as", "olga", db=demo_db),
+            "order D-1001", "too long to fit on a page")  # fmt: skip
+    assert snapshot_of(demo_db) == before
+    assert list(here.iterdir()) == []

@@ -59,7 +59,13 @@ def print_file(
         job = prepare_print(session=session, actor=actor, clock=clock, doc=doc, numbers=numbers, store=store,
                             status=status)  # fmt: skip
         path = target(session, job.default_name)
-    rendered = render(job.doc, job.sheets)
+    try:
+        rendered = render(job.doc, job.sheets)
+    except ValueError as exc:  # what only the layout finds (a line longer than a page): a refusal naming the order
+        what = (
+            f"order {job.numbers[0]}" if len(job.numbers) == 1 else f"{len(job.numbers)} orders of {store} in {status}"
+        )
+        raise InvalidInput(f"{what}: the {job.doc} cannot be laid out: {exc}") from None
     with write_session(engine) as session:
         record_print(session=session, actor=actor, clock=clock, job=job)
         try:  # inside the transaction: a file that could not be written was not printed
