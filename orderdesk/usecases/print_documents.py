@@ -80,7 +80,7 @@ def prepare_print(
     for sheet in sheets:
         problem = document_problem(doc, sheet)
         if problem is not None:
-            named = sheet.number in problem or not (batch or len(sheets) > 1)
+            named = problem.startswith(f"order {sheet.number} ") or not (batch or len(sheets) > 1)
             raise InvalidInput(problem if named else f"order {sheet.number}: {problem}")
     if store is not None and status is not None:
         return PrintJob(doc=doc, sheets=tuple(sheets), store=store, status=status, day=sheets[0].printed_on)

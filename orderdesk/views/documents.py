@@ -5,19 +5,19 @@ and the day placed, in its zone."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
 from orderdesk.config.requisites import requisites_of
-from orderdesk.policy.documents import OrderSheet, Requisites, SheetLine
+from orderdesk.policy.documents import OrderSheet, SheetLine
 from orderdesk.policy.errors import NotAllowed
 from orderdesk.views import access, lookup
 from orderdesk.views.orders import is_visible
 from storage import queries
-from storage.models import Customer, DeliveryMethod, Employee, Order, OrderItem, PaymentMethod, Store
+from storage.models import Customer, DeliveryMethod, Employee, Order, PaymentMethod, Store
 from storage.queries import OrderFilter
 
 
@@ -51,7 +51,7 @@ def _sheets(session: Session, orders: Sequence[Order], now: datetime) -> list[Or
     deliveries = _names(session, DeliveryMethod, {o.delivery_method_id for o in orders})
     payments = _names(session, PaymentMethod, {o.payment_method_id for o in orders})
     managers = _names(session, Employee, {o.manager_id for o in orders})
-    lines = _lines(session, ids)
+    items = queries.items_of(session, ids)
     sheets = []
     for order in orders:
         store, customer = stores[order.store_id], customers[order.customer_id]
@@ -60,17 +60,17 @@ def _sheets(session: Session, orders: Sequence[Order], now: datetime) -> list[Or
             OrderSheet(
                 number=order.number,
                 printed_on=now.astimezone(zone).date(),
-                placed_on=_day(order.created_at, zone),
+                placed_on=order.created_at.astimezone(zone).date(),
                 store_code=store.code,
                 store_name=store.name,
                 currency=store.currency,
-                requisites=store_requisites(store),
+                requisites=requisites_of(store.requisites),
                 customer_name=customer.name,
                 customer_kind=customer.kind,
                 customer_phone=customer.phone,
                 customer_email=customer.email,
                 customer_address=customer.address or customer.city or None,
-                lines=tuple(lines.get(order.id, ())),  # type: ignore[arg-type]
+                lines=tuple(SheetLine(i.sku, i.name, i.qty, i.price, i.discount) for i in items[order.id]),  # type: ignore[index]
                 discount=order.discount,
                 delivery_name=deliveries.get(order.delivery_method_id),
                 delivery_cost=order.delivery_cost,
@@ -80,15 +80,6 @@ def _sheets(session: Session, orders: Sequence[Order], now: datetime) -> list[Or
             )
         )
     return sheets
-
-
-def store_requisites(store: Store) -> Requisites | None:
-    """The store's `[stores.requisites]` as the documents read them; None when it has none."""
-    return requisites_of(store.requisites)
-
-
-def _day(at: datetime, zone: ZoneInfo) -> date:
-    return at.astimezone(zone).date()
 
 
 def _chunks(ids: Sequence[Any]) -> list[list[Any]]:
@@ -108,16 +99,3 @@ def _names(session: Session, table: Any, ids: set[int | None]) -> dict[int | Non
     for chunk in _chunks({i for i in ids if i is not None}):
         names.update(session.exec(select(table.id, table.name).where(table.id.in_(chunk))).all())
     return names
-
-
-def _lines(session: Session, order_ids: Sequence[int]) -> dict[int, list[SheetLine]]:
-    lines: dict[int, list[SheetLine]] = {}
-    for chunk in _chunks(order_ids):
-        rows = session.exec(
-            select(OrderItem).where(OrderItem.order_id.in_(chunk)).order_by(OrderItem.order_id, OrderItem.id)  # type: ignore[attr-defined, arg-type]
-        )
-        for item in rows:
-            lines.setdefault(item.order_id, []).append(
-                SheetLine(sku=item.sku, name=item.name, qty=item.qty, price=item.price, discount=item.discount)
-            )
-    return lines
