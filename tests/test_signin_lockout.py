@@ -283,3 +283,9 @@ def test_the_sign_in_screen_says_it_in_russian(desk: Desk) -> None:
         "Неверный логин или пароль.",
         "После 5 ошибок вход закрыт до 25 ноя 09:15 UTC; раньше откроет администратор.",
     ]
+
+
+def test_a_login_holding_a_lone_surrogate_is_a_wrong_login_not_a_database_error(desk: Desk, demo_db: str) -> None:
+    """Such a login cannot even be sent to the database (it is no UTF-8): refused before the look, audited escaped."""
+    assert "Wrong login or password" in str(refusal(desk, "an\udc80na", "demo"))
+    assert signin_audit(demo_db)[-1][1]["login"] == "an\\udc80na"

@@ -13,13 +13,12 @@ from pydantic import BaseModel as _BaseModel
 from orderdesk.policy.durations import parse_duration
 from orderdesk.policy.errors import InvalidInput
 from orderdesk.policy.money import format_money, parse_money
-from orderdesk.policy.text import hidden_character
+from orderdesk.policy.text import MAX_CODE_LENGTH, hidden_character
 
 MAX_FILE_BYTES = 200 * 1024 * 1024
 MAX_QTY = 10**9  # items of one line
 MAX_MONEY = 10**15  # minor units: far above any order, far below a 64-bit column
 MAX_DURATION_DAYS = 7300  # 20 years, in seconds still fits a 32-bit column
-MAX_CODE_LENGTH = 64  # codes, logins and order numbers are String(64) columns
 YEARS = (1900, 2999)  # a time outside these is a typo, and would overflow due-time arithmetic
 MAX_ID = 2**31 - 1  # ids, positions and counts are 32-bit INTEGER columns on PostgreSQL
 

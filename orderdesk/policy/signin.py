@@ -11,15 +11,14 @@ login starts again from no failures. A successful sign-in, or an admin's unlock,
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from orderdesk.policy.errors import NotAllowed
+from orderdesk.policy.text import MAX_CODE_LENGTH, hidden_character
 
 WRONG_LOGIN_OR_PASSWORD = "Wrong login or password."  # the same words whichever part was wrong
-MAX_LOGIN_LENGTH = 64  # the employee.login column (String(64)), as config.fields.MAX_CODE_LENGTH
 
 
 @dataclass(frozen=True)
@@ -55,9 +54,7 @@ def possible_login(login: str) -> bool:
     """Whether some employee could have this login: not empty, not longer than the column, and no
     control or invisible character (NUL, a line break, U+200B, U+202E...). Any other is refused
     without a look at the database (PostgreSQL cannot even compare a string with a NUL in it)."""
-    return 0 < len(login) <= MAX_LOGIN_LENGTH and not any(
-        unicodedata.category(character) in ("Cc", "Cf", "Zl", "Zp") for character in login
-    )
+    return 0 < len(login) <= MAX_CODE_LENGTH and hidden_character(login) is None
 
 
 class LoginLocked(NotAllowed):

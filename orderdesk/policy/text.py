@@ -6,6 +6,7 @@ from __future__ import annotations
 import unicodedata
 
 HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Co", "Cs"})
+MAX_CODE_LENGTH = 64  # codes, logins and order numbers are String(64) columns
 
 
 def hidden_character(text: str) -> str | None:

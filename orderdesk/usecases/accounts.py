@@ -21,6 +21,7 @@ from orderdesk.policy.signin import (
     is_locked,
     possible_login,
 )
+from orderdesk.policy.text import escaped
 from orderdesk.policy.timestamps import iso
 from orderdesk.usecases import audit
 from storage.models import Employee, EmployeeGroup, Store, UserGroup
@@ -91,7 +92,7 @@ def unlock_login(*, session: Session, clock: Clock, login: str) -> bool:
 
 
 def _failed(session: Session, now: datetime, login: str, *, reason: str, **facts: Any) -> None:
-    shown = login[:100].encode("unicode_escape").decode() if not possible_login(login) else login
+    shown = escaped(login[:100])
     after = {"login": shown, "reason": reason} | {k: iso(v) if isinstance(v, datetime) else v for k, v in facts.items()}
     audit.record(session=session, at=now, rule=SIGN_IN, action="signin.failed", after=after)
 
