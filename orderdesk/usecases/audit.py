@@ -49,12 +49,6 @@ class Door:
     def columns(self) -> dict[str, str | None]:
         return {"channel": self.channel, "os_user": self.os_user, "host": self.host}
 
-    def operator(self) -> str | None:
-        """ "user@host" (or the one known), None when neither is."""
-        if self.os_user and self.host:
-            return f"{self.os_user}@{self.host}"
-        return self.os_user or self.host
-
 
 def through(*, engine: Engine, door: Door) -> Engine:
     """The engine whose sessions write `door` into every audit row (the same pool and connections)."""

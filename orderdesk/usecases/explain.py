@@ -25,7 +25,6 @@ def explain(*, session: Session, clock: Clock, number: str) -> dict[str, Any]:
         .where(AuditEvent.order_id == order.id, AuditEvent.action == "order.assigned")
         .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())  # type: ignore[union-attr]
     ).first()
-    logins = dict(session.exec(select(Employee.id, Employee.login)).all())
     if event is not None:
         after = event.after or {}
         trace = after.get("trace") or {"via": after.get("via"), "candidates": [], "more": {}, "note": ""}
@@ -33,6 +32,7 @@ def explain(*, session: Session, clock: Clock, number: str) -> dict[str, Any]:
             "order": number, "at": iso(event.at),
             "manager": after.get("manager"), "recorded": True, **trace,
         }  # fmt: skip
+    logins = dict(session.exec(select(Employee.id, Employee.login)).all())
     now = clock.now()
     settings = read_settings(session)
     policy = policy_of(settings)
