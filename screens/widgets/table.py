@@ -20,6 +20,6 @@ class Table(DataTable[Any]):
     def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
         before = [column.content_width for column in self.ordered_columns]
         super()._update_dimensions(new_rows)
-        if [column.content_width for column in self.ordered_columns] != before:
-            self._update_count += 1
+        if [column.content_width for column in self.ordered_columns] != before and hasattr(self, "_update_count"):
+            self._update_count += 1  # a Textual without it (a later one) is left as it paints
             self.refresh()
