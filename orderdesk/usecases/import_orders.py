@@ -93,12 +93,13 @@ def import_orders(
         created += _write_batch(session, batch, lookups, customers, now, result, audit)
         if progress:
             progress(start + len(batch), len(fresh))
+    deleted = 0
     if len(result.imported) < len(fresh):  # some numbers were taken meanwhile: no card of theirs stays
-        customers.created -= writes.delete_customers_without_orders(session.connection(), customers.new_ids)
+        deleted = writes.delete_customers_without_orders(session.connection(), customers.new_ids)
     bind_customers(session=session, assigned=customers.assigned)  # B1, in the file's order
     if fire_rules:  # one call: the task carousel turns across the whole file
         task_rules.fire(session=session, clock=clock, events=task_rules.created_events(created))
-    result.customers_created = customers.created
+    result.customers_created = len(customers.new_ids) - deleted
     return result
 
 
@@ -200,8 +201,7 @@ class _CustomerBook:
         self.by_phone: dict[str, int] = {}
         self.by_email: dict[str, int] = {}
         self.assigned: list[tuple[int, int]] = []  # (customer, manager) of each order that names one
-        self.created = 0
-        self.new_ids: list[int] = []
+        self.new_ids: list[int] = []  # the cards this import made
 
     def _look_up(self, wanted: list[CustomerIn]) -> None:
         """Bring the batch's customers that already exist into the maps (the oldest card wins)."""
@@ -251,7 +251,6 @@ class _CustomerBook:
                     self.by_phone[row["phone_key"]] = id_
                 if row["email"]:
                     self.by_email.setdefault(row["email"], id_)
-            self.created += len(rows)
             self.new_ids += ids
         return [self.find(c) for c in wanted]  # type: ignore[misc]
 
