@@ -394,6 +394,17 @@ class SchedulerLease(_Table, table=True):
     expires_at: datetime = utc_column(nullable=False)
 
 
+class ConfigGeneration(_Table, table=True):
+    """One row: a number every change of the configuration moves on (`orderdesk load`, `settings set`,
+    the pipeline, group, staff and rule commands: `storage.writes.bump_config_generation`). A process
+    keeps reference data, settings and pipelines in memory while the number it read them at is still
+    the database's (issue 18): one small read per transaction instead of re-reading them."""
+
+    __tablename__ = "config_generation"
+    id: int = Field(default=1, primary_key=True)
+    generation: int = 0
+
+
 # the task rules' tables live in a module of their own, as the sign-in guard's (failed sign-ins and
 # locks); here so that `storage.models` has every table
 from storage.signin_models import SigninGuard  # noqa: E402, F401

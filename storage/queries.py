@@ -396,3 +396,12 @@ def open_due_times(session: Session, *, store_id: int, status: str, after_id: in
         )
         .all()
     )
+
+
+# ---------------------------------------------------------------------------------- configuration generation
+
+
+def config_generation(session: Session) -> int:
+    """The configuration's generation number (`storage.models.ConfigGeneration`): what a process's
+    cache of reference data, settings and pipelines was read at is still good while this is the same."""
+    return session.connection().exec_driver_sql("SELECT generation FROM config_generation WHERE id = 1").scalar() or 0

@@ -295,3 +295,12 @@ def set_json(connection: Connection, table: Table, column: str, values: Sequence
         f"UPDATE {bulk.dialect.identifier_preparer.format_table(table)} SET {quote(column)} = {{}} WHERE id = {{}}",
         [(bulk.value(table.c[column], value), row_id) for row_id, value in values],
     )
+
+
+# ---------------------------------------------------------------------------------- configuration generation
+
+
+def bump_config_generation(connection: Connection) -> None:
+    """The configuration changed in this transaction: move its generation number on, so that every
+    process's cache (its own at its next read, others' at theirs) reads it again once this commits."""
+    connection.exec_driver_sql("UPDATE config_generation SET generation = generation + 1 WHERE id = 1")
