@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import case, func, or_, select
 from sqlmodel import Session
@@ -28,29 +28,42 @@ def stage_totals(session: Session, *, store_id: int, scope: OrderScope) -> list[
 
 def stage_heads(session: Session, *, store_id: int, scope: OrderScope, per_stage: int) -> list[Any]:
     """The first `per_stage` open orders of each status of a store (least time left first; no limit
-    last), with what a board card shows: customer, manager, total, due time."""
-    urgency = (Order.stage_due_at.is_(None), Order.stage_due_at, Order.id)
-    ranked = _scoped(
-        select(
-            Order.id,
-            Order.number,
-            Order.status,
-            Customer.name.label("customer"),
-            _manager.name.label("manager_name"),
-            Order.total,
-            Order.stage_due_at,
-            Order.overdue,
-            Order.is_open,
-            func.row_number().over(partition_by=Order.status, order_by=urgency).label("rank"),
-        )  # fmt: skip
-        .join(Customer, Customer.id == Order.customer_id)
-        .outerjoin(_manager, _manager.id == Order.manager_id)
-        .where(Order.store_id == store_id, Order.is_open),
-        scope,
-        OrderFilter(),
-    ).subquery()
-    query = select(ranked).where(ranked.c.rank <= per_stage).order_by(ranked.c.status, ranked.c.rank)
-    return list(session.execute(query).all())
+    last), with what a board card shows: customer, manager, total, due time. Each status is read in
+    the order of `ix_orders_board` (store, status, due time, id): those with a due time, then those
+    without, each stopping at `per_stage`, instead of ranking every open order of the store."""
+    statuses = session.execute(
+        select(Order.status).where(Order.store_id == store_id, Order.is_open).group_by(Order.status)
+    ).scalars()
+    card = select(
+        Order.id, Order.number, Order.status, Customer.name.label("customer"), _manager.name.label("manager_name"),
+        Order.total, Order.stage_due_at, Order.overdue, Order.is_open,
+    ).join(Customer, Customer.id == Order.customer_id).outerjoin(_manager, _manager.id == Order.manager_id)  # fmt: skip
+    found: list[Any] = []
+    for status in sorted(statuses):
+        in_stage = _scoped(card.where(Order.store_id == store_id, Order.status == status, Order.is_open), scope,
+                           OrderFilter())  # fmt: skip
+        dated = in_stage.where(Order.stage_due_at.is_not(None)).order_by(Order.stage_due_at, Order.id)
+        rows = list(session.execute(dated.limit(per_stage)).all())
+        if len(rows) < per_stage:
+            undated = in_stage.where(Order.stage_due_at.is_(None)).order_by(Order.id)
+            rows += session.execute(undated.limit(per_stage - len(rows))).all()
+        found += [_Ranked(*row, rank) for rank, row in enumerate(rows, start=1)]
+    return found
+
+
+class _Ranked(NamedTuple):
+    """A board card's row with its place in its stage (1 is the most urgent)."""
+
+    id: int
+    number: str
+    status: str
+    customer: str
+    manager_name: str | None
+    total: int
+    stage_due_at: datetime | None
+    overdue: bool
+    is_open: bool
+    rank: int
 
 
 def _late(query: Any, now: datetime) -> Any:
@@ -65,16 +78,21 @@ def late_totals(session: Session, *, now: datetime) -> list[Any]:
 
 def late_orders(session: Session, *, now: datetime, limit: int) -> list[Any]:
     """The `limit` open orders longest past their stage's limit, most over first (flagged ones with no
-    due time last)."""
-    query = _late(
+    due time last): those with a due time read in the order of `ix_orders_open_due`, then the
+    undated flagged ones by id, each stopping at the limit (not a sort of every late order)."""
+    late = _late(
         select(
             Order.id, Order.number, Order.store_id, Order.status, Order.manager_id, Order.total,
             Order.stage_due_at, Customer.name.label("customer"),
         ).join(Customer, Customer.id == Order.customer_id),
         now,
     )  # fmt: skip
-    query = query.order_by(Order.stage_due_at.is_(None), Order.stage_due_at, Order.id).limit(limit)
-    return list(session.execute(query).all())
+    dated = late.where(Order.stage_due_at.is_not(None)).order_by(Order.stage_due_at, Order.id)
+    found = list(session.execute(dated.limit(limit)).all())
+    if len(found) < limit:
+        undated = late.where(Order.stage_due_at.is_(None)).order_by(Order.id)
+        found += session.execute(undated.limit(limit - len(found))).all()
+    return found
 
 
 def store_staff_of(session: Session, store_id: int) -> list[Any]:

@@ -271,9 +271,19 @@ class Order(_Table, table=True):
                 ("ix_orders_mine_total", ("manager_id", "total", "id"), _OPEN),
                 # the pool's count and sum per store (D5) and its count, covering (migration 0008)
                 ("ix_orders_open_store", ("manager_id", "store_id", "total"), _OPEN),
+                # the stage board: a store's open orders per status by time left, and their count
+                # and sum per status off the same index (migration 0014)
+                ("ix_orders_board", ("store_id", "status", "stage_due_at", "id", "total"), _OPEN),
+                # the overdue board: open orders by due time (migration 0014)
+                ("ix_orders_open_due", ("stage_due_at", "id"), _OPEN),
+                # a contractor's orders newest first (migration 0014)
+                ("ix_orders_contractor_created", ("contractor_id", "created_at", "id"),
+                 ("contractor_id IS NOT NULL", "contractor_id IS NOT NULL")),
             )
         ),
-    )
+        # `orders list --status S`, newest first (migration 0014)
+        Index("ix_orders_status_created", "status", "created_at", "id"),
+    )  # fmt: skip
     id: int | None = Field(default=None, primary_key=True)
     number: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
     extra_number: str | None = None
@@ -360,6 +370,8 @@ class Notification(_Table, table=True):
             sqlite_where=text("read_at IS NULL"),
             postgresql_where=text("read_at IS NULL"),
         ),
+        # `notifications list`, newest (by due time) first (migration 0014)
+        Index("ix_notification_sent", "send_after", "id"),
         Index(
             "ix_notification_mail_due",
             "next_attempt_at",

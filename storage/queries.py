@@ -105,19 +105,23 @@ def _order_select() -> Any:
     )
 
 
-def _scoped(query: Any, scope: OrderScope, flt: OrderFilter) -> Any:
-    if not scope.everything:
-        seen = []
-        if scope.manager_id is not None:
-            seen.append(Order.manager_id == scope.manager_id)
-        if scope.contractor_id is not None:
-            seen.append(Order.contractor_id == scope.contractor_id)
-        if scope.store_ids and scope.store_orders != "none":
-            in_stores = Order.store_id.in_(sorted(scope.store_ids))
-            if scope.store_orders == "pool":
-                in_stores = and_(in_stores, Order.manager_id.is_(None), Order.is_open)
-            seen.append(in_stores)
-        query = query.where(or_(*seen) if seen else false())
+def _seen(scope: OrderScope) -> list[Any]:
+    """What a reader who does not see everything sees, one condition per kind of order (A1); he sees
+    an order that meets any of them."""
+    seen = []
+    if scope.manager_id is not None:
+        seen.append(Order.manager_id == scope.manager_id)
+    if scope.contractor_id is not None:
+        seen.append(Order.contractor_id == scope.contractor_id)
+    if scope.store_ids and scope.store_orders != "none":
+        in_stores = Order.store_id.in_(sorted(scope.store_ids))
+        if scope.store_orders == "pool":
+            in_stores = and_(in_stores, Order.manager_id.is_(None), Order.is_open)
+        seen.append(in_stores)
+    return seen
+
+
+def _filtered(query: Any, flt: OrderFilter) -> Any:
     if flt.status is not None:
         query = query.where(Order.status == flt.status)
     if flt.manager_id is not None:
@@ -133,6 +137,21 @@ def _scoped(query: Any, scope: OrderScope, flt: OrderFilter) -> Any:
     return query
 
 
+def _scoped(query: Any, scope: OrderScope, flt: OrderFilter) -> Any:
+    if not scope.everything:
+        seen = _seen(scope)
+        query = query.where(or_(*seen) if seen else false())
+    return _filtered(query, flt)
+
+
+def _newest_first(query: Any, before: tuple[datetime, int] | None, limit: int | None) -> Any:
+    if before is not None:
+        created_at, id_ = before
+        query = query.where(or_(Order.created_at < created_at, and_(Order.created_at == created_at, Order.id < id_)))
+    query = query.order_by(Order.created_at.desc(), Order.id.desc())
+    return query.limit(limit) if limit else query
+
+
 def list_orders(
     session: Session,
     *,
@@ -141,15 +160,22 @@ def list_orders(
     limit: int | None = 500,
     before: tuple[datetime, int] | None = None,
 ) -> list[Any]:
-    """Newest first, a page at a time: pass the last row's (created_at, id) as `before`."""
-    query = _scoped(_order_select(), scope, flt)
-    if before is not None:
-        created_at, id_ = before
-        query = query.where(or_(Order.created_at < created_at, and_(Order.created_at == created_at, Order.id < id_)))
-    query = query.order_by(Order.created_at.desc(), Order.id.desc())
-    if limit:
-        query = query.limit(limit)
-    return list(session.execute(query).all())
+    """Newest first, a page at a time: pass the last row's (created_at, id) as `before`.
+
+    A reader who sees several kinds of order (his own, those he is the contractor of, his stores'
+    pool) gets each kind's first page read in the order of its own index (ix_orders_manager_created,
+    ix_orders_contractor_created, ix_orders_mine_created), merged here: one query with their OR
+    would sort all of them for the first page."""
+    seen = [] if scope.everything else _seen(scope)
+    if not limit or len(seen) < 2:
+        return list(session.execute(_newest_first(_scoped(_order_select(), scope, flt), before, limit)).all())
+    keys: set[tuple[datetime, int]] = set()
+    for term in seen:
+        page = _newest_first(_filtered(select(Order.created_at, Order.id).where(term), flt), before, limit)
+        keys.update((created_at, id_) for created_at, id_ in session.execute(page))
+    chosen = [id_ for _, id_ in sorted(keys, reverse=True)[:limit]]
+    rows = {row.id: row for row in session.execute(_order_select().where(Order.id.in_(chosen)))}
+    return [rows[id_] for id_ in chosen]
 
 
 def count_orders(session: Session, *, scope: OrderScope = OrderScope(), flt: OrderFilter = OrderFilter()) -> int:

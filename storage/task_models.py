@@ -41,6 +41,10 @@ class Task(_Table, table=True):
     __table_args__ = (
         # one employee's tasks in a status by due time (his open ones), or all of his (the desk's "all")
         Index("ix_task_assignee_status", "assignee_id", "status", "due_at"),
+        # by due time: the open tasks of everybody, every task, one employee's every task (migration 0014)
+        Index("ix_task_status_due", "status", "due_at", "id"),
+        Index("ix_task_due", "due_at", "id"),
+        Index("ix_task_assignee_due", "assignee_id", "due_at", "id"),
         Index("ix_task_overdue_due", "due_at", sqlite_where=text("status = 'open' AND overdue = 0"),
               postgresql_where=text("status = 'open' AND NOT overdue")),
     )  # fmt: skip
