@@ -40,9 +40,8 @@ def bad_lines(statement: str, plan: list[str]) -> list[str]:
     big = any(re.search(rf"\b(SCAN|SEARCH) {t}\b", line) for line in plan for t in BIG)
     grouped = " GROUP BY " in statement.upper() and "OVER (" not in statement.upper()
     for line in plan:
-        if "USE TEMP B-TREE FOR ORDER BY" in line and paged and big and not grouped:
-            found.append(line)
-        elif any(re.match(rf"\s*SCAN {t}$", line.strip()) for t in SCANNED):
+        sorts = "USE TEMP B-TREE FOR ORDER BY" in line and paged and big and not grouped
+        if sorts or any(re.match(rf"\s*SCAN {t}$", line.strip()) for t in SCANNED):
             found.append(line)
     return found
 

@@ -69,8 +69,8 @@ def upgrade() -> None:
         bind.dialect.name == "sqlite"
         and bind.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_stat1'").first()
     ):
-        for name, _table, _columns, _where_ in INDEXES:
-            op.execute(f"ANALYZE {name}")
+        for index in INDEXES:
+            op.execute(f"ANALYZE {index[0]}")
 
 
 def downgrade() -> None:
