@@ -102,6 +102,8 @@ def queue_orders(
 ) -> list[Any]:
     """A page of the list, read in the order of one of its indexes (migration 0007): `after` is the
     previous page's last `queue_key`. Rows as `list_orders` gives them."""
+    if _sees_no_pool(q):
+        return []
     if q.sort != "urgency":
         return _queue_segment(session, q, "", after, limit)
     found: list[Any] = []
@@ -113,7 +115,14 @@ def queue_orders(
     return found
 
 
+def _sees_no_pool(q: QueueQuery) -> bool:
+    """The pool of no store (he covers none): nothing to read, and nothing for a planner to guess at."""
+    return q.list == "pool" and q.store_ids is not None and not q.store_ids
+
+
 def count_queue(session: Session, q: QueueQuery) -> int:
+    if _sees_no_pool(q):
+        return 0
     query = select(func.count()).select_from(Order)
     if q.text:
         query = query.join(Customer, Customer.id == Order.customer_id)

@@ -13,7 +13,6 @@ from typing import Annotated, Any
 import typer
 
 from orderdesk.cli.core import JsonOption, app, fail, parsed, print_json, ready_engine, state
-from orderdesk.config.fields import YEARS
 from orderdesk.policy.timestamps import iso
 
 scheduler_app = typer.Typer(help="The scheduler: timed moves, overdue flags, distribution, notifications.",
@@ -22,6 +21,8 @@ app.add_typer(scheduler_app, name="scheduler")
 
 
 def parse_time(text: str, what: str) -> datetime:
+    from orderdesk.config.fields import YEARS  # pydantic's validators: only for a command given a time
+
     try:
         at = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
         at = at if at.tzinfo else at.replace(tzinfo=UTC)
