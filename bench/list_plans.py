@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 # the tables that grow with the orders: a page of one of them is read in an index's order
 BIG = ("orders", "audit_event", "order_item", "customer", "task", "rule_log", "notification", "task_schedule")
@@ -76,8 +77,9 @@ def caught() -> Iterator[list[tuple[str, Any]]]:
         event.remove(Engine, "before_cursor_execute", before)
 
 
-def cli_cases(number: str) -> list[tuple[str, list[str]]]:
-    return [
+def cli_cases(number: str, limit: int | None = None) -> list[tuple[str, list[str]]]:
+    """Each list command with each of its filters (`limit`: a shorter page than each one's default)."""
+    cases = [
         ("orders list", ["orders", "list", "--json"]),
         ("orders list (people)", ["orders", "list"]),
         ("orders list --status new", ["orders", "list", "--status", "new", "--json"]),
@@ -109,6 +111,10 @@ def cli_cases(number: str) -> list[tuple[str, list[str]]]:
         ("automoves list", ["automoves", "list", "home", "--json"]),
         ("settings show", ["settings", "show", "--json"]),
     ]
+    if limit is None:
+        return cases
+    paged = ("orders list", "audit", "rules log", "notifications list")
+    return [(label, [*argv, "--limit", str(limit)] if label.startswith(paged) else argv) for label, argv in cases]
 
 
 def run_cli(db: str, args: list[str]) -> None:
@@ -173,12 +179,86 @@ def viewers_of(db: str) -> dict[str, tuple[Any, str]]:
     return found
 
 
+def pg_explain(engine: Any, statement: str, parameters: Any) -> tuple[list[str], float]:
+    """PostgreSQL's EXPLAIN ANALYZE of one statement (its plan lines and its execution time, ms)."""
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        cursor.execute("EXPLAIN (ANALYZE, COSTS OFF) " + statement, parameters or None)
+        lines = [row[0] for row in cursor.fetchall()]
+    finally:
+        raw.close()
+    took = next((float(x.split(":")[1].split()[0]) for x in lines if x.startswith("Execution Time")), 0.0)
+    return lines, took
+
+
+def pg_bad(plan: list[str]) -> list[str]:
+    """A sort over more rows than a page, or a whole read of orders / audit_event."""
+    found = []
+    for line in plan:
+        text = line.strip().lstrip("-> ").strip()
+        if text.startswith(("Seq Scan on orders", "Seq Scan on audit_event", "Parallel Seq Scan on orders")):
+            found.append(line)
+        elif text.startswith(("Sort ", "Incremental Sort")) and "rows=" in text:
+            rows = int(text.split("rows=")[1].split()[0])
+            if rows > 1000:
+                found.append(line)
+    return found
+
+
+def main_postgres(path: Path, shown_all: bool) -> None:
+    """The same lists on a PostgreSQL copy of the file (bench/pg.py): each plan that sorts more than a
+    page's rows or reads orders / audit_event whole, with PostgreSQL's own execution time."""
+    from pg import Postgres, copy_to_postgres
+
+    from orderdesk.api.desk import Desk
+    from orderdesk.clock import SystemClock
+    from storage.db import shared_engine
+
+    pg = Postgres()
+    try:
+        url = pg.database("lists")
+        print(f"PostgreSQL {pg.version()}; copying {path} ...", flush=True)
+        print(f"copied in {copy_to_postgres(path, url):.0f} s", flush=True)
+        con = sqlite3.connect(path)
+        number = con.execute("SELECT number FROM orders ORDER BY id DESC LIMIT 1").fetchone()[0]
+        engine = shared_engine(url)
+        desk = Desk(engine, SystemClock())
+        cases: list[tuple[str, Callable[[], Any]]] = [
+            (f"orderdesk {label}", lambda a=argv: run_cli(url, a)) for label, argv in cli_cases(number)
+        ]
+        cases += [(f"desk {label}", call) for label, call in desk_cases(desk, viewers_of(str(path)))]
+        for label, call in cases:
+            with caught() as statements:
+                started = time.perf_counter()
+                call()
+                took = time.perf_counter() - started
+            explained = [(s, *pg_explain(engine, s, p)) for s, p in statements]
+            bad = [(s, plan, t) for s, plan, t in explained if pg_bad(plan)]
+            slowest = max((t for _, _, t in explained), default=0)
+            print(
+                f"{'BAD ' if bad else 'ok  '} {took * 1000:8.1f} ms  {label}  ({len(statements)} selects, "
+                f"slowest {slowest:.1f} ms)",
+                flush=True,
+            )
+            for statement, plan, t in explained if shown_all else [e for e in explained if pg_bad(e[1]) or e[2] > 30]:
+                print(f"      {t:.1f} ms: " + " ".join(statement.split())[:300])
+                for line in plan:
+                    print(f"        {'!' if line in pg_bad(plan) else ' '} {line}")
+    finally:
+        pg.stop()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("db", type=Path)
+    parser.add_argument("--postgres", action="store_true", help="on a PostgreSQL copy of the file (bench/pg.py)")
     parser.add_argument("--all", action="store_true", help="print every plan, not only the bad ones")
     parser.add_argument("--slow", type=float, default=30.0, help="also print statements slower than this (ms)")
     args = parser.parse_args()
+    if args.postgres:
+        main_postgres(args.db, args.all)
+        return
     db = str(args.db)
     con = sqlite3.connect(db)
     count = con.execute("SELECT count(*) FROM orders").fetchone()[0]
