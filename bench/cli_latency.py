@@ -55,6 +55,7 @@ def main() -> None:
     parser.add_argument("db", type=Path)
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--against", type=Path, help="an older work tree to time beside this one")
+    parser.add_argument("--only", help="only the commands whose label contains this (e.g. 'stats')")
     args = parser.parse_args()
     with sqlite3.connect(args.db) as con:
         count = con.execute("SELECT count(*) FROM orders").fetchone()[0]
@@ -79,6 +80,7 @@ def main() -> None:
         ("orders list --unassigned --limit 50 --json",
          [*od, "orders", "list", "--unassigned", "--limit", "50", "--json"], None),
     ]  # fmt: skip
+    cases = [case for case in cases if not args.only or args.only in case[0]]
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"{count:,} orders in {args.db}; {args.runs} runs each, fresh processes; load average {load} "
           f"({os.cpu_count()} cores)")  # fmt: skip
