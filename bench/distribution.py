@@ -26,6 +26,7 @@ import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -122,7 +123,9 @@ def bare_writes(done: Path, copy: Path, *, foreign_keys: bool) -> tuple[float, i
 def create_latency(db: str, runs: int) -> dict[str, float | int]:
     """`runs` orders arriving one at a time through `create_order` (with their distribution and the
     commit) on `db` (a SQLite path or a PostgreSQL URL) with many stored: the p50, p99 and max in
-    seconds, the SQL statements each sent (median, counted by a `before_cursor_execute` listener), and
+    seconds, the SQL statements each sent (median: those through SQLAlchemy counted by a
+    `before_cursor_execute` listener, and the executemany that `storage.writes.BulkWriter` sends
+    straight to the driver, one each), and
     how many were assigned (all of them, or the figure times the "nobody free" path).
 
     The clock steps one second per order; the managers' desks keep their logins alive as a desk
@@ -134,6 +137,7 @@ def create_latency(db: str, runs: int) -> dict[str, float | int]:
     from orderdesk.clock import FixedClock
     from orderdesk.files.orders_file import OrderIn
     from orderdesk.usecases.create_order import create_order
+    from storage import writes
     from storage.db import make_engine, write_session
 
     heartbeat = 30  # seconds of the clock between two heartbeats of the desks
@@ -147,6 +151,15 @@ def create_latency(db: str, runs: int) -> dict[str, float | int]:
     def _count(*_args: object) -> None:
         nonlocal sent
         sent += 1
+
+    straight = writes.BulkWriter.many
+
+    def many(self: writes.BulkWriter, sql: str, rows: Any) -> int:
+        nonlocal sent
+        sent += bool(rows)
+        return straight(self, sql, rows)
+
+    writes.BulkWriter.many = many  # type: ignore[method-assign]
 
     for n in range(runs):
         order = OrderIn.model_validate({
@@ -167,6 +180,7 @@ def create_latency(db: str, runs: int) -> dict[str, float | int]:
         times.append(time.perf_counter() - started)
         statements.append(sent)
     event.remove(engine, "before_cursor_execute", _count)
+    writes.BulkWriter.many = straight  # type: ignore[method-assign]
     engine.dispose()
     return {"p50": statistics.median(times), "p99": percentile(times, 0.99), "max": max(times),
             "statements": statistics.median(statements), "assigned": assigned, "runs": runs}  # fmt: skip
