@@ -35,6 +35,7 @@ from orderdesk.usecases import audit
 from orderdesk.usecases.binding import bind_customers, write_customer_managers
 from orderdesk.views.access import actor_of, facts_of
 from orderdesk.views.lookup import get_employee, order_by_number, pipeline_of
+from orderdesk.views.reference import reference
 from storage import queries, writes
 from storage.models import Customer, Employee, Order
 
@@ -90,17 +91,12 @@ def load_carousel(
     (the employee who just turned free), and a pass never waits for a manager."""
     scopes: dict[int, list[GroupScope]] = {}
     members: set[int] = set()
-    for group in queries.processing_groups(session).values():
-        scope = GroupScope(
-            code=group["code"],
-            stores=frozenset(group["stores"]),
-            channels=frozenset(group["channels"]),
-            types=frozenset(group["types"]),
-        )
-        members |= group["members"]
+    for group in reference(session).groups:  # as of the configuration generation: not read again
+        scope = GroupScope(code=group.code, stores=group.stores, channels=group.channels, types=group.types)
+        members |= group.members
         if only_for is not None and all(scope.mismatch(o) is not None for o in only_for):
             continue
-        for member in group["members"]:
+        for member in group.members:
             scopes.setdefault(member, []).append(scope)
     ids = None
     if only_for is not None:

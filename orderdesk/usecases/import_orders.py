@@ -26,24 +26,10 @@ from orderdesk.policy.workflow import enter, first_stage
 from orderdesk.usecases import audit as audit_log
 from orderdesk.usecases import task_rules
 from orderdesk.usecases.binding import bind_customers
-from orderdesk.views.lookup import (
-    load_move_rules,
-    load_pipelines,
-    normalise_email,
-    phone_key,
-)
+from orderdesk.views.lookup import normalise_email, phone_key
+from orderdesk.views.reference import reference
 from storage import writes
-from storage.models import (
-    Channel,
-    Customer,
-    DeliveryMethod,
-    Employee,
-    Order,
-    OrderItem,
-    OrderType,
-    PaymentMethod,
-    Store,
-)
+from storage.models import Customer, Employee, Order, OrderItem
 
 BATCH = 2000
 
@@ -112,24 +98,25 @@ def _existing_numbers(session: Session, numbers: list[str]) -> set[str]:
 
 
 class _Lookups:
-    def __init__(self, session: Session, logins: set[str]) -> None:
-        def ids(table: Any) -> dict[str, int]:
-            return {code: id_ for id_, code in session.exec(select(table.id, table.code))}
+    """The codes the rows name, as ids: the reference data as this process holds it for the
+    database's configuration generation (`views.reference`), and the logins the rows name."""
 
-        self.stores = ids(Store)
-        self.channels = ids(Channel)
-        self.types = ids(OrderType)
-        self.payment = ids(PaymentMethod)
-        self.delivery = ids(DeliveryMethod)
-        self.delivery_price = dict(session.exec(select(DeliveryMethod.code, DeliveryMethod.price)).all())
+    def __init__(self, session: Session, logins: set[str]) -> None:
+        known = reference(session)
+        self.stores = known.stores
+        self.channels = known.channels
+        self.types = known.types
+        self.payment = known.payment
+        self.delivery = known.delivery
+        self.delivery_price = known.delivery_price
         self.logins: dict[str, int] = {}  # only the logins the orders name
         names = sorted(logins)
         for start in range(0, len(names), 500):
             chunk = names[start : start + 500]
             rows = session.exec(select(Employee.id, Employee.login).where(Employee.login.in_(chunk)))  # type: ignore[attr-defined]
             self.logins.update({login: id_ for id_, login in rows})
-        self.pipelines = load_pipelines(session)
-        self.move_rules = load_move_rules(session)
+        self.pipelines = known.pipelines
+        self.move_rules = known.move_rules
 
     def check(self, entry: OrderRow, source: str) -> None:
         o = entry.order
