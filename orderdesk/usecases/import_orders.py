@@ -40,6 +40,7 @@ class ImportResult:
     skipped: list[str] = field(default_factory=list)  # numbers that already existed
     customers_created: int = 0
     total: int = 0  # sum of the imported orders' totals, minor units
+    created: list[tuple[int, Any]] = field(default_factory=list)  # (id, created_at) of each order written
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -79,6 +80,7 @@ def import_orders(
         created += _write_batch(session, batch, lookups, customers, now, result, audit)
         if progress:
             progress(start + len(batch), len(fresh))
+    result.created = created
     deleted = 0
     if len(result.imported) < len(fresh):  # some numbers were taken meanwhile: no card of theirs stays
         deleted = writes.delete_customers_without_orders(session.connection(), customers.new_ids)
