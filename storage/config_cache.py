@@ -58,14 +58,14 @@ def cached(session: Session, name: str, build: Callable[[Session], T]) -> T:
     """`build(session)` as built at the database's current configuration generation."""
     if session.info.get(_CHANGED):
         return build(session)
-    database, mark = _database(session), _mark(session)
+    key = _mark(session)
     with _lock:
-        kept = _kept.get((database, name))
-    if kept is not None and kept[0] == mark:
+        kept = _kept.get((key[0], name))
+    if kept is not None and kept[0] == key[1]:
         return kept[1]  # type: ignore[no-any-return]
     value = build(session)
     with _lock:
-        _kept[(database, name)] = (mark, value)
+        _kept[(key[0], name)] = (key[1], value)
     return value
 
 
@@ -75,26 +75,23 @@ def forget() -> None:
         _kept.clear()
 
 
-def _database(session: Session) -> str:
-    return str(session.get_bind().url)
-
-
-def _mark(session: Session) -> tuple[Any, ...]:
-    """The generation (and what tells this database from one reset or replaced under the same name),
-    read once per transaction."""
-    connection = session.connection()  # begins the transaction if it has not begun
+def _mark(session: Session) -> tuple[str, tuple[Any, ...]]:
+    """The database (its URL) and its generation (with what tells this database from one reset or
+    replaced under the same name), read once per transaction."""
     transaction = session.get_transaction()
     held = session.info.get(_MARK)
-    if held is not None and held[0] is transaction:
+    if held is not None and transaction is not None and held[0] is transaction:
         return held[1]  # type: ignore[no-any-return]
+    connection = session.connection()  # begins the transaction if it has not begun
     if connection.dialect.name == "postgresql":
         row = connection.exec_driver_sql("SELECT generation, xmin::text FROM config_generation WHERE id = 1").first()
         mark: tuple[Any, ...] = tuple(row) if row else (0, None)
     else:
         generation = connection.exec_driver_sql("SELECT generation FROM config_generation WHERE id = 1").scalar()
         mark = (generation or 0, _inode(connection.engine.url.database))
-    session.info[_MARK] = (transaction, mark)
-    return mark
+    held = (str(connection.engine.url), mark)
+    session.info[_MARK] = (session.get_transaction(), held)
+    return held
 
 
 def _inode(path: str | None) -> int | None:

@@ -287,12 +287,15 @@ def pending_orders(
 
 
 def employees_for_distribution(session: Session, *, ids: set[int] | None = None) -> list[Any]:
-    query = select(
-        Employee.id, Employee.login, Employee.active, Employee.roles, Employee.presence, Employee.last_assigned_at
-    )
-    if ids is not None:
-        query = query.where(Employee.id.in_(sorted(ids)))
-    return list(session.execute(query).all())
+    if ids is None:
+        return list(session.connection().execute(_DISTRIBUTION_STAFF).all())
+    return list(session.connection().execute(_DISTRIBUTION_STAFF_OF, {"ids": sorted(ids)}).all())
+
+
+_DISTRIBUTION_STAFF = select(
+    Employee.id, Employee.login, Employee.active, Employee.roles, Employee.presence, Employee.last_assigned_at
+)
+_DISTRIBUTION_STAFF_OF = _DISTRIBUTION_STAFF.where(Employee.id.in_(bindparam("ids", expanding=True)))
 
 
 def processing_groups(session: Session) -> dict[int, dict[str, Any]]:
@@ -321,11 +324,14 @@ def processing_groups(session: Session) -> dict[int, dict[str, Any]]:
     return groups
 
 
-def logged_in_employees(session: Session, *, since: datetime) -> set[int]:
+def logged_in_employees(session: Session, *, since: datetime, ids: set[int] | None = None) -> set[int]:
+    """The employees (of `ids`, if given) with a login whose heartbeat is `since` or later."""
     from storage.models import LoginSession
 
-    rows = session.execute(select(LoginSession.employee_id).where(LoginSession.heartbeat_at >= since).distinct())
-    return set(rows.scalars())
+    query = select(LoginSession.employee_id).where(LoginSession.heartbeat_at >= since)
+    if ids is not None:
+        query = query.where(LoginSession.employee_id.in_(sorted(ids)))
+    return set(session.connection().execute(query.distinct()).scalars())
 
 
 def open_load(session: Session, statuses: Sequence[str], *, manager_ids: set[int] | None = None) -> dict[int, int]:

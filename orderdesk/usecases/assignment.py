@@ -102,7 +102,7 @@ def load_carousel(
     if only_for is not None:
         ids = set(scopes) | {o.responsible_id for o in only_for if o.responsible_id is not None}
     elsewhere = writes.lock_employees(session.connection(), ids, skip_locked=True) if lock else frozenset()
-    online = queries.logged_in_employees(session, since=now - timedelta(seconds=settings.session_timeout))
+    online = queries.logged_in_employees(session, since=now - timedelta(seconds=settings.session_timeout), ids=ids)
     load = queries.open_load(session, sorted(policy.limit_statuses), manager_ids=ids)
     carousel = Carousel(
         Manager(
