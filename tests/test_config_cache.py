@@ -20,7 +20,7 @@ from orderdesk.usecases.create_order import create_order
 from orderdesk.views.reference import read_reference, reference
 from storage import config_cache, queries
 from storage.db import shared_engine, write_session
-from tests.conftest import NOW, execute, ok, query
+from tests.conftest import NOW, PG_URL, execute, ok, query
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -229,3 +229,14 @@ def test_orders_arriving_one_by_one_are_each_assigned(demo_db, cli):
     told = query(demo_db, "SELECT count(*) FROM notification WHERE key LIKE 'placed:%' AND order_id IN "
                           "(SELECT id FROM orders WHERE number LIKE 'CACHE-%')")  # fmt: skip
     assert told[0][0] == len(numbers)
+
+
+@pytest.mark.skipif(not PG_URL, reason="the row version (xmin) is PostgreSQL's")
+def test_a_database_put_back_under_the_same_name_is_read_again(demo_db):
+    """The tests' PostgreSQL working copies are put back to the template's rows between tests, the
+    generation with them: the same number, another row version, so the copy is read again."""
+    held(demo_db)
+    with shared_engine(demo_db).begin() as connection:
+        connection.exec_driver_sql("UPDATE setting SET value = '\"none\"' WHERE key = 'distribution.mode'")
+        connection.exec_driver_sql("UPDATE config_generation SET generation = generation WHERE id = 1")
+    assert held(demo_db)[1].distribution.mode == "none"  # type: ignore[attr-defined]
