@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC
 from typing import Any
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
 from orderdesk.clock import Clock
@@ -93,10 +94,20 @@ def import_orders(
 
 def _existing_numbers(session: Session, numbers: list[str]) -> set[str]:
     found: set[str] = set()
+    connection = session.connection()
     for start in range(0, len(numbers), 500):
-        chunk = numbers[start : start + 500]
-        found.update(session.exec(select(Order.number).where(Order.number.in_(chunk))))  # type: ignore[union-attr]
+        found.update(connection.execute(_NUMBERS, {"numbers": numbers[start : start + 500]}).scalars())
     return found
+
+
+# built once (Core, not the ORM): one arriving order runs each of these
+_NUMBERS = select(Order.number).where(Order.number.in_(bindparam("numbers", expanding=True)))  # type: ignore[union-attr]
+_CUSTOMERS_BY = {
+    column.key: select(Customer.id, Customer.phone_key, Customer.email)
+    .where(column.in_(bindparam("values", expanding=True)))  # type: ignore[union-attr]
+    .order_by(Customer.id.desc())  # type: ignore[union-attr]
+    for column in (Customer.phone_key, Customer.email)  # type: ignore[attr-defined]
+}
 
 
 class _Lookups:
@@ -196,13 +207,10 @@ class _CustomerBook:
         """Bring the batch's customers that already exist into the maps (the oldest card wins)."""
         keys = {k for c in wanted if (k := phone_key(c.phone)) and k not in self.by_phone}
         emails = {e for c in wanted if (e := normalise_email(c.email)) and e not in self.by_email}
-        for column, values in ((Customer.phone_key, sorted(keys)), (Customer.email, sorted(emails))):
+        connection = self.session.connection()
+        for column, values in (("phone_key", sorted(keys)), ("email", sorted(emails))):
             for start in range(0, len(values), 500):
-                rows = self.session.exec(
-                    select(Customer.id, Customer.phone_key, Customer.email)
-                    .where(column.in_(values[start : start + 500]))  # type: ignore[union-attr]
-                    .order_by(Customer.id.desc())  # type: ignore[union-attr]
-                )
+                rows = connection.execute(_CUSTOMERS_BY[column], {"values": values[start : start + 500]})
                 for id_, key, email in rows:
                     if key:
                         self.by_phone[key] = id_
