@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, and_, cast, false, func, or_, select
+from sqlalchemy import BigInteger, and_, bindparam, cast, false, func, or_, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
@@ -325,12 +325,15 @@ def pending_orders(
 
 
 def employees_for_distribution(session: Session, *, ids: set[int] | None = None) -> list[Any]:
-    query = select(
-        Employee.id, Employee.login, Employee.active, Employee.roles, Employee.presence, Employee.last_assigned_at
-    )
-    if ids is not None:
-        query = query.where(Employee.id.in_(sorted(ids)))
-    return list(session.execute(query).all())
+    if ids is None:
+        return list(session.connection().execute(_DISTRIBUTION_STAFF).all())
+    return list(session.connection().execute(_DISTRIBUTION_STAFF_OF, {"ids": sorted(ids)}).all())
+
+
+_DISTRIBUTION_STAFF = select(
+    Employee.id, Employee.login, Employee.active, Employee.roles, Employee.presence, Employee.last_assigned_at
+)
+_DISTRIBUTION_STAFF_OF = _DISTRIBUTION_STAFF.where(Employee.id.in_(bindparam("ids", expanding=True)))
 
 
 def processing_groups(session: Session) -> dict[int, dict[str, Any]]:
@@ -359,11 +362,14 @@ def processing_groups(session: Session) -> dict[int, dict[str, Any]]:
     return groups
 
 
-def logged_in_employees(session: Session, *, since: datetime) -> set[int]:
+def logged_in_employees(session: Session, *, since: datetime, ids: set[int] | None = None) -> set[int]:
+    """The employees (of `ids`, if given) with a login whose heartbeat is `since` or later."""
     from storage.models import LoginSession
 
-    rows = session.execute(select(LoginSession.employee_id).where(LoginSession.heartbeat_at >= since).distinct())
-    return set(rows.scalars())
+    query = select(LoginSession.employee_id).where(LoginSession.heartbeat_at >= since)
+    if ids is not None:
+        query = query.where(LoginSession.employee_id.in_(sorted(ids)))
+    return set(session.connection().execute(query.distinct()).scalars())
 
 
 def open_load(session: Session, statuses: Sequence[str], *, manager_ids: set[int] | None = None) -> dict[int, int]:
@@ -443,3 +449,49 @@ def config_generation(session: Session) -> int:
     """The configuration's generation number (`storage.models.ConfigGeneration`): what a process's
     cache of reference data, settings and pipelines was read at is still good while this is the same."""
     return session.connection().exec_driver_sql("SELECT generation FROM config_generation WHERE id = 1").scalar() or 0
+
+
+# ---------------------------------------------------------------------------------- an arriving order (issue 18)
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """An employee as a notification needs him (`usecases.notify.outbox_row`)."""
+
+    id: int
+    name: str
+    email: str | None
+
+
+@dataclass(frozen=True)
+class PlacedOrderFacts:
+    customer_name: str | None
+    customer_phone: str | None
+    customer_email: str | None
+    manager: Recipient | None
+
+
+def placed_order_facts(session: Session, *, customer_id: int, manager_id: int | None) -> PlacedOrderFacts:
+    """The customer's name and contacts and the manager (if any) of a new order, in one query."""
+    row = session.execute(
+        _PLACED, {"customer_id": customer_id, "manager_id": manager_id if manager_id is not None else -1}
+    ).first()
+    if row is None:
+        return PlacedOrderFacts(None, None, None, None)
+    manager = Recipient(row.manager_id, row.manager_name, row.manager_email) if row.manager_id is not None else None
+    return PlacedOrderFacts(row.name, row.phone, row.email, manager)
+
+
+_placed_manager = aliased(Employee, name="placed_manager")
+_PLACED = (
+    select(
+        Customer.name,
+        Customer.phone,
+        Customer.email,
+        _placed_manager.id.label("manager_id"),
+        _placed_manager.name.label("manager_name"),
+        _placed_manager.email.label("manager_email"),
+    )  # fmt: skip
+    .outerjoin(_placed_manager, _placed_manager.id == bindparam("manager_id"))
+    .where(Customer.id == bindparam("customer_id"))
+)

@@ -14,6 +14,7 @@ os.environ.setdefault("ORDERDESK_PASSWORD_WORK", "4")  # before orderdesk is imp
 
 import contextlib
 import functools
+import re
 import shutil
 import sqlite3
 import sys
@@ -233,12 +234,26 @@ def as_json(value: object) -> dict[str, object]:
     return json.loads(value) if isinstance(value, str) else value  # type: ignore[return-value]
 
 
+# the tables whose rows the processes keep in memory per configuration generation (storage.config_cache)
+_CONFIG_TABLES = re.compile(
+    r"\b(store|channel|order_type|payment_method|delivery_method|user_group|group_store|group_channel|"
+    r"group_order_type|employee_group|stage|auto_move|setting|task_rule)\b",
+    re.IGNORECASE,
+)
+
+
 def execute(db: str, sql: str, **params: object) -> None:
-    """Write with raw SQL, as another tool or a person at the database would."""
+    """Write with raw SQL, as another tool or a person at the database would. SQL that names a table
+    of the configuration moves the configuration generation on, as the commands that change it do,
+    so that this process's copy of it (storage.config_cache) is read again."""
     from sqlalchemy import text
+
+    from storage.writes import bump_config_generation
 
     with shared_engine(db).begin() as connection:
         connection.execute(text(sql), params)
+        if _CONFIG_TABLES.search(sql):
+            bump_config_generation(connection)
 
 
 def ok(result: Run) -> Run:

@@ -119,9 +119,9 @@ def test_a_partial_file_adds_an_employee_to_groups_already_in_the_database(demo_
     (stored,) = query(demo_db, "SELECT password_hash FROM employee WHERE login = 'zoe'")[0]
     assert stored != "s3cret" and verify_password("s3cret", stored)
     after = snapshot_of(demo_db)
-    # nothing but the new employee, her group links and the audit entry
+    # nothing but the new employee, her group links, the audit entry and the configuration's generation
     changed = {name for name in before if before[name] != after[name]}
-    assert changed == {"employee", "employee_group", "audit_event"}
+    assert changed == {"employee", "employee_group", "audit_event", "config_generation"}
     assert len(after["employee"]) == len(before["employee"]) + 1
 
 

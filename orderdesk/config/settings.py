@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 
 from orderdesk.config.fields import Duration
 from orderdesk.config.schema import Settings
+from storage import config_cache
 from storage.models import Setting
 
 
@@ -61,6 +62,13 @@ def unflatten(flat: dict[str, Any]) -> dict[str, Any]:
 
 
 def read_settings(session: Session) -> Settings:
+    """The settings as the database has them: read once per configuration generation in this
+    process (`storage.config_cache`), so the same object is given to every caller until a
+    configuration command changes them. Never change it."""
+    return config_cache.cached(session, "settings", _read_settings)
+
+
+def _read_settings(session: Session) -> Settings:
     stored = {row.key: row.value for row in session.exec(select(Setting))}
     merged = flatten(Settings().model_dump())
     merged.update({k: v for k, v in stored.items() if k in merged})
@@ -70,9 +78,11 @@ def read_settings(session: Session) -> Settings:
 
 
 def write_settings(session: Session, given: Settings) -> dict[str, tuple[Any, Any]]:
-    """Store the settings the file names; return what changed as {key: (before, after)}."""
+    """Store the settings the file names; return what changed as {key: (before, after)}. Moves the
+    configuration generation on when one changed (every process reads the settings again)."""
     stored = {row.key: row for row in session.exec(select(Setting))}
     current = flatten(read_settings(session).model_dump())
+    config_cache.config_changing(session)
     changed: dict[str, tuple[Any, Any]] = {}
     for key, value in flatten(given.model_dump(exclude_unset=True)).items():
         if current.get(key) == value and key in stored:
@@ -85,4 +95,6 @@ def write_settings(session: Session, given: Settings) -> dict[str, tuple[Any, An
         else:
             row.value = value
             session.add(row)
+    if changed:
+        config_cache.config_changed(session)
     return changed

@@ -24,6 +24,7 @@ from orderdesk.policy.signin import (
 from orderdesk.policy.text import escaped
 from orderdesk.policy.timestamps import iso
 from orderdesk.usecases import audit
+from storage.config_cache import config_changed
 from storage.models import Employee, EmployeeGroup, Store, UserGroup
 from storage.signin_models import guard_of, held_guard
 
@@ -174,6 +175,8 @@ def add_employee(
     assert employee.id is not None
     for group_id in group_ids:
         session.add(EmployeeGroup(employee_id=employee.id, group_id=group_id))
+    if group_ids:
+        config_changed(session)  # the groups' members every process holds are read again
     audit.record(
         session=session,
         at=clock.now(),

@@ -35,6 +35,7 @@ from orderdesk.usecases import audit
 from orderdesk.usecases.binding import bind_customers, write_customer_managers
 from orderdesk.views.access import actor_of, facts_of
 from orderdesk.views.lookup import get_employee, order_by_number, pipeline_of
+from orderdesk.views.reference import reference
 from storage import queries, writes
 from storage.models import Customer, Employee, Order
 
@@ -90,23 +91,18 @@ def load_carousel(
     (the employee who just turned free), and a pass never waits for a manager."""
     scopes: dict[int, list[GroupScope]] = {}
     members: set[int] = set()
-    for group in queries.processing_groups(session).values():
-        scope = GroupScope(
-            code=group["code"],
-            stores=frozenset(group["stores"]),
-            channels=frozenset(group["channels"]),
-            types=frozenset(group["types"]),
-        )
-        members |= group["members"]
+    for group in reference(session).groups:  # as of the configuration generation: not read again
+        scope = GroupScope(code=group.code, stores=group.stores, channels=group.channels, types=group.types)
+        members |= group.members
         if only_for is not None and all(scope.mismatch(o) is not None for o in only_for):
             continue
-        for member in group["members"]:
+        for member in group.members:
             scopes.setdefault(member, []).append(scope)
     ids = None
     if only_for is not None:
         ids = set(scopes) | {o.responsible_id for o in only_for if o.responsible_id is not None}
     elsewhere = writes.lock_employees(session.connection(), ids, skip_locked=True) if lock else frozenset()
-    online = queries.logged_in_employees(session, since=now - timedelta(seconds=settings.session_timeout))
+    online = queries.logged_in_employees(session, since=now - timedelta(seconds=settings.session_timeout), ids=ids)
     load = queries.open_load(session, sorted(policy.limit_statuses), manager_ids=ids)
     carousel = Carousel(
         Manager(

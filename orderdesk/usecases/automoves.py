@@ -20,6 +20,7 @@ from orderdesk.policy.vocab import CLOSED_KINDS
 from orderdesk.usecases.admin_edits import Change, check_code, find_store, record_admin, span, stage_rows
 from orderdesk.usecases.due_times import recompute_due
 from orderdesk.views.lookup import move_rule, move_rules_of
+from storage.config_cache import config_changed
 from storage.models import AutoMove, Stage, Store
 
 
@@ -128,6 +129,7 @@ def add_automove(
     session.flush()
     orders = recompute_due(session=session, store_id=store_id, statuses=froms, now=clock.now())
     shown = _automove_dict(row, store)
+    config_changed(session)  # the timed moves every process holds are read again
     record_admin(session=session, clock=clock, action="automove.added", before=None, after=_audited(shown))
     notice = f" (notice to {notice_role} {span(notice_before)} before)" if notice_role else ""
     return Change(
@@ -148,6 +150,7 @@ def remove_automove(*, session: Session, clock: Clock, store: str, ident: int) -
     session.delete(row)
     session.flush()
     orders = recompute_due(session=session, store_id=store_id, statuses=froms, now=clock.now())
+    config_changed(session)  # the timed moves every process holds are read again
     record_admin(
         session=session,
         clock=clock,

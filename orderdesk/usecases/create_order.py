@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
 from orderdesk.clock import Clock
 from orderdesk.config.settings import read_settings
-from orderdesk.files.orders_file import OrderIn, OrderRow
+from orderdesk.files.orders_file import ItemIn, OrderIn, OrderRow
 from orderdesk.policy.access import check_may_create
 from orderdesk.policy.errors import Conflict
 from orderdesk.policy.money import format_money
@@ -20,7 +22,9 @@ from orderdesk.usecases.import_orders import import_orders
 from orderdesk.usecases.notify import notify, staff_of_store
 from orderdesk.views.access import actor_of
 from orderdesk.views.lookup import get_employee, store_id
-from storage.models import Customer, Employee, Order, OrderItem, Store
+from orderdesk.views.reference import reference
+from storage import queries
+from storage.models import Order, OrderItem
 
 
 def create_order(*, session: Session, actor: str | None = None, clock: Clock, order: OrderIn) -> Order:
@@ -42,8 +46,8 @@ def create_order(*, session: Session, actor: str | None = None, clock: Clock, or
     )
     if result.skipped:
         raise Conflict(f"order {order.number} already exists")
-    created = session.exec(select(Order).where(Order.number == order.number)).one()
-    if created.manager_id is not None and actor is not None and created.manager_id == actor.id:
+    ((order_id, created_at),) = result.created
+    if actor is not None and order.manager == actor.login:
         actor.last_assigned_at = clock.now()
         session.add(actor)
         trace = {"via": "created", "candidates": [], "more": {},
@@ -52,42 +56,54 @@ def create_order(*, session: Session, actor: str | None = None, clock: Clock, or
             session=session,
             at=clock.now(),
             actor_id=actor.id,
-            order_id=created.id,
+            order_id=order_id,
             action="order.assigned",
             before={"manager": None},
             after={"manager": actor.login, "via": "created", "trace": trace},
         )
-    elif created.manager_id is None:
-        distribute_pending(session=session, clock=clock, order_ids=[created.id])  # type: ignore[list-item]
-        session.refresh(created)
+    elif order.manager is None:
+        distribute_pending(session=session, clock=clock, order_ids=[order_id])
+    created = session.get_one(Order, order_id)  # read once, as the distribution left it
     # the rules see the order complete, with the manager it was given (#MANAGER#)
-    task_rules.fire(session=session, clock=clock, events=task_rules.created_events([(created.id, created.created_at)]))  # type: ignore[list-item]
-    tell_staff_order_placed(session=session, clock=clock, order=created, creator_id=actor.id if actor else None)
+    task_rules.fire(session=session, clock=clock, events=task_rules.created_events([(order_id, created_at)]))
+    tell_staff_order_placed(
+        session=session, clock=clock, order=created, creator_id=actor.id if actor else None, items=order.items
+    )
     return created
 
 
-def tell_staff_order_placed(*, session: Session, clock: Clock, order: Order, creator_id: int | None = None) -> None:
+def tell_staff_order_placed(
+    *,
+    session: Session,
+    clock: Clock,
+    order: Order,
+    creator_id: int | None = None,
+    items: Sequence[ItemIn] | None = None,
+) -> None:
     """Seed 004: the staff hear of a new order some minutes after it is placed (its files are
     prepared first): its manager, or while it has none the store's supervisors and admins; not the
-    employee who typed it in (he knows)."""
+    employee who typed it in (he knows). `items`: the order's items as they were written (else they
+    are read)."""
     settings = read_settings(session)
     if not settings.notifications.order_placed:
         return
-    manager = session.get(Employee, order.manager_id) if order.manager_id is not None else None
-    recipients = (
-        [manager]
-        if manager is not None
+    if order.manager_id == creator_id and creator_id is not None:
+        return  # he is its manager and typed it in himself: nobody else is told
+    facts = queries.placed_order_facts(session, customer_id=order.customer_id, manager_id=order.manager_id)
+    recipients: list[Any] = (
+        [facts.manager]
+        if facts.manager is not None
         else staff_of_store(session=session, store_id=order.store_id, roles=["supervisor", "admin"])
     )
     recipients = [r for r in recipients if r.id != creator_id]
     if not recipients:
         return
-    customer = session.get(Customer, order.customer_id)
-    store = session.get(Store, order.store_id)
-    items = session.exec(select(OrderItem).where(OrderItem.order_id == order.id).order_by(col(OrderItem.id))).all()
+    store = reference(session).store_rows.get(order.store_id)
+    if items is None:
+        items = session.exec(select(OrderItem).where(OrderItem.order_id == order.id).order_by(col(OrderItem.id))).all()
     zone = ZoneInfo(store.timezone if store else "UTC")
-    name = customer.name if customer else "?"
-    reach = [x for x in (customer.phone, customer.email) if x] if customer else []
+    name = facts.customer_name if facts.customer_name is not None else "?"
+    reach = [x for x in (facts.customer_phone, facts.customer_email) if x]
     lines = [
         f"Order {order.number} was placed {order.created_at.astimezone(zone):%Y-%m-%d %H:%M %Z}"
         + (f" in {store.name}." if store else "."),
@@ -95,7 +111,7 @@ def tell_staff_order_placed(*, session: Session, clock: Clock, order: Order, cre
         "Items:",
         *(f"  {item.sku} {item.name} × {item.qty} at {format_money(item.price)}" for item in items),
         f"Total: {format_money(order.total)}",
-        f"Manager: {manager.name if manager else '— (waiting)'}",
+        f"Manager: {facts.manager.name if facts.manager else '— (waiting)'}",
         "",
         f"orderdesk orders show {order.number}",
     ]

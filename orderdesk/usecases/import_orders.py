@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC
 from typing import Any
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
 from orderdesk.clock import Clock
@@ -26,24 +27,10 @@ from orderdesk.policy.workflow import enter, first_stage
 from orderdesk.usecases import audit as audit_log
 from orderdesk.usecases import task_rules
 from orderdesk.usecases.binding import bind_customers
-from orderdesk.views.lookup import (
-    load_move_rules,
-    load_pipelines,
-    normalise_email,
-    phone_key,
-)
+from orderdesk.views.lookup import normalise_email, phone_key
+from orderdesk.views.reference import reference
 from storage import writes
-from storage.models import (
-    Channel,
-    Customer,
-    DeliveryMethod,
-    Employee,
-    Order,
-    OrderItem,
-    OrderType,
-    PaymentMethod,
-    Store,
-)
+from storage.models import Customer, Employee, Order, OrderItem
 
 BATCH = 2000
 
@@ -54,6 +41,7 @@ class ImportResult:
     skipped: list[str] = field(default_factory=list)  # numbers that already existed
     customers_created: int = 0
     total: int = 0  # sum of the imported orders' totals, minor units
+    created: list[tuple[int, Any]] = field(default_factory=list)  # (id, created_at) of each order written
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -93,6 +81,7 @@ def import_orders(
         created += _write_batch(session, batch, lookups, customers, now, result, audit)
         if progress:
             progress(start + len(batch), len(fresh))
+    result.created = created
     deleted = 0
     if len(result.imported) < len(fresh):  # some numbers were taken meanwhile: no card of theirs stays
         deleted = writes.delete_customers_without_orders(session.connection(), customers.new_ids)
@@ -105,31 +94,42 @@ def import_orders(
 
 def _existing_numbers(session: Session, numbers: list[str]) -> set[str]:
     found: set[str] = set()
+    connection = session.connection()
     for start in range(0, len(numbers), 500):
-        chunk = numbers[start : start + 500]
-        found.update(session.exec(select(Order.number).where(Order.number.in_(chunk))))  # type: ignore[union-attr]
+        found.update(connection.execute(_NUMBERS, {"numbers": numbers[start : start + 500]}).scalars())
     return found
 
 
-class _Lookups:
-    def __init__(self, session: Session, logins: set[str]) -> None:
-        def ids(table: Any) -> dict[str, int]:
-            return {code: id_ for id_, code in session.exec(select(table.id, table.code))}
+# built once (Core, not the ORM): one arriving order runs each of these
+_NUMBERS = select(Order.number).where(Order.number.in_(bindparam("numbers", expanding=True)))  # type: ignore[union-attr]
+_CUSTOMERS_BY = {
+    column.key: select(Customer.id, Customer.phone_key, Customer.email)
+    .where(column.in_(bindparam("values", expanding=True)))  # type: ignore[union-attr]
+    .order_by(Customer.id.desc())  # type: ignore[union-attr]
+    for column in (Customer.phone_key, Customer.email)  # type: ignore[attr-defined]
+}
 
-        self.stores = ids(Store)
-        self.channels = ids(Channel)
-        self.types = ids(OrderType)
-        self.payment = ids(PaymentMethod)
-        self.delivery = ids(DeliveryMethod)
-        self.delivery_price = dict(session.exec(select(DeliveryMethod.code, DeliveryMethod.price)).all())
+
+class _Lookups:
+    """The codes the rows name, as ids: the reference data as this process holds it for the
+    database's configuration generation (`views.reference`), and the logins the rows name."""
+
+    def __init__(self, session: Session, logins: set[str]) -> None:
+        known = reference(session)
+        self.stores = known.stores
+        self.channels = known.channels
+        self.types = known.types
+        self.payment = known.payment
+        self.delivery = known.delivery
+        self.delivery_price = known.delivery_price
         self.logins: dict[str, int] = {}  # only the logins the orders name
         names = sorted(logins)
         for start in range(0, len(names), 500):
             chunk = names[start : start + 500]
             rows = session.exec(select(Employee.id, Employee.login).where(Employee.login.in_(chunk)))  # type: ignore[attr-defined]
             self.logins.update({login: id_ for id_, login in rows})
-        self.pipelines = load_pipelines(session)
-        self.move_rules = load_move_rules(session)
+        self.pipelines = known.pipelines
+        self.move_rules = known.move_rules
 
     def check(self, entry: OrderRow, source: str) -> None:
         o = entry.order
@@ -207,13 +207,10 @@ class _CustomerBook:
         """Bring the batch's customers that already exist into the maps (the oldest card wins)."""
         keys = {k for c in wanted if (k := phone_key(c.phone)) and k not in self.by_phone}
         emails = {e for c in wanted if (e := normalise_email(c.email)) and e not in self.by_email}
-        for column, values in ((Customer.phone_key, sorted(keys)), (Customer.email, sorted(emails))):
+        connection = self.session.connection()
+        for column, values in (("phone_key", sorted(keys)), ("email", sorted(emails))):
             for start in range(0, len(values), 500):
-                rows = self.session.exec(
-                    select(Customer.id, Customer.phone_key, Customer.email)
-                    .where(column.in_(values[start : start + 500]))  # type: ignore[union-attr]
-                    .order_by(Customer.id.desc())  # type: ignore[union-attr]
-                )
+                rows = connection.execute(_CUSTOMERS_BY[column], {"values": values[start : start + 500]})
                 for id_, key, email in rows:
                     if key:
                         self.by_phone[key] = id_

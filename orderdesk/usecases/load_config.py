@@ -25,6 +25,7 @@ from orderdesk.usecases import audit
 from orderdesk.usecases.due_times import recompute_due
 from orderdesk.usecases.rule_defs import config_rules, save_config_rules
 from orderdesk.views.lookup import find_customer, normalise_email, phone_key
+from storage.config_cache import config_changed, config_changing
 from storage.models import (
     AutoMove,
     Channel,
@@ -49,6 +50,7 @@ def apply_config(*, session: Session, clock: Clock, config: DeskConfig, source: 
     refs = _References(session, config)
     refs.check(source)
     rules = config_rules(session=session, config=config, source=source)  # checked before the first write
+    config_changing(session)  # nothing read from here on is kept: bumped at the end if anything changed
     summary: Summary = {}
     simple = [
         ("stores", Store, [_store_entry(store) for store in config.stores]),
@@ -81,6 +83,7 @@ def apply_config(*, session: Session, clock: Clock, config: DeskConfig, source: 
         summary["settings"] = Counter(updated=len(changed))
     summary = {k: v for k, v in summary.items() if v}
     if any(c["created"] or c["updated"] or c["deactivated"] for c in summary.values()):
+        config_changed(session)  # what every process holds of the configuration is read again
         audit.record(
             session=session,
             at=clock.now(),

@@ -28,6 +28,7 @@ from orderdesk.policy.rules import TaskRule
 from orderdesk.usecases import audit
 from orderdesk.usecases.admin_edits import Change, record_admin, span
 from orderdesk.views.rules import all_rules, row_values, rule_named, task_rule
+from storage.config_cache import config_changed
 from storage.models import (
     Channel,
     DeliveryMethod,
@@ -215,6 +216,8 @@ def save_config_rules(*, session: Session, clock: Clock, rules: Sequence[TaskRul
         session.add(row)
         _record(session, clock, "config", "rule.updated", before, rule, source)
         counts["updated"] += 1
+    if counts["created"] or counts["updated"]:
+        config_changed(session)  # the rules every process holds are read again
     session.flush()
     return counts
 
@@ -235,6 +238,7 @@ def add_rule(*, session: Session, clock: Clock, rule: TaskRule) -> Change:
     row = TaskRuleRow(**row_values(rule))
     session.add(row)
     session.flush()
+    config_changed(session)  # the rules every process holds are read again
     record_admin(session=session, clock=clock, action="rule.added", before=None, after=_audited(rule))
     return Change(f'added rule "{rule.name}" at position {rule.priority} ({rule.event})')
 
@@ -252,6 +256,7 @@ def remove_rule(*, session: Session, clock: Clock, name: str) -> Change:
     )
     session.delete(row)
     session.flush()
+    config_changed(session)  # the rules every process holds are read again
     audit.record(session=session, at=clock.now(), rule="admin", action="rule.removed", before=_audited(rule),
                  after={"waiting_dropped": waiting} if waiting else None)  # fmt: skip
     dropped = f"; {waiting} delayed {'task' if waiting == 1 else 'tasks'} still waiting dropped" if waiting else ""
@@ -284,5 +289,6 @@ def _set(session: Session, clock: Clock, name: str, action: str, **values: Any) 
     session.flush()
     was = {k: getattr(before, k) for k in values}
     now = {"name": name, **values}
+    config_changed(session)  # the rules every process holds are read again
     record_admin(session=session, clock=clock, action=action, before={"name": name, **was}, after=now)
     return Change(f'rule "{name}" is {what} now')

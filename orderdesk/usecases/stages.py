@@ -21,6 +21,7 @@ from orderdesk.policy.workflow import Owner
 from orderdesk.usecases.admin_edits import Change, check_code, find_store, record_admin, span, stage_rows
 from orderdesk.usecases.due_times import recompute_due
 from orderdesk.views.lookup import owner_of
+from storage.config_cache import config_changed
 from storage.models import DeliveryMethod, Employee, Order, PaymentMethod, Stage
 
 
@@ -180,6 +181,7 @@ def add_stage(
         "time_limit": span(time_limit), "owner": owner_spec.shown(), "payment_methods": payments,
         "delivery_methods": deliveries,
     }  # fmt: skip
+    config_changed(session)  # the pipelines every process holds are read again
     record_admin(session=session, clock=clock, action="stage.added", before=None, after=added)
     return Change(f'added stage {store}/{code} "{name}" at position {stage.position} of {len(stages)}')
 
@@ -193,6 +195,7 @@ def rename_stage(*, session: Session, clock: Clock, store: str, code: str, name:
     before = stage.name
     stage.name = name
     session.add(stage)
+    config_changed(session)  # the pipelines every process holds are read again
     record_admin(
         session=session,
         clock=clock,
@@ -220,6 +223,7 @@ def move_stage(
     if stage.position == before and [s.code for s in others] == [s.code for s in stages]:
         return Change(f"{store}/{stage.code} is already at position {before}", changed=False)
     session.add_all(others)
+    config_changed(session)  # the pipelines every process holds are read again
     record_admin(
         session=session,
         clock=clock,
@@ -241,6 +245,7 @@ def _set_active(session: Session, clock: Clock, store: str, code: str, active: b
         _keeps_an_entry(stages, store, without=stage)
     stage.active = active
     session.add(stage)
+    config_changed(session)  # the pipelines every process holds are read again
     record_admin(
         session=session,
         clock=clock,
@@ -282,6 +287,7 @@ def set_limit(*, session: Session, clock: Clock, store: str, code: str, time_lim
     session.add(stage)
     session.flush()
     orders = recompute_due(session=session, store_id=store_id, statuses=[stage.code], now=clock.now())
+    config_changed(session)  # the pipelines every process holds are read again
     record_admin(
         session=session,
         clock=clock,
@@ -307,6 +313,7 @@ def set_owner(*, session: Session, clock: Clock, store: str, code: str, owner: s
     for key, value in new.columns().items():
         setattr(stage, key, value)
     session.add(stage)
+    config_changed(session)  # the pipelines every process holds are read again
     record_admin(
         session=session,
         clock=clock,

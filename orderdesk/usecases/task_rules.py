@@ -36,6 +36,7 @@ from orderdesk.policy.timestamps import iso
 from orderdesk.usecases import audit
 from orderdesk.usecases.notify import outbox_row, queue
 from orderdesk.usecases.task_making import TaskMaker, rule_facts
+from orderdesk.views.reference import reference
 from orderdesk.views.rules import all_rules
 from storage import rule_queries, writes
 from storage.models import RuleLog, ScheduledTask, Task
@@ -68,7 +69,7 @@ def fire(*, session: Session, clock: Clock, events: Sequence[RuleEvent]) -> Fire
     result = FireResult()
     if not events:
         return result
-    rules = all_rules(session, enabled=True)
+    rules = reference(session).enabled_rules()  # as of the configuration generation: not read again
     kinds = {rule.event for rule in rules}
     wanted = [event for event in events if event.kind in kinds]
     if not wanted:
