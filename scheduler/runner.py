@@ -35,7 +35,7 @@ def what_it_did(result: dict[str, Any]) -> dict[str, Any]:
     """The counts of what a job changed ({} for an idle round or a failed one)."""
     if not result.get("ok"):
         return {}
-    quiet = ("ok", "orders", "left", "waiting")  # what it looked at, not what it did
+    quiet = ("ok", "orders", "left", "waiting", "batches")  # what it looked at, not what it did
     return {k: v for k, v in result.items() if k not in quiet and isinstance(v, int | list) and v is not True and v}
 
 
@@ -53,7 +53,8 @@ class DeskScheduler:
         on_round: Callable[[str, dict[str, Any]], None] | None = None,
     ) -> None:
         settings = jobs.scheduler_settings(engine)
-        self.engine = engine
+        self.given_engine = engine
+        self.engine = jobs.scheduler_engine(engine)  # on SQLite its own, with a small page cache
         self.clock = clock
         self.holder = holder or default_holder()
         self.interval = interval or settings.interval
@@ -93,6 +94,8 @@ class DeskScheduler:
         if self.leader:
             jobs.release(self.engine, holder=self.holder)
             self.leader = False
+        if self.engine is not self.given_engine:
+            self.engine.dispose()
         log.info("scheduler %s stopped", self.holder)
 
     def start_first_round(self) -> None:

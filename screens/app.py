@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import logging
 import os
 import signal
 import threading
 from collections.abc import Callable
 from functools import partial
+from types import SimpleNamespace
 
 from textual import work
 from textual.app import App, ScreenStackError
 from textual.binding import Binding
+from textual.dom import DOMNode
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
@@ -61,6 +64,7 @@ class OrderDeskApp(App[None]):
     TERMINAL_SECONDS = 1.0  # how often the desk looks whether its terminal is still there
     BACKGROUND_WORKERS = frozenset({"watch", "heartbeat"})  # not what he waits for
     LEAVE_SECONDS = 10.0  # after a hang-up, the process ends by then whatever hangs
+    FIRST_ROUND_WAIT = 10.0  # the scheduler's first round waits this long at most for the first rows
 
     def __init__(self, *, desk: Desk, watch: bool = True) -> None:
         super().__init__()
@@ -96,6 +100,31 @@ class OrderDeskApp(App[None]):
         self.apply_user_keys()
         self.watch_terminal()
         self.push_screen(LoginScreen(), callback=self.signed_in)
+        self.call_after_refresh(self.prepare_styles)
+
+    def prepare_styles(self) -> None:
+        """While he types his login and password: the styles of every view and of the widgets they
+        show, parsed once now. Textual parses the whole stylesheet again for each source it has not
+        seen (a quarter of a second each on a busy machine), and the first view brought four (its
+        .tcss, DeskScreen's, DeskHeader's, DataTable's): parses between Enter and his rows."""
+        from pathlib import Path
+
+        from textual.widgets import DataTable
+
+        from screens.widgets.header import DeskHeader
+
+        sheet = self.stylesheet
+        screens = [view.screen for view in VIEWS if isinstance(view.screen, type)]
+        for screen in screens:
+            paths = screen.CSS_PATH if isinstance(screen.CSS_PATH, list) else [screen.CSS_PATH]
+            for path in (Path(inspect.getfile(screen)).parent / p for p in paths if p):
+                if not sheet.has_source(str(path.resolve()), ""):
+                    sheet.read(path.resolve())  # keyed as Screen._load_screen_css looks for it
+        for widget in (*screens, DeskHeader, DataTable):
+            bases = SimpleNamespace(_node_bases=widget._css_bases(widget))
+            for read_from, css, tie_breaker, scope in DOMNode._get_default_css(bases):  # type: ignore[arg-type]
+                sheet.add_source(css, read_from=read_from, is_default_css=True, tie_breaker=tie_breaker, scope=scope)
+        sheet.reparse()
 
     # ------------------------------------------------------------------ a terminal that went away
 
@@ -165,15 +194,54 @@ class OrderDeskApp(App[None]):
                 self.add_mode(view.name, view.screen)
         self.switch_mode(VIEWS[0].name)
         self.call_after_refresh(self.first_view_painted)
+        self.set_timer(self.FIRST_ROUND_WAIT + 1, self.start_first_round)  # whatever hangs on the way
 
     def first_view_painted(self, waited: float = 0.0) -> None:
-        """Once the first view is painted and its first reads are in (no worker of the screens still
-        running, or 10 s gone), the scheduler's first round may start: in this process it would share
-        the interpreter with the rows he is waiting for."""
-        busy = any(w.group not in self.BACKGROUND_WORKERS and w.is_running for w in self.workers)
-        if busy and waited < 10.0:
+        """The scheduler's first round may start once the first view has shown its first rows: in this
+        process it would share the interpreter (and on SQLite the write lock) with the rows he waits
+        for. Shown means: the view is mounted, no worker of the screens is running (its first reads
+        are in), what those workers posted to the screen and its widgets has been handled, and the
+        screen has been painted since. Gives up waiting after FIRST_ROUND_WAIT seconds."""
+        if self.when_first_view_painted is None:
+            return
+        screen = self.desk_screen
+        if not self.reads_done(screen) and waited < self.FIRST_ROUND_WAIT:
             self.set_timer(0.05, partial(self.first_view_painted, waited + 0.05))
             return
+        if screen is None or waited >= self.FIRST_ROUND_WAIT:
+            self.start_first_round()
+            return
+        self.after_handled(screen, partial(self.first_rows_handled, screen, waited))
+
+    def reads_done(self, screen: DeskScreen | None) -> bool:
+        """The desk screen on top is mounted and no worker but the background ones is pending or running."""
+        if screen is None or not screen.is_mounted:
+            return False
+        return not any(w.group not in self.BACKGROUND_WORKERS and not w.is_finished for w in self.workers)
+
+    def after_handled(self, screen: Screen[object], then: Callable[[], None]) -> None:
+        """`then`, once the screen and each of its widgets has handled the messages queued to it so
+        far (the pages its workers posted), as textual's Pilot waits for a screen."""
+        nodes = [screen, *screen.walk_children(with_self=False)]
+        left = len(nodes)
+
+        def one_done() -> None:
+            nonlocal left
+            left -= 1
+            if left == 0:
+                then()
+
+        for node in nodes:
+            if not node.call_later(one_done):  # a widget already gone has nothing left to handle
+                one_done()
+
+    def first_rows_handled(self, screen: DeskScreen, waited: float) -> None:
+        if screen is not self.desk_screen or not self.reads_done(screen):  # a handler asked for more: wait again
+            self.set_timer(0.05, partial(self.first_view_painted, waited + 0.05))
+            return
+        self.call_after_refresh(self.start_first_round)  # after the paint of what was handled
+
+    def start_first_round(self) -> None:
         start, self.when_first_view_painted = self.when_first_view_painted, None
         if start is not None:
             start()

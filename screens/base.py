@@ -42,6 +42,7 @@ class DeskScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.shown_before = False
+        self.hidden = False  # suspended since it was last shown
         translate_bindings(self)  # built after sign-in: its keys in his language (U10)
 
     @property
@@ -72,11 +73,17 @@ class DeskScreen(Screen[None]):
 
     def on_screen_resume(self) -> None:
         """Also sent when the screen is first shown, after its `on_mount` has started the first read:
-        the header is read then, the body only when he comes back to it."""
+        the header is read then, the body only when he comes back to it. Textual resumes the first
+        screen of a new mode twice: the second, with nothing hidden between, reads nothing again."""
+        if self.shown_before and not self.hidden:
+            return
         self.show_shell()
         if self.shown_before:
             self.refresh_data()
-        self.shown_before = True
+        self.shown_before, self.hidden = True, False
+
+    def on_screen_suspend(self) -> None:
+        self.hidden = True
 
     def show_shell(self) -> None:
         """The header and the banner as the app knows them now, and a fresh read of the header."""

@@ -60,14 +60,16 @@ def run_tui(ctx: typer.Context) -> None:
 
     The scheduler's first round waits until the desk has painted its first view, and every round that
     changed something tells the desk with `post_message` (thread-safe, and a no-op once the app has
-    stopped, unlike call_from_thread). When `run()` returns, whoever was signed in is offline."""
-    engine = ready_engine(ctx)
+    stopped, unlike call_from_thread). When `run()` returns, whoever was signed in is offline.
+    The desk and the scheduler each have their own engine on SQLite, with small page caches."""
     import logging
 
     from orderdesk.api.desk import Desk
-    from orderdesk.api.jobs import scheduler_settings
+    from orderdesk.api.jobs import DESK_CACHE_MIB, scheduler_settings, with_page_cache
     from screens.app import OrderDeskApp
     from screens.messages import JobFailed, OrdersChanged
+
+    engine = with_page_cache(ready_engine(ctx), DESK_CACHE_MIB)  # memory: several connections, small caches
 
     clock = state(ctx).clock
     desk_app = OrderDeskApp(desk=Desk(engine, clock))
