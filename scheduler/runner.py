@@ -94,7 +94,7 @@ class DeskScheduler:
         if self.leader:
             jobs.release(self.engine, holder=self.holder)
             self.leader = False
-        if self.engine is not self.given_engine:
+        if self.engine.pool is not self.given_engine.pool:  # an engine of its own, not the desk's pool
             self.engine.dispose()
         log.info("scheduler %s stopped", self.holder)
 

@@ -173,3 +173,21 @@ def test_a_round_that_never_gets_its_rows_still_starts(app: OrderDeskApp, monkey
         assert started == [1]
 
     drive(app, scenario)
+
+
+def test_only_a_desks_scheduler_pauses_between_batches_tick_does_not(
+    shop: str, engine_of: Callable[[str], Engine], cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sweeps, "BATCH", 3)
+    paused: list[float] = []
+    monkeypatch.setattr(jobs.time, "sleep", paused.append)
+    assert cli("tick", "--at", (NOW + 3 * WEEK).isoformat(), db=shop).exit_code == 0
+    assert paused == []  # `orderdesk tick`: no desk beside it to let in
+    execute_late_again = "UPDATE orders SET overdue = 0"
+    with engine_of(shop).begin() as connection:
+        connection.exec_driver_sql(execute_late_again)
+    runner = DeskScheduler(engine_of(shop), FixedClock(NOW + 3 * WEEK), holder="desk-1", interval=3600, lease=60)
+    runner.renew()
+    runner.run("overdue")
+    runner.shutdown()
+    assert paused == [jobs.BETWEEN_BATCHES] * 3  # between the four batches of the desk's own round

@@ -20,10 +20,12 @@ from storage.db import read_session, write_session
 
 log = logging.getLogger("orderdesk.scheduler")
 
-# Between two batches of one job: the write lock is free for this long (on SQLite a desk's write waits
-# for it, its busy handler looking again at most every 100 ms) and the desk's UI thread has the
-# interpreter to itself. A round with less than a batch due never pauses.
+# Between two batches of one job of a desk's scheduler (`scheduler_engine`): the write lock is free for
+# this long (on SQLite a desk's write waits for it, its busy handler looking again at most every 100 ms)
+# and the desk's UI thread has the interpreter to itself. A round with less than a batch due never
+# pauses, nor does `orderdesk tick` or `scheduler run`, which have no desk beside them.
 BETWEEN_BATCHES = 0.1
+_PAUSE = "orderdesk_pause_between_batches"  # the engine's execution option that asks for the pause
 # SQLite pages each connection keeps in a desk's process (storage.db gives 64 MiB, for the CLI's bulk
 # work). A desk's pool holds several connections (its workers read at once, the change watcher has
 # one) and a first round touches pages all over the orders, the notifications and the audit: at 64 MiB
@@ -51,9 +53,16 @@ def with_page_cache(engine: Engine, mib: int) -> Engine:
 
 
 def scheduler_engine(engine: Engine) -> Engine:
-    """The engine the scheduler's thread works through: on SQLite one of its own, with a small page
-    cache, apart from the desk's pool."""
-    return with_page_cache(engine, SCHEDULER_CACHE_MIB)
+    """The engine a desk's scheduler thread works through: on SQLite one of its own, with a small page
+    cache, apart from the desk's pool; its jobs pause `BETWEEN_BATCHES` between two batches."""
+    return with_page_cache(engine, SCHEDULER_CACHE_MIB).execution_options(**{_PAUSE: BETWEEN_BATCHES})
+
+
+def _pause(engine: Engine) -> None:
+    """Let the desk beside this scheduler write and draw before the next batch (see BETWEEN_BATCHES)."""
+    pause = engine.get_execution_options().get(_PAUSE, 0)
+    if pause:
+        time.sleep(pause)
 
 
 def expire_stale_sessions(engine: Engine, clock: Clock) -> dict[str, Any]:
@@ -90,7 +99,7 @@ def _until_done(engine: Engine, clock: Clock, sweep: Any) -> dict[str, Any]:
             total["orders"] = (total["orders"] + result.orders)[:50]
         if not result.full or not result.written:
             return total  # all done (or a full batch that changed nothing: never spin on it)
-        time.sleep(BETWEEN_BATCHES)
+        _pause(engine)
 
 
 def distribute(engine: Engine, clock: Clock) -> dict[str, Any]:
@@ -115,7 +124,7 @@ def tasks(engine: Engine, clock: Clock) -> dict[str, Any]:
                 summary[name] += done[name]
             if not done["full"] or not sum(done[name] for name in counts):
                 break  # all done (or a full batch that changed nothing: never spin on it)
-            time.sleep(BETWEEN_BATCHES)
+            _pause(engine)
     return summary
 
 
