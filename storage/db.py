@@ -24,12 +24,17 @@ def database_url(db: str) -> str:
     return f"sqlite:///{Path(db).expanduser()}"
 
 
-def make_engine(db: str, *, echo: bool = False) -> Engine:
+PAGE_CACHE_MIB = 64  # SQLite pages each connection keeps: the open book stays in memory for the CLI's bulk work
+
+
+def make_engine(db: str, *, echo: bool = False, page_cache_mib: int = PAGE_CACHE_MIB) -> Engine:
+    """The engine for `db` (a path or a URL); on SQLite each connection keeps `page_cache_mib` MiB of
+    pages (a desk, whose pool holds several connections, asks for less: orderdesk.api.jobs)."""
     url = database_url(db)
     if url.startswith("sqlite"):
         _create_private(url)
         engine = create_engine(url, echo=echo, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, page_cache_mib)
         return engine
     return create_engine(url, echo=echo, pool_pre_ping=True)
 
@@ -76,7 +81,7 @@ def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, page_cache_mib: int) -> None:
     # SQLAlchemy's documented pysqlite recipe: let SQLAlchemy, not the driver, emit BEGIN, so that
     # write transactions can BEGIN IMMEDIATE and take the write lock up front (no deadlocked upgrades
     # from a read lock); sessions opened read-only begin DEFERRED and never block writers under WAL.
@@ -89,7 +94,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA cache_size=-65536")  # 64 MiB of pages: the open book stays in memory
+        cursor.execute(f"PRAGMA cache_size=-{int(page_cache_mib) * 1024}")
         cursor.close()
 
     @event.listens_for(engine, "begin")

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine
 
 from orderdesk.clock import Clock
 from storage.db import read_session, write_session
@@ -43,13 +43,7 @@ def with_page_cache(engine: Engine, mib: int) -> Engine:
         return engine
     from storage.db import make_engine
 
-    own = make_engine(url.render_as_string(hide_password=False))
-
-    @event.listens_for(own, "connect")
-    def _small_cache(dbapi_connection: Any, _record: Any) -> None:  # after storage.db's own pragmas
-        dbapi_connection.execute(f"PRAGMA cache_size=-{mib * 1024}")
-
-    return own
+    return make_engine(url.render_as_string(hide_password=False), page_cache_mib=mib)
 
 
 def scheduler_engine(engine: Engine) -> Engine:
