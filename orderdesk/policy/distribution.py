@@ -9,6 +9,7 @@ who are logged in, `free` and under the workload limit, the one given an order l
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter, OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -139,9 +140,32 @@ class Decision:
         }
 
 
+class _Team:
+    """The managers of a carousel with the same order-processing groups, in carousel order: they
+    cover the same orders, so a line is a handful of teams rather than a copy of its managers.
+    `open` holds those who may take orders not in a limited status, `limited` those who may take
+    orders in one (a manager at his limit leaves only `limited`); `out` and `out_limited` count
+    the reasons of those who left, as the lines of such orders report them."""
+
+    __slots__ = ("groups", "size", "open", "limited", "out", "out_limited")
+
+    def __init__(self, groups: tuple[GroupScope, ...]) -> None:
+        self.groups = groups
+        self.size = 0
+        self.open: OrderedDict[int, Manager] = OrderedDict()
+        self.limited: OrderedDict[int, Manager] = OrderedDict()
+        self.out: Counter[str] = Counter()
+        self.out_limited: Counter[str] = Counter()
+
+
 class Carousel:
     """The managers in carousel order (longest since an order first), kept up to date as orders are
-    handed out, so a backlog of any size is distributed in one pass over it."""
+    handed out, so a backlog of any size is distributed in one pass over it.
+
+    Each manager has a place in the carousel (`_place`: a number, the next one each time he is
+    given an order). A line (the managers who may take orders like one at hand) is the teams whose
+    groups cover such orders, merged by place; handing out an order moves one manager in his one
+    team, so a pass costs O(orders × teams in a line + managers), not O(orders × lines)."""
 
     def __init__(self, managers: Iterable[Manager]) -> None:
         self.people: dict[int, Manager] = {m.id: m for m in managers}
@@ -155,43 +179,55 @@ class Carousel:
         # managers another desk is giving orders to at this moment (their rows are locked), left out;
         # an order tried first by one of them waits for the next pass rather than go past him
         self.elsewhere: frozenset[int] = frozenset()
-        # Lines for large backlogs: per (store, channel, type, limited status?), the managers whose
-        # groups cover such an order, in the same carousel order. A manager who cannot take orders
-        # for the rest of a pass (not logged in, not free, deactivated; at his limit, for orders in
-        # limited statuses, since loads only grow during a pass) is dropped from the lines, and the
-        # reasons are counted per line.
-        self._lines: dict[tuple[int, int, int, bool], OrderedDict[int, Manager]] = {}
-        self._lines_of: dict[int, list[tuple[int, int, int, bool]]] = {}
-        self.dropped: dict[tuple[int, int, int, bool], Counter[str]] = {}
-        self._out: dict[int, str] = {}
+        self._place = {m.id: place for place, m in enumerate(ordered)}
+        self._next_place = len(ordered)
+        # A manager who cannot take orders for the rest of a pass (not logged in, not free,
+        # deactivated; at his limit, for orders in limited statuses, since loads only grow during a
+        # pass) leaves his team when he is met, and his reason is counted there.
+        self._teams: dict[tuple[GroupScope, ...], _Team] = {}
+        self._team_of: dict[int, _Team] = {}
+        for m in ordered:
+            team = self._teams.get(m.groups)
+            if team is None:
+                team = self._teams[m.groups] = _Team(m.groups)
+            team.size += 1
+            team.open[m.id] = m
+            team.limited[m.id] = m
+            self._team_of[m.id] = team
+        # per (store, channel, type, limited status?): the teams covering such orders, their size
+        self._lines: dict[tuple[int, int, int, bool], tuple[list[_Team], int]] = {}
 
-    def line(self, order: OrderFacts, policy: Policy) -> tuple[tuple[int, int, int, bool], OrderedDict[int, Manager]]:
-        """The managers who may take orders like this one, in carousel order."""
-        key = (order.store_id, order.channel_id, order.type_id, order.status in policy.limit_statuses)
-        line = self._lines.get(key)
-        if line is None:
-            line = OrderedDict()
-            dropped: Counter[str] = Counter()
-            for m in self.queue.values():
-                if m.group_mismatch(order) is not None:
-                    continue
-                if m.id in self._out and (key[3] or not self._out[m.id].startswith("limit")):
-                    dropped[self._out[m.id]] += 1
-                    continue
-                line[m.id] = m
-                self._lines_of.setdefault(m.id, []).append(key)
-            self._lines[key] = line
-            self.dropped[key] = dropped
-        return key, line
+    def line(self, order: OrderFacts, policy: Policy) -> tuple[list[OrderedDict[int, Manager]], Counter[str], int]:
+        """The managers who may take orders like this one, as queues each in carousel order (merge
+        them by `place` for the line), the reasons of those who left the line during this pass,
+        and how many managers of the carousel the line has (left or not)."""
+        limited = order.status in policy.limit_statuses
+        key = (order.store_id, order.channel_id, order.type_id, limited)
+        found = self._lines.get(key)
+        if found is None:
+            teams = [t for t in self._teams.values() if _covers(t.groups, order)]
+            found = self._lines[key] = (teams, sum(t.size for t in teams))
+        teams, size = found
+        left: Counter[str] = Counter()
+        for team in teams:
+            out = team.out_limited if limited else team.out
+            if out:
+                left.update(out)
+        return [t.limited if limited else t.open for t in teams], left, size
+
+    def place(self, manager_id: int) -> int:
+        return self._place[manager_id]
 
     def drop(self, manager: Manager, reason: str) -> None:
         """He cannot take orders for the rest of this pass (or, at his limit, orders in limited
         statuses): take him out of the lines."""
-        at_limit = reason.startswith("limit")
-        self._out[manager.id] = reason
-        for key in self._lines_of.get(manager.id, ()):
-            if (key[3] or not at_limit) and self._lines[key].pop(manager.id, None) is not None:
-                self.dropped[key][reason] += 1
+        team = self._team_of.get(manager.id)
+        if team is None:
+            return
+        if team.limited.pop(manager.id, None) is not None:
+            team.out_limited[reason] += 1
+        if not reason.startswith("limit") and team.open.pop(manager.id, None) is not None:
+            team.out[reason] += 1
 
     def given(self, manager_id: int, order: OrderFacts, now: datetime, policy: Policy) -> None:
         manager = self.people[manager_id]
@@ -200,10 +236,16 @@ class Carousel:
             manager.load += 1
         if manager_id in self.queue:
             self.queue.move_to_end(manager_id)
-            for key in self._lines_of.get(manager_id, ()):
-                line = self._lines[key]
-                if manager_id in line:
-                    line.move_to_end(manager_id)
+            self._place[manager_id] = self._next_place
+            self._next_place += 1
+            team = self._team_of[manager_id]
+            for queue in (team.open, team.limited):
+                if manager_id in queue:
+                    queue.move_to_end(manager_id)
+
+
+def _covers(groups: tuple[GroupScope, ...], order: OrderFacts) -> bool:
+    return any(g.mismatch(order) is None for g in groups)
 
 
 def _naive_utc(at: datetime) -> datetime:
@@ -264,23 +306,32 @@ def _first_in_line(decision: Decision, carousel: Carousel, policy: Policy, respo
     """The carousel for large backlogs: only the managers whose groups cover the order are walked,
     up to the first who can take it; those who cannot are dropped from the line as they are met
     and counted by reason, so each order costs about one step whatever the number of managers."""
-    key, line = carousel.line(decision.order, policy)
-    decision.skipped.update(carousel.dropped[key])  # met by earlier orders of the pass
-    unable = []
-    for manager in line.values():
-        if responsible is not None and manager.id == responsible.id:
-            continue
-        why = manager.unavailable(policy, status=decision.order.status)
-        if why is None:
-            decision.manager_id, decision.via = manager.id, "carousel"
-            break
-        unable.append((manager, why))
-    for manager, why in unable:
-        _note(decision, Verdict(manager.login, False, why))
-        carousel.drop(manager, why)
+    queues, left, size = carousel.line(decision.order, policy)
+    decision.skipped.update(left)  # met by earlier orders of the pass
+    status = decision.order.status
+    first = _front(queues, carousel)
+    if (
+        first is not None
+        and (responsible is None or first.id != responsible.id)
+        and first.unavailable(policy, status=status) is None
+    ):
+        decision.manager_id, decision.via = first.id, "carousel"  # the usual case: the head of the line
+    else:
+        unable = []
+        for manager in _merged(queues, carousel):
+            if responsible is not None and manager.id == responsible.id:
+                continue
+            why = manager.unavailable(policy, status=status)
+            if why is None:
+                decision.manager_id, decision.via = manager.id, "carousel"
+                break
+            unable.append((manager, why))
+        for manager, why in unable:
+            _note(decision, Verdict(manager.login, False, why))
+            carousel.drop(manager, why)
     if decision.manager_id is not None:
         _note(decision, Verdict(carousel.people[decision.manager_id].login, True, "longest without an order"))
-    outside = len(carousel.queue) - len(line) - sum(carousel.dropped[key].values())
+    outside = len(carousel.queue) - size
     if outside > 0:
         decision.skipped["not in a group for this store, channel and type"] += outside
     if decision.manager_id is None:
@@ -288,6 +339,25 @@ def _first_in_line(decision: Decision, carousel: Carousel, policy: Policy, respo
     else:
         decision.note = "the managers after him in the carousel were not examined"
     return decision
+
+
+def _front(queues: list[OrderedDict[int, Manager]], carousel: Carousel) -> Manager | None:
+    """The first manager of the line: the one with the lowest place among the queues' heads."""
+    best, best_place = None, -1
+    for queue in queues:
+        if queue:
+            head = next(iter(queue.values()))
+            place = carousel.place(head.id)
+            if best is None or place < best_place:
+                best, best_place = head, place
+    return best
+
+
+def _merged(queues: list[OrderedDict[int, Manager]], carousel: Carousel) -> Iterable[Manager]:
+    """The line's managers in carousel order."""
+    if len(queues) == 1:
+        return queues[0].values()
+    return heapq.merge(*(q.values() for q in queues), key=lambda m: carousel.place(m.id))
 
 
 def _note(decision: Decision, verdict: Verdict) -> None:
