@@ -192,7 +192,7 @@ order_specs = st.lists(
         st.sampled_from([0, 0, 0, 1, 91]),  # age in days (91: never distributed)
     ),
     min_size=1,
-    max_size=60,
+    max_size=40,
 )
 
 
@@ -220,7 +220,7 @@ def said(decision: Decision) -> tuple[object, ...]:
     return decision.manager_id, decision.via, doc["candidates"], list(doc["more"].items()), doc["note"]  # type: ignore[union-attr]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=120, deadline=None)
 @given(team=teams, policy=policies, specs=order_specs)
 def test_property_the_backlog_carousel_decides_and_explains_as_the_one_it_replaced(team, policy, specs) -> None:  # type: ignore[no-untyped-def]
     orders = backlog(specs)
@@ -238,7 +238,7 @@ def test_property_the_backlog_carousel_decides_and_explains_as_the_one_it_replac
     assert list(new.queue) == list(old.queue)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(team=teams, policy=policies, specs=order_specs)
 def test_property_stopping_at_the_winner_picks_whom_the_whole_walk_picks(team, policy, specs) -> None:  # type: ignore[no-untyped-def]
     """The backlog way (each order walked up to its winner) gives every order to the manager the

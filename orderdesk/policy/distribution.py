@@ -144,28 +144,39 @@ class _Team:
     """The managers of a carousel with the same order-processing groups, in carousel order: they
     cover the same orders, so a line is a handful of teams rather than a copy of its managers.
     `open` holds those who may take orders not in a limited status, `limited` those who may take
-    orders in one (a manager at his limit leaves only `limited`); `out` and `out_limited` count
-    the reasons of those who left, as the lines of such orders report them."""
+    orders in one (a manager at his limit leaves only `limited`)."""
 
-    __slots__ = ("groups", "size", "open", "limited", "out", "out_limited")
+    __slots__ = ("groups", "size", "open", "limited")
 
     def __init__(self, groups: tuple[GroupScope, ...]) -> None:
         self.groups = groups
         self.size = 0
         self.open: OrderedDict[int, Manager] = OrderedDict()
         self.limited: OrderedDict[int, Manager] = OrderedDict()
-        self.out: Counter[str] = Counter()
-        self.out_limited: Counter[str] = Counter()
+
+
+@dataclass
+class _Line:
+    """The managers who may take orders of one kind: the teams covering them, how many managers
+    that is, and the reasons of those who left it during the pass, counted in the order they were
+    met (as the trace's "more" says them); `seen` is how much of the carousel's log of departures
+    is counted."""
+
+    teams: list[_Team]
+    size: int
+    left: Counter[str]
+    seen: int
 
 
 class Carousel:
     """The managers in carousel order (longest since an order first), kept up to date as orders are
     handed out, so a backlog of any size is distributed in one pass over it.
 
-    Each manager has a place in the carousel (`_place`: a number, the next one each time he is
-    given an order). A line (the managers who may take orders like one at hand) is the teams whose
-    groups cover such orders, merged by place; handing out an order moves one manager in his one
-    team, so a pass costs O(orders × teams in a line + managers), not O(orders × lines)."""
+    Each manager has a place in the carousel (`place`: a number, the next one each time he is given
+    an order). A line (the managers who may take orders like one at hand) is the teams whose groups
+    cover such orders, merged by place; handing out an order moves one manager in his one team, so
+    a pass costs O(orders × teams in a line + lines × managers), not O(orders × lines a manager is
+    in)."""
 
     def __init__(self, managers: Iterable[Manager]) -> None:
         self.people: dict[int, Manager] = {m.id: m for m in managers}
@@ -181,9 +192,6 @@ class Carousel:
         self.elsewhere: frozenset[int] = frozenset()
         self._place = {m.id: place for place, m in enumerate(ordered)}
         self._next_place = len(ordered)
-        # A manager who cannot take orders for the rest of a pass (not logged in, not free,
-        # deactivated; at his limit, for orders in limited statuses, since loads only grow during a
-        # pass) leaves his team when he is met, and his reason is counted there.
         self._teams: dict[tuple[GroupScope, ...], _Team] = {}
         self._team_of: dict[int, _Team] = {}
         for m in ordered:
@@ -194,26 +202,38 @@ class Carousel:
             team.open[m.id] = m
             team.limited[m.id] = m
             self._team_of[m.id] = team
-        # per (store, channel, type, limited status?): the teams covering such orders, their size
-        self._lines: dict[tuple[int, int, int, bool], tuple[list[_Team], int]] = {}
+        # A manager who cannot take orders for the rest of a pass (not logged in, not free,
+        # deactivated; at his limit, for orders in limited statuses, since loads only grow during a
+        # pass) leaves his team when he is met: his reason (`_out`), and in `_departures` his team,
+        # the reason, whether he left the limited lines and whether the others, for the lines to count.
+        self._out: dict[int, str] = {}
+        self._departures: list[tuple[_Team, str, bool, bool]] = []
+        self._lines: dict[tuple[int, int, int, bool], _Line] = {}
 
     def line(self, order: OrderFacts, policy: Policy) -> tuple[list[OrderedDict[int, Manager]], Counter[str], int]:
-        """The managers who may take orders like this one, as queues each in carousel order (merge
-        them by `place` for the line), the reasons of those who left the line during this pass,
-        and how many managers of the carousel the line has (left or not)."""
+        """The managers who may take orders like this one, as queues each in carousel order (merged
+        by `place` they are the line), the reasons of those who left the line during this pass, and
+        how many managers of the carousel the line has, left or not."""
         limited = order.status in policy.limit_statuses
         key = (order.store_id, order.channel_id, order.type_id, limited)
-        found = self._lines.get(key)
-        if found is None:
+        line = self._lines.get(key)
+        if line is None:
             teams = [t for t in self._teams.values() if _covers(t.groups, order)]
-            found = self._lines[key] = (teams, sum(t.size for t in teams))
-        teams, size = found
-        left: Counter[str] = Counter()
-        for team in teams:
-            out = team.out_limited if limited else team.out
-            if out:
-                left.update(out)
-        return [t.limited if limited else t.open for t in teams], left, size
+            left: Counter[str] = Counter()
+            covered = {id(t) for t in teams}
+            for m in self.queue.values():  # those who left before, in carousel order
+                reason = self._out.get(m.id)
+                if reason is None or id(self._team_of[m.id]) not in covered:
+                    continue
+                if limited or not reason.startswith("limit"):
+                    left[reason] += 1
+            line = self._lines[key] = _Line(teams, sum(t.size for t in teams), left, len(self._departures))
+        elif line.seen < len(self._departures):
+            for team, reason, from_limited, from_open in self._departures[line.seen :]:
+                if (from_limited if limited else from_open) and team in line.teams:
+                    line.left[reason] += 1
+            line.seen = len(self._departures)
+        return [t.limited if limited else t.open for t in line.teams], line.left, line.size
 
     def place(self, manager_id: int) -> int:
         return self._place[manager_id]
@@ -221,13 +241,14 @@ class Carousel:
     def drop(self, manager: Manager, reason: str) -> None:
         """He cannot take orders for the rest of this pass (or, at his limit, orders in limited
         statuses): take him out of the lines."""
+        self._out[manager.id] = reason
         team = self._team_of.get(manager.id)
         if team is None:
             return
-        if team.limited.pop(manager.id, None) is not None:
-            team.out_limited[reason] += 1
-        if not reason.startswith("limit") and team.open.pop(manager.id, None) is not None:
-            team.out[reason] += 1
+        from_limited = team.limited.pop(manager.id, None) is not None
+        from_open = not reason.startswith("limit") and team.open.pop(manager.id, None) is not None
+        if from_limited or from_open:
+            self._departures.append((team, reason, from_limited, from_open))
 
     def given(self, manager_id: int, order: OrderFacts, now: datetime, policy: Policy) -> None:
         manager = self.people[manager_id]
