@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from itertools import repeat
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, Table, bindparam, delete, func, insert, select, update
@@ -145,7 +146,7 @@ def set_managers_where_unassigned(connection: Connection, pairs: Iterable[tuple[
     orders took their manager. A few (one arriving order, a take): one executemany; a backlog: one
     UPDATE from a temporary table (`update_from`), since SQLite checks the foreign keys of every
     statement executed and an executemany is one statement a row."""
-    rows = sorted(((order_id, manager_id) for manager_id, order_id in pairs))
+    rows = sorted(((order_id, manager_id) for manager_id, order_id in pairs), key=itemgetter(0))
     if len(rows) < SET_BASED_FROM:
         return BulkWriter(connection).many(
             "UPDATE orders SET manager_id = {} WHERE id = {} AND manager_id IS NULL", [(m, o) for o, m in rows]
@@ -288,7 +289,7 @@ def delete_customers_without_orders(connection: Connection, customer_ids: Sequen
 def set_customer_managers(connection: Connection, managers: Mapping[int, int | None]) -> None:
     """Customer id -> responsible manager's employee id: an executemany for a few, one UPDATE from a
     temporary table for a pass's thousands (`update_from`)."""
-    rows = sorted(managers.items())
+    rows = sorted(managers.items(), key=itemgetter(0))
     if len(rows) < SET_BASED_FROM:
         BulkWriter(connection).many("UPDATE customer SET manager_id = {} WHERE id = {}", [(m, c) for c, m in rows])
     else:

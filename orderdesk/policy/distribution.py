@@ -128,7 +128,8 @@ class Decision:
     manager_id: int | None
     via: str | None  # "responsible" | "carousel" | None
     trace: list[Verdict] = field(default_factory=list)
-    skipped: Counter[str] = field(default_factory=Counter)  # reasons of verdicts not kept
+    skipped: Counter[str] = field(default_factory=lambda: Counter.__new__(Counter))  # reasons of verdicts not kept
+    # (an empty Counter without Counter.__init__, a fifth of its cost: a backlog pass makes 100,000)
     note: str = ""
 
     def as_json(self) -> dict[str, object]:
@@ -163,6 +164,7 @@ class _Line:
     is counted."""
 
     teams: list[_Team]
+    queues: list[OrderedDict[int, Manager]]  # the teams' queues for such orders (open or limited)
     size: int
     left: Counter[str]
     seen: int
@@ -227,13 +229,14 @@ class Carousel:
                     continue
                 if limited or not reason.startswith("limit"):
                     left[reason] += 1
-            line = self._lines[key] = _Line(teams, sum(t.size for t in teams), left, len(self._departures))
+            queues = [t.limited if limited else t.open for t in teams]
+            line = self._lines[key] = _Line(teams, queues, sum(t.size for t in teams), left, len(self._departures))
         elif line.seen < len(self._departures):
             for team, reason, from_limited, from_open in self._departures[line.seen :]:
                 if (from_limited if limited else from_open) and team in line.teams:
                     line.left[reason] += 1
             line.seen = len(self._departures)
-        return [t.limited if limited else t.open for t in line.teams], line.left, line.size
+        return line.queues, line.left, line.size
 
     def place(self, manager_id: int) -> int:
         return self._place[manager_id]
