@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from orderdesk.policy.carousel import _naive_utc
 from orderdesk.policy.distribution import (
     Carousel,
     Decision,
@@ -26,7 +27,6 @@ from orderdesk.policy.distribution import (
     Policy,
     Verdict,
     _age,
-    _naive_utc,
     _note,
     distribute,
 )
