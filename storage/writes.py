@@ -61,10 +61,14 @@ class BulkWriter:
             if name not in rows[0]:
                 names.append(name)
                 columns.append(repeat(self.value(table.c[name], value)))
+        return self.insert_encoded(table, names, list(zip(*columns, strict=False)))
+
+    def insert_encoded(self, table: Table, names: Sequence[str], rows: Sequence[Sequence[Any]]) -> int:
+        """INSERT rows of values already in their database form (`value`), one for each of `names`."""
         quote = self.dialect.identifier_preparer.quote
         sql = (f"INSERT INTO {self.dialect.identifier_preparer.format_table(table)} "
                f"({', '.join(quote(n) for n in names)}) VALUES ({', '.join(['{}'] * len(names))})")  # fmt: skip
-        return self.many(sql, list(zip(*columns, strict=False)))
+        return self.many(sql, rows)
 
     def value(self, column: Any, value: Any) -> Any:
         """One value in the database form of `column` (a table's column)."""

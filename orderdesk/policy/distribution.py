@@ -126,7 +126,7 @@ class Verdict(NamedTuple):  # a NamedTuple for the cost of making and hashing 10
     reason: str
 
 
-@dataclass
+@dataclass(slots=True)
 class Decision:
     order: OrderFacts
     manager_id: int | None
@@ -156,11 +156,11 @@ def decide(
 
     `stop_at_winner` (large backlogs) leaves the managers after the winner unexamined, which keeps a
     pass linear in orders rather than in orders × managers."""
-    decision = Decision(order=order, manager_id=None, via=None)
+    decision = Decision(order, None, None)
     if not policy.enabled:
         decision.note = "distribution is switched off"
         return decision
-    if policy.too_old(order.created_at, now):
+    if order.created_at < now - policy.max_age:  # `Policy.too_old`, inline (a pass decides 100,000)
         decision.note = f"older than {_age(policy.max_age)}: never distributed automatically"
         return decision
     if order.responsible_id is not None and order.responsible_id in carousel.elsewhere:

@@ -8,6 +8,7 @@ written with a few executemany statements (`storage.writes`).
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -208,14 +209,27 @@ def _distribute_binding(
     would have had they arrived one at a time."""
     decisions = []
     stop_at_winner = not full_trace
-    for row in rows:
-        fact = order_facts(row, settings=settings, binding=binding)
+    given, assigned = carousel.given, binding.assigned
+    for fact in facts_of_rows(rows, settings=settings, binding=binding):
         decision = decide(fact, carousel, policy, now, stop_at_winner=stop_at_winner)
         if decision.manager_id is not None:
-            carousel.given(decision.manager_id, fact, now, policy)
-            binding.assigned(row.customer_id, decision.manager_id)
+            given(decision.manager_id, fact, now, policy)
+            assigned(fact.customer_id, decision.manager_id)
         decisions.append(decision)
     return decisions
+
+
+def facts_of_rows(rows: Iterable[Any], *, settings: Settings, binding: CustomerBinding) -> Iterator[OrderFacts]:
+    """`order_facts` of each row of `queries.pending_orders`, made one at a time as they are asked
+    for (each sees the binding the decisions before it left): the same facts, read by position and
+    without a call a field (a backlog pass makes 100,000; tests/test_pass_writes.py compares them)."""
+    from_registrar = settings.manager_from_registrar
+    managers = binding.managers  # `CustomerBinding.manager_of`, inline
+    make = tuple.__new__
+    for id_, number, store, channel, type_, created, status, customer, responsible, registrar in rows:
+        manager = managers.setdefault(customer, responsible)
+        first = registrar if manager is None and from_registrar else manager  # `tried_first`
+        yield make(OrderFacts, (id_, number, store, channel, type_, created, status, first, customer, manager))
 
 
 @dataclass
@@ -255,22 +269,24 @@ def write_assignments(
     if not decisions:
         return
     pending = later if later is not None else PassWrites()
-    pending.orders += [(d.manager_id, d.order.id) for d in decisions]  # type: ignore[misc]
-    pending.managers.update(d.manager_id for d in decisions)  # type: ignore[misc]
     pending.customers.update(bindings or {})
     login = {m.id: m.login for m in carousel.people.values()}
-    afters: dict[tuple[Any, ...], dict[str, Any]] = {}
-    rows = []
+    encode = audit.encoder(session=session, field="after")
+    afters: dict[tuple[Any, ...], Any] = {}
+    rows, orders, managers = [], pending.orders, pending.managers
     for d in decisions:
-        key = (d.manager_id, d.via, tuple(d.trace), tuple(d.skipped.items()), d.note)
+        manager, order_id = d.manager_id, d.order.id
+        orders.append((manager, order_id))  # type: ignore[arg-type]
+        managers.add(manager)  # type: ignore[arg-type]
+        key = (manager, d.via, tuple(d.trace), tuple(d.skipped.items()), d.note)
         after = afters.get(key)
-        if after is None:
-            after = afters[key] = {"manager": login[d.manager_id], "via": d.via, "trace": d.as_json()}  # type: ignore[index]
-        rows.append({"order_id": d.order.id, "after": after})
+        if after is None:  # its JSON (SQLite: the text) once for all the decisions that say the same
+            after = afters[key] = encode({"manager": login[manager], "via": d.via, "trace": d.as_json()})  # type: ignore[index]
+        rows.append((order_id, after))
     if later is None:
         pending.write(session=session, now=now)
-    audit.record_many(session=session, rows=rows, at=now, actor_id=actor_id, rule=rule, action="order.assigned",
-                      before={"manager": None})  # fmt: skip
+    audit.record_encoded(session=session, names=("order_id", "after"), rows=rows, at=now, actor_id=actor_id,
+                         rule=rule, action="order.assigned", before={"manager": None})  # fmt: skip
 
 
 def give_orders(*, session: Session, pairs: list[tuple[int, int]]) -> None:
