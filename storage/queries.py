@@ -321,7 +321,8 @@ def pending_orders(
         query = query.limit(limit)
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True, of=Order)
-    return list(session.execute(query).all())
+    session.flush()  # as the ORM's own read would; then Core rows: its loading cost ~5 µs a row (a pass reads 100,000)
+    return list(session.connection().execute(query).all())
 
 
 def employees_for_distribution(session: Session, *, ids: set[int] | None = None) -> list[Any]:
@@ -407,7 +408,8 @@ def overdue_candidates(session: Session, *, now: datetime, limit: int) -> list[A
     )
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True, of=Order)
-    return list(session.execute(query).all())
+    session.flush()  # as the ORM's own read would; then Core rows: its loading cost ~5 µs a row (a pass reads 100,000)
+    return list(session.connection().execute(query).all())
 
 
 def timed_move_candidates(session: Session, *, now: datetime, limit: int) -> list[Any]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from itertools import repeat
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, Table, bindparam, delete, func, insert, select, update
@@ -60,10 +61,14 @@ class BulkWriter:
             if name not in rows[0]:
                 names.append(name)
                 columns.append(repeat(self.value(table.c[name], value)))
+        return self.insert_encoded(table, names, list(zip(*columns, strict=False)))
+
+    def insert_encoded(self, table: Table, names: Sequence[str], rows: Sequence[Sequence[Any]]) -> int:
+        """INSERT rows of values already in their database form (`value`), one for each of `names`."""
         quote = self.dialect.identifier_preparer.quote
         sql = (f"INSERT INTO {self.dialect.identifier_preparer.format_table(table)} "
                f"({', '.join(quote(n) for n in names)}) VALUES ({', '.join(['{}'] * len(names))})")  # fmt: skip
-        return self.many(sql, list(zip(*columns, strict=False)))
+        return self.many(sql, rows)
 
     def value(self, column: Any, value: Any) -> Any:
         """One value in the database form of `column` (a table's column)."""
@@ -77,16 +82,24 @@ class BulkWriter:
 
 
 def _converted(values: list[Any], process: Callable[[Any], Any]) -> list[Any]:
-    """`process` each value, once for a run of the same object (one time, one shared `before`, for
-    a whole pass); None stays None (SQL NULL, in a JSON column too)."""
+    """`process` each value, once for each object however often it comes (one time, one shared
+    `before`, the traces a backlog pass's decisions share); None stays None (SQL NULL, in a JSON
+    column too)."""
+    done: dict[int, Any] = {}  # by id(): the values are alive in `values` all along
     out = []
-    last: Any = None
-    done = None
     for value in values:
-        if value is not last:
-            last, done = value, None if value is None else process(value)
-        out.append(done)
+        if value is None:
+            out.append(None)
+            continue
+        key = id(value)
+        converted = done.get(key, _MISSING)
+        if converted is _MISSING:
+            converted = done[key] = process(value)
+        out.append(converted)
     return out
+
+
+_MISSING = object()
 
 
 # ---------------------------------------------------------------------------------- inserts
@@ -133,12 +146,62 @@ def insert_ignoring_duplicates(
 
 
 def set_managers_where_unassigned(connection: Connection, pairs: Iterable[tuple[int, int]]) -> int:
-    """(manager id, order id): set each order's manager, only where it has none yet. Written in page
-    order (by order id), one executemany; returns how many orders took their manager."""
-    return BulkWriter(connection).many(
-        "UPDATE orders SET manager_id = {} WHERE id = {} AND manager_id IS NULL",
-        sorted(pairs, key=lambda pair: pair[1]),
-    )
+    """(manager id, order id): set each order's manager, only where it has none yet; returns how many
+    orders took their manager. A few (one arriving order, a take): one executemany; a backlog: one
+    UPDATE from a temporary table (`update_from`), since SQLite checks the foreign keys of every
+    statement executed and an executemany is one statement a row."""
+    rows = sorted(((order_id, manager_id) for manager_id, order_id in pairs), key=itemgetter(0))
+    if len(rows) < SET_BASED_FROM:
+        return BulkWriter(connection).many(
+            "UPDATE orders SET manager_id = {} WHERE id = {} AND manager_id IS NULL", [(m, o) for o, m in rows]
+        )
+    return update_from(connection, "orders", "manager_id", "integer", rows, only_where_null=True)
+
+
+def _copy_rows(connection: Connection, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    """PostgreSQL: the rows into `table` by COPY (psycopg 3), the fastest way in."""
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+    finally:
+        cursor.close()
+
+
+SET_BASED_FROM = 100  # rows; fewer are cheaper by executemany than through a temporary table
+
+
+def update_from(
+    connection: Connection, table: str, column: str, sql_type: str, rows: Sequence[tuple[int, Any]],
+    *, only_where_null: bool = False,
+) -> int:  # fmt: skip
+    """(row id, value), ids unique and ascending: set `column` of each row of `table` in one UPDATE …
+    FROM a temporary table filled by one executemany (values in their database form; `sql_type`
+    the column's type for PostgreSQL). With `only_where_null`, only rows whose column is still
+    NULL change. Returns the rows changed. The temporary table goes with the statement (SQLite: it
+    is dropped; PostgreSQL: ON COMMIT DROP as well, for a transaction that fails before; a failed
+    SQLite transaction rolls its creation back)."""
+    if not rows:
+        return 0
+    postgres = connection.dialect.name == "postgresql"
+    temp = f"set_{table}_{column}"
+    if postgres:
+        connection.exec_driver_sql(f"CREATE TEMP TABLE {temp} (id integer, value {sql_type}) ON COMMIT DROP")
+    else:
+        connection.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{temp}")
+        connection.exec_driver_sql(f"CREATE TEMP TABLE {temp} (id INTEGER PRIMARY KEY, value)")
+    if postgres:
+        _copy_rows(connection, temp, ("id", "value"), rows)
+        connection.exec_driver_sql(f"ANALYZE {temp}")
+    else:
+        BulkWriter(connection).many(f"INSERT INTO {temp} (id, value) VALUES ({{}}, {{}})", rows)
+    where = f" AND {table}.{column} IS NULL" if only_where_null else ""
+    changed = connection.exec_driver_sql(
+        f"UPDATE {table} SET {column} = t.value FROM {temp} AS t WHERE {table}.id = t.id{where}"
+    ).rowcount
+    connection.exec_driver_sql(f"DROP TABLE {temp}")
+    return changed
 
 
 def set_overdue(connection: Connection, order_ids: Sequence[int]) -> None:
@@ -204,10 +267,11 @@ def lock_employees(
 
 
 def set_last_assigned(connection: Connection, employee_ids: Iterable[int], at: datetime) -> None:
-    """The managers were given an order at `at` (the carousel's order, D3)."""
-    bulk = BulkWriter(connection)
-    when = bulk.value(Employee.__table__.c.last_assigned_at, at)  # type: ignore[attr-defined]
-    bulk.many("UPDATE employee SET last_assigned_at = {} WHERE id = {}", [(when, e) for e in sorted(employee_ids)])
+    """The managers were given an order at `at` (the carousel's order, D3): one UPDATE."""
+    ids = sorted(set(employee_ids))
+    if ids:
+        table = Employee.__table__  # type: ignore[attr-defined]
+        connection.execute(update(table).where(table.c.id.in_(ids)).values(last_assigned_at=at))
 
 
 def delete_customers_without_orders(connection: Connection, customer_ids: Sequence[int]) -> int:
@@ -227,10 +291,13 @@ def delete_customers_without_orders(connection: Connection, customer_ids: Sequen
 
 
 def set_customer_managers(connection: Connection, managers: Mapping[int, int | None]) -> None:
-    """Customer id -> responsible manager's employee id, one executemany in customer order."""
-    BulkWriter(connection).many(
-        "UPDATE customer SET manager_id = {} WHERE id = {}", [(m, c) for c, m in sorted(managers.items())]
-    )
+    """Customer id -> responsible manager's employee id: an executemany for a few, one UPDATE from a
+    temporary table for a pass's thousands (`update_from`)."""
+    rows = sorted(managers.items(), key=itemgetter(0))
+    if len(rows) < SET_BASED_FROM:
+        BulkWriter(connection).many("UPDATE customer SET manager_id = {} WHERE id = {}", [(m, c) for c, m in rows])
+    else:
+        update_from(connection, "customer", "manager_id", "integer", rows)
 
 
 # ---------------------------------------------------------------------------------- task rules

@@ -9,10 +9,14 @@ who are logged in, `free` and under the workload limit, the one given an order l
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter, OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
+from typing import NamedTuple
+
+from orderdesk.policy.carousel import Carousel
 
 MAX_TRACE = 40  # verdicts kept per decision; the rest are counted by reason
 
@@ -92,8 +96,10 @@ class Manager:
         )
 
 
-@dataclass(frozen=True)
-class OrderFacts:
+class OrderFacts(NamedTuple):
+    """An order as the distribution sees it (a NamedTuple, not a frozen dataclass: a backlog pass
+    makes 100,000 of them, and a frozen dataclass takes 2.5 times as long to build)."""
+
     id: int
     number: str
     store_id: int
@@ -114,20 +120,20 @@ def tried_first(customer_manager: int | None, registrar: int | None, *, from_reg
     return customer_manager
 
 
-@dataclass(frozen=True)
-class Verdict:
+class Verdict(NamedTuple):  # a NamedTuple for the cost of making and hashing 100,000 of them
     login: str
     chosen: bool
     reason: str
 
 
-@dataclass
+@dataclass(slots=True)
 class Decision:
     order: OrderFacts
     manager_id: int | None
     via: str | None  # "responsible" | "carousel" | None
     trace: list[Verdict] = field(default_factory=list)
-    skipped: Counter[str] = field(default_factory=Counter)  # reasons of verdicts not kept
+    skipped: Counter[str] = field(default_factory=lambda: Counter.__new__(Counter))  # reasons of verdicts not kept
+    # (an empty Counter without Counter.__init__, a fifth of its cost: a backlog pass makes 100,000)
     note: str = ""
 
     def as_json(self) -> dict[str, object]:
@@ -137,78 +143,6 @@ class Decision:
             "more": dict(self.skipped),
             "note": self.note,
         }
-
-
-class Carousel:
-    """The managers in carousel order (longest since an order first), kept up to date as orders are
-    handed out, so a backlog of any size is distributed in one pass over it."""
-
-    def __init__(self, managers: Iterable[Manager]) -> None:
-        self.people: dict[int, Manager] = {m.id: m for m in managers}
-        never = datetime.min
-        ordered = sorted(
-            (m for m in self.people.values() if m.in_carousel),
-            key=lambda m: (_naive_utc(m.last_assigned_at) if m.last_assigned_at else never, m.id),
-        )
-        self.queue: OrderedDict[int, Manager] = OrderedDict((m.id, m) for m in ordered)
-        self.unlisted = 0  # managers of groups that cannot cover the orders at hand, not loaded
-        # managers another desk is giving orders to at this moment (their rows are locked), left out;
-        # an order tried first by one of them waits for the next pass rather than go past him
-        self.elsewhere: frozenset[int] = frozenset()
-        # Lines for large backlogs: per (store, channel, type, limited status?), the managers whose
-        # groups cover such an order, in the same carousel order. A manager who cannot take orders
-        # for the rest of a pass (not logged in, not free, deactivated; at his limit, for orders in
-        # limited statuses, since loads only grow during a pass) is dropped from the lines, and the
-        # reasons are counted per line.
-        self._lines: dict[tuple[int, int, int, bool], OrderedDict[int, Manager]] = {}
-        self._lines_of: dict[int, list[tuple[int, int, int, bool]]] = {}
-        self.dropped: dict[tuple[int, int, int, bool], Counter[str]] = {}
-        self._out: dict[int, str] = {}
-
-    def line(self, order: OrderFacts, policy: Policy) -> tuple[tuple[int, int, int, bool], OrderedDict[int, Manager]]:
-        """The managers who may take orders like this one, in carousel order."""
-        key = (order.store_id, order.channel_id, order.type_id, order.status in policy.limit_statuses)
-        line = self._lines.get(key)
-        if line is None:
-            line = OrderedDict()
-            dropped: Counter[str] = Counter()
-            for m in self.queue.values():
-                if m.group_mismatch(order) is not None:
-                    continue
-                if m.id in self._out and (key[3] or not self._out[m.id].startswith("limit")):
-                    dropped[self._out[m.id]] += 1
-                    continue
-                line[m.id] = m
-                self._lines_of.setdefault(m.id, []).append(key)
-            self._lines[key] = line
-            self.dropped[key] = dropped
-        return key, line
-
-    def drop(self, manager: Manager, reason: str) -> None:
-        """He cannot take orders for the rest of this pass (or, at his limit, orders in limited
-        statuses): take him out of the lines."""
-        at_limit = reason.startswith("limit")
-        self._out[manager.id] = reason
-        for key in self._lines_of.get(manager.id, ()):
-            if (key[3] or not at_limit) and self._lines[key].pop(manager.id, None) is not None:
-                self.dropped[key][reason] += 1
-
-    def given(self, manager_id: int, order: OrderFacts, now: datetime, policy: Policy) -> None:
-        manager = self.people[manager_id]
-        manager.last_assigned_at = now
-        if order.status in policy.limit_statuses:
-            manager.load += 1
-        if manager_id in self.queue:
-            self.queue.move_to_end(manager_id)
-            for key in self._lines_of.get(manager_id, ()):
-                line = self._lines[key]
-                if manager_id in line:
-                    line.move_to_end(manager_id)
-
-
-def _naive_utc(at: datetime) -> datetime:
-    """`at` as a naive UTC time, so aware times in different zones (and naive UTC ones) compare."""
-    return at.astimezone(UTC).replace(tzinfo=None) if at.tzinfo is not None else at
 
 
 def _age(max_age: timedelta) -> str:
@@ -222,11 +156,11 @@ def decide(
 
     `stop_at_winner` (large backlogs) leaves the managers after the winner unexamined, which keeps a
     pass linear in orders rather than in orders × managers."""
-    decision = Decision(order=order, manager_id=None, via=None)
+    decision = Decision(order, None, None)
     if not policy.enabled:
         decision.note = "distribution is switched off"
         return decision
-    if policy.too_old(order.created_at, now):
+    if order.created_at < now - policy.max_age:  # `Policy.too_old`, inline (a pass decides 100,000)
         decision.note = f"older than {_age(policy.max_age)}: never distributed automatically"
         return decision
     if order.responsible_id is not None and order.responsible_id in carousel.elsewhere:
@@ -264,30 +198,63 @@ def _first_in_line(decision: Decision, carousel: Carousel, policy: Policy, respo
     """The carousel for large backlogs: only the managers whose groups cover the order are walked,
     up to the first who can take it; those who cannot are dropped from the line as they are met
     and counted by reason, so each order costs about one step whatever the number of managers."""
-    key, line = carousel.line(decision.order, policy)
-    decision.skipped.update(carousel.dropped[key])  # met by earlier orders of the pass
-    unable = []
-    for manager in line.values():
-        if responsible is not None and manager.id == responsible.id:
-            continue
-        why = manager.unavailable(policy, status=decision.order.status)
-        if why is None:
-            decision.manager_id, decision.via = manager.id, "carousel"
-            break
-        unable.append((manager, why))
-    for manager, why in unable:
-        _note(decision, Verdict(manager.login, False, why))
-        carousel.drop(manager, why)
+    queues, left, size = carousel.line(decision.order, policy)
+    if left:
+        decision.skipped.update(left)  # met by earlier orders of the pass
+    status = decision.order.status
+    first = _front(queues, carousel)
+    if (
+        first is not None
+        and (responsible is None or first.id != responsible.id)
+        and first.unavailable(policy, status=status) is None
+    ):
+        decision.manager_id, decision.via = first.id, "carousel"  # the usual case: the head of the line
+    else:
+        unable = []
+        for manager in _merged(queues, carousel):
+            if responsible is not None and manager.id == responsible.id:
+                continue
+            why = manager.unavailable(policy, status=status)
+            if why is None:
+                decision.manager_id, decision.via = manager.id, "carousel"
+                break
+            unable.append((manager, why))
+        for manager, why in unable:
+            _note(decision, Verdict(manager.login, False, why))
+            carousel.drop(manager, why)
     if decision.manager_id is not None:
         _note(decision, Verdict(carousel.people[decision.manager_id].login, True, "longest without an order"))
-    outside = len(carousel.queue) - len(line) - sum(carousel.dropped[key].values())
+    outside = len(carousel.queue) - size
     if outside > 0:
-        decision.skipped["not in a group for this store, channel and type"] += outside
+        skipped = decision.skipped
+        skipped[_OUTSIDE] = skipped.get(_OUTSIDE, 0) + outside
     if decision.manager_id is None:
         decision.note = "no manager can take it now"
     else:
         decision.note = "the managers after him in the carousel were not examined"
     return decision
+
+
+_OUTSIDE = "not in a group for this store, channel and type"
+
+
+def _front(queues: list[OrderedDict[int, Manager]], carousel: Carousel) -> Manager | None:
+    """The first manager of the line: the one with the lowest place among the queues' heads."""
+    best, best_place = None, -1
+    for queue in queues:
+        if queue:
+            head = next(iter(queue.values()))
+            place = carousel.place(head.id)
+            if best is None or place < best_place:
+                best, best_place = head, place
+    return best
+
+
+def _merged(queues: list[OrderedDict[int, Manager]], carousel: Carousel) -> Iterable[Manager]:
+    """The line's managers in carousel order."""
+    if len(queues) == 1:
+        return queues[0].values()
+    return heapq.merge(*(q.values() for q in queues), key=lambda m: carousel.place(m.id))
 
 
 def _note(decision: Decision, verdict: Verdict) -> None:

@@ -8,6 +8,7 @@ written with a few executemany statements (`storage.writes`).
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -27,7 +28,7 @@ from orderdesk.policy.distribution import (
     Manager,
     OrderFacts,
     Policy,
-    distribute,
+    decide,
     tried_first,
 )
 from orderdesk.policy.errors import Conflict, NotAllowed
@@ -152,7 +153,7 @@ def distribute_pending(
     binding: CustomerBinding | None = None
     full_trace = True
     after: tuple[datetime, int] | None = None
-    orders_later: list[tuple[int, int]] = []
+    later = PassWrites()
     while limit is None or len(result.assigned) + result.left < limit:
         # a chunk at a time: memory stays flat however long the backlog, the carousel carries over
         size = CHUNK if limit is None else min(CHUNK, limit - len(result.assigned) - result.left)
@@ -175,15 +176,16 @@ def distribute_pending(
         decisions = _distribute_binding(rows, settings, carousel, policy, now, full_trace=full_trace, binding=binding)
         chosen = [d for d in decisions if d.manager_id is not None]
         write_assignments(
-            session=session, decisions=chosen, carousel=carousel, now=now, rule="distribution",
-            orders_later=orders_later, bindings=binding.take_changes(),
+            session=session, decisions=chosen, carousel=carousel, now=now, rule="distribution", later=later,
+            bindings=binding.take_changes(),
         )  # fmt: skip
-        result.assigned += [(d.order.number, carousel.people[d.manager_id].login) for d in chosen]  # type: ignore[index]
+        logins = {m.id: m.login for m in carousel.people.values()}
+        result.assigned += [(d.order.number, logins[d.manager_id]) for d in chosen]  # type: ignore[index]
         result.left += len(decisions) - len(chosen)
         after = (rows[-1].created_at, rows[-1].id)
         if len(rows) < size:
             break
-    give_orders(session=session, pairs=orders_later)
+    later.write(session=session, now=now)
     return result
 
 
@@ -202,13 +204,45 @@ def _distribute_binding(
     binds him to its manager, so his later orders in the backlog go to that manager first, as they
     would have had they arrived one at a time."""
     decisions = []
-    for row in rows:
-        fact = order_facts(row, settings=settings, binding=binding)
-        decision = distribute([fact], carousel, policy, now, full_trace=full_trace)[0]
+    stop_at_winner = not full_trace
+    given, assigned = carousel.given, binding.assigned
+    for fact in facts_of_rows(rows, settings=settings, binding=binding):
+        decision = decide(fact, carousel, policy, now, stop_at_winner=stop_at_winner)
         if decision.manager_id is not None:
-            binding.assigned(row.customer_id, decision.manager_id)
+            given(decision.manager_id, fact, now, policy)
+            assigned(fact.customer_id, decision.manager_id)
         decisions.append(decision)
     return decisions
+
+
+def facts_of_rows(rows: Iterable[Any], *, settings: Settings, binding: CustomerBinding) -> Iterator[OrderFacts]:
+    """`order_facts` of each row of `queries.pending_orders`, made one at a time as they are asked
+    for (each sees the binding the decisions before it left): the same facts, read by position and
+    without a call a field (a backlog pass makes 100,000; tests/test_pass_writes.py compares them)."""
+    from_registrar = settings.manager_from_registrar
+    managers = binding.managers  # `CustomerBinding.manager_of`, inline
+    make = tuple.__new__
+    for id_, number, store, channel, type_, created, status, customer, responsible, registrar in rows:
+        manager = managers.setdefault(customer, responsible)
+        first = registrar if manager is None and from_registrar else manager  # `tried_first`
+        yield make(OrderFacts, (id_, number, store, channel, type_, created, status, first, customer, manager))
+
+
+@dataclass
+class PassWrites:
+    """What a pass writes once at its end, one statement a table: the orders' managers (in one sweep
+    of the table in page order), the managers given orders, the customers bound anew (B1)."""
+
+    orders: list[tuple[int, int]] = field(default_factory=list)  # (manager id, order id)
+    managers: set[int] = field(default_factory=set)
+    customers: dict[int, int | None] = field(default_factory=dict)
+
+    def write(self, *, session: Session, now: datetime) -> None:
+        give_orders(session=session, pairs=self.orders)
+        if self.managers:
+            writes.set_last_assigned(session.connection(), self.managers, now)
+        write_customer_managers(session=session, managers=self.customers)
+        self.orders, self.managers, self.customers = [], set(), {}
 
 
 def write_assignments(
@@ -219,32 +253,36 @@ def write_assignments(
     now: datetime,
     rule: str | None = None,
     actor_id: int | None = None,
-    orders_later: list[tuple[int, int]] | None = None,
+    later: PassWrites | None = None,
     bindings: dict[int, int | None] | None = None,
 ) -> None:
     """Give each decided order its manager (only if it still has none), move the managers in the
     carousel, write the customers' new bindings (B1, as `CustomerBinding` decided them), and write each
-    assignment's audit row with its trace (D6), as a few executemany statements straight to the
-    driver (`storage.writes`): a backlog pass writes 100,000 rows.
-
-    With `orders_later`, the orders' own UPDATEs are collected there for `give_orders` to make at
-    the end of a pass, in one sweep of the table in page order."""
+    assignment's audit row with its trace (D6). The audit rows go at once, in one executemany straight
+    to the driver (`audit.record_many`); the rest with `later` waits for the end of the pass
+    (`PassWrites.write`), else is written now. Decisions that say the same (a backlog's are mostly
+    "the head of the line took it") share one `after`, so its JSON is made once."""
     if not decisions:
         return
-    connection = session.connection()
-    pairs = [(d.manager_id, d.order.id) for d in decisions]
-    if orders_later is None:
-        give_orders(session=session, pairs=pairs)  # type: ignore[arg-type]
-    else:
-        orders_later.extend(pairs)  # type: ignore[arg-type]
-    writes.set_last_assigned(connection, {d.manager_id for d in decisions}, now)  # type: ignore[misc]
-    write_customer_managers(session=session, managers=bindings or {})
+    pending = later if later is not None else PassWrites()
+    pending.customers.update(bindings or {})
     login = {m.id: m.login for m in carousel.people.values()}
-    audit.record_many(session=session, rows=[
-        {"order_id": d.order.id,
-         "after": {"manager": login[d.manager_id], "via": d.via, "trace": d.as_json()}}  # type: ignore[index]
-        for d in decisions
-    ], at=now, actor_id=actor_id, rule=rule, action="order.assigned", before={"manager": None})  # fmt: skip
+    encode = audit.encoder(session=session, field="after")
+    afters: dict[tuple[Any, ...], Any] = {}
+    rows, orders, managers = [], pending.orders, pending.managers
+    for d in decisions:
+        manager, order_id = d.manager_id, d.order.id
+        orders.append((manager, order_id))  # type: ignore[arg-type]
+        managers.add(manager)  # type: ignore[arg-type]
+        key = (manager, d.via, tuple(d.trace), tuple(d.skipped.items()), d.note)
+        after = afters.get(key)
+        if after is None:  # its JSON (SQLite: the text) once for all the decisions that say the same
+            after = afters[key] = encode({"manager": login[manager], "via": d.via, "trace": d.as_json()})  # type: ignore[index]
+        rows.append((order_id, after))
+    if later is None:
+        pending.write(session=session, now=now)
+    audit.record_encoded(session=session, names=("order_id", "after"), rows=rows, at=now, actor_id=actor_id,
+                         rule=rule, action="order.assigned", before={"manager": None})  # fmt: skip
 
 
 def give_orders(*, session: Session, pairs: list[tuple[int, int]]) -> None:

@@ -127,3 +127,27 @@ def record_many(*, session: Session, rows: Sequence[dict[str, Any]], **shared: A
         raise TypeError(f"audit rows need at and action, and take only {', '.join(sorted(FIELDS))}: {sorted(unknown)}")
     common = {name: None for name in FIELDS if name not in own} | shared | _door_columns(session)
     writes.bulk_insert(session.connection(), AuditEvent.__table__, rows, common)  # type: ignore[attr-defined]
+
+
+def encoder(*, session: Session, field: str) -> Any:
+    """A function giving a value of `field` (one of FIELDS) in its database form, for
+    `record_encoded`: e.g. an `after` as its JSON text on SQLite, made once for many rows."""
+    bulk = writes.BulkWriter(session.connection())
+    column = AuditEvent.__table__.c[field]  # type: ignore[attr-defined]
+    return lambda value: bulk.value(column, value)
+
+
+def record_encoded(*, session: Session, names: Sequence[str], rows: Sequence[tuple[Any, ...]], **shared: Any) -> None:
+    """`record_many` for rows given as tuples of their own fields `names`, each value already in its
+    database form (`encoder`), the other fields given once as keywords: a backlog pass makes the
+    JSON of an `after` once for all the decisions that say the same, and no dict a row."""
+    if not rows:
+        return
+    unknown = (set(names) | shared.keys()) - set(FIELDS)
+    if unknown or "at" not in set(names) | shared.keys() or "action" not in set(names) | shared.keys():
+        raise TypeError(f"audit rows need at and action, and take only {', '.join(sorted(FIELDS))}: {sorted(unknown)}")
+    common = {name: None for name in FIELDS if name not in names} | shared | _door_columns(session)
+    bulk = writes.BulkWriter(session.connection())
+    table = AuditEvent.__table__  # type: ignore[attr-defined]
+    tail = tuple(bulk.value(table.c[name], value) for name, value in common.items())
+    bulk.insert_encoded(table, [*names, *common], [row + tail for row in rows])
