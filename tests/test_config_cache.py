@@ -18,7 +18,7 @@ from orderdesk.config.settings import _read_settings, read_settings
 from orderdesk.files.orders_file import OrderIn
 from orderdesk.usecases.create_order import create_order
 from orderdesk.views.reference import read_reference, reference
-from storage import config_cache, queries
+from storage import config_cache, distribution_queries
 from storage.db import shared_engine, write_session
 from tests.conftest import NOW, PG_URL, execute, ok, query
 
@@ -186,7 +186,7 @@ def test_what_is_held_is_what_the_plain_reads_give(demo_db):
         assert {k: list(v) for k, v in known.move_rules.items()} == load_move_rules(session)
         assert list(known.rules) == all_rules(session)
         assert known.enabled_rules() == all_rules(session, enabled=True)
-        groups = queries.processing_groups(session)
+        groups = distribution_queries.processing_groups(session)
         assert {g.id: (g.code, g.members, g.stores, g.channels, g.types) for g in known.groups} == {
             gid: (g["code"], g["members"], g["stores"], g["channels"], g["types"]) for gid, g in groups.items()
         }

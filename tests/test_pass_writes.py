@@ -18,7 +18,7 @@ from orderdesk.config.schema import Settings
 from orderdesk.policy.binding import CustomerBinding
 from orderdesk.policy.distribution import Carousel, Decision, Manager, OrderFacts, Verdict
 from orderdesk.usecases.assignment import facts_of_rows, order_facts, write_assignments
-from storage import queries
+from storage import distribution_queries
 from storage.db import write_session
 from tests.conftest import NOW, as_json, execute, ok, query
 from tests.test_distribution import DESK, import_orders, order
@@ -84,7 +84,7 @@ FACT_COLUMNS = ("id", "number", "store_id", "channel_id", "type_id", "created_at
                 "responsible_id", "registrar_id")  # fmt: skip
 
 
-class _Row(NamedTuple):  # a row of queries.pending_orders, by name and by position
+class _Row(NamedTuple):  # a row of distribution_queries.pending_orders, by name and by position
     id: int
     number: str
     store_id: int
@@ -98,7 +98,7 @@ class _Row(NamedTuple):  # a row of queries.pending_orders, by name and by posit
 
 
 def test_the_pending_rows_have_the_columns_facts_of_rows_reads_by_position():
-    assert tuple(queries._order_facts().selected_columns.keys()) == FACT_COLUMNS
+    assert tuple(distribution_queries._order_facts().selected_columns.keys()) == FACT_COLUMNS
 
 
 @settings(max_examples=60, deadline=None)

@@ -37,7 +37,7 @@ from orderdesk.usecases.binding import bind_customers, write_customer_managers
 from orderdesk.views.access import actor_of, facts_of
 from orderdesk.views.lookup import get_employee, order_by_number, pipeline_of
 from orderdesk.views.reference import reference
-from storage import queries, writes
+from storage import distribution_queries, writes
 from storage.models import Customer, Employee, Order
 
 FULL_TRACE_UP_TO = 1000  # a larger backlog records only the managers up to each winner
@@ -59,8 +59,8 @@ def policy_of(settings: Settings) -> Policy:
 
 
 def order_facts(row: Any, *, settings: Settings, binding: CustomerBinding | None = None) -> OrderFacts:
-    """What the policy reads about an order and its customer, from a row of `queries.pending_orders`
-    or `queries.order_fact_rows`: the one place these facts are made, so that `explain` says what
+    """What the policy reads about an order and its customer, from a row of `distribution_queries.pending_orders`
+    or `distribution_queries.order_fact_rows`: the one place these facts are made, so that `explain` says what
     the pass does (D6). `binding` holds the customers as the decisions before this one left them."""
     manager = binding.manager_of(row.customer_id, row.responsible_id) if binding else row.responsible_id
     return OrderFacts(
@@ -103,8 +103,10 @@ def load_carousel(
     if only_for is not None:
         ids = set(scopes) | {o.responsible_id for o in only_for if o.responsible_id is not None}
     elsewhere = writes.lock_employees(session.connection(), ids, skip_locked=True) if lock else frozenset()
-    online = queries.logged_in_employees(session, since=now - timedelta(seconds=settings.session_timeout), ids=ids)
-    load = queries.open_load(session, sorted(policy.limit_statuses), manager_ids=ids)
+    online = distribution_queries.logged_in_employees(
+        session, since=now - timedelta(seconds=settings.session_timeout), ids=ids
+    )
+    load = distribution_queries.open_load(session, sorted(policy.limit_statuses), manager_ids=ids)
     carousel = Carousel(
         Manager(
             id=e.id,
@@ -117,7 +119,7 @@ def load_carousel(
             load=load.get(e.id, 0),
             in_carousel="manager" in e.roles and e.active and e.id in scopes,
         )
-        for e in queries.employees_for_distribution(session, ids=ids)
+        for e in distribution_queries.employees_for_distribution(session, ids=ids)
         if e.id not in elsewhere
     )
     carousel.unlisted = len(members - set(scopes))
@@ -157,7 +159,7 @@ def distribute_pending(
     while limit is None or len(result.assigned) + result.left < limit:
         # a chunk at a time: memory stays flat however long the backlog, the carousel carries over
         size = CHUNK if limit is None else min(CHUNK, limit - len(result.assigned) - result.left)
-        rows = queries.pending_orders(
+        rows = distribution_queries.pending_orders(
             session, created_after=now - policy.max_age, newest_first=policy.newest_first, limit=size,
             order_ids=order_ids, after=after,
         )  # fmt: skip
@@ -216,7 +218,7 @@ def _distribute_binding(
 
 
 def facts_of_rows(rows: Iterable[Any], *, settings: Settings, binding: CustomerBinding) -> Iterator[OrderFacts]:
-    """`order_facts` of each row of `queries.pending_orders`, made one at a time as they are asked
+    """`order_facts` of each row of `distribution_queries.pending_orders`, made one at a time as they are asked
     for (each sees the binding the decisions before it left): the same facts, read by position and
     without a call a field (a backlog pass makes 100,000; tests/test_pass_writes.py compares them)."""
     from_registrar = settings.manager_from_registrar
@@ -320,7 +322,9 @@ def _check_limit(session: Session, *, manager: Employee, order: Order, then: str
     policy = policy_of(read_settings(session))
     if policy.limit_max is None or order.status not in policy.limit_statuses:
         return
-    load = queries.open_load(session, sorted(policy.limit_statuses), manager_ids={manager.id}).get(manager.id, 0)  # type: ignore[arg-type]
+    load = distribution_queries.open_load(session, sorted(policy.limit_statuses), manager_ids={manager.id}).get(
+        manager.id, 0
+    )  # type: ignore[arg-type]
     if load >= policy.limit_max:
         stages = pipeline_of(session, order.store_id)
         names = [stage.name for stage in stages if stage.code in policy.limit_statuses]

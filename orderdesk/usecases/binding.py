@@ -14,7 +14,7 @@ from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session
 
 from orderdesk.policy.binding import CustomerBinding
-from storage import queries, writes
+from storage import distribution_queries, writes
 from storage.models import Customer
 
 
@@ -31,9 +31,9 @@ def bind_customers(*, session: Session, assigned: Sequence[tuple[int, int | None
     assigned = [(c, m) for c, m in assigned if m is not None]
     if not assigned:
         return []
-    known = queries.customer_managers(session, [c for c, _ in assigned])
+    known = distribution_queries.customer_managers(session, [c for c, _ in assigned])
     people = {m for m in known.values() if m is not None} | {m for _, m in assigned if m is not None}
-    active = queries.active_employees(session, sorted(people))
+    active = distribution_queries.active_employees(session, sorted(people))
     binding = CustomerBinding(known, active=lambda e: active.get(e, True))
     for customer_id, manager_id in assigned:
         binding.assigned(customer_id, manager_id)

@@ -23,7 +23,7 @@ from orderdesk.usecases.notify import notify, staff_of_store
 from orderdesk.views.access import actor_of
 from orderdesk.views.lookup import get_employee, store_id
 from orderdesk.views.reference import reference
-from storage import queries
+from storage import distribution_queries
 from storage.models import Order, OrderItem
 
 
@@ -89,7 +89,7 @@ def tell_staff_order_placed(
         return
     if order.manager_id == creator_id and creator_id is not None:
         return  # he is its manager and typed it in himself: nobody else is told
-    facts = queries.placed_order_facts(session, customer_id=order.customer_id, manager_id=order.manager_id)
+    facts = distribution_queries.placed_order_facts(session, customer_id=order.customer_id, manager_id=order.manager_id)
     recipients: list[Any] = (
         [facts.manager]
         if facts.manager is not None

@@ -13,7 +13,7 @@ from orderdesk.policy.distribution import decide
 from orderdesk.policy.timestamps import iso
 from orderdesk.usecases.assignment import load_carousel, order_facts, policy_of
 from orderdesk.views.lookup import order_by_number
-from storage import queries
+from storage import distribution_queries
 from storage.models import AuditEvent, Employee
 
 
@@ -36,7 +36,7 @@ def explain(*, session: Session, clock: Clock, number: str) -> dict[str, Any]:
     now = clock.now()
     settings = read_settings(session)
     policy = policy_of(settings)
-    facts = order_facts(queries.order_fact_rows(session, [order.id])[0], settings=settings)  # type: ignore[list-item]
+    facts = order_facts(distribution_queries.order_fact_rows(session, [order.id])[0], settings=settings)  # type: ignore[list-item]
     carousel = load_carousel(session=session, now=now, settings=settings, policy=policy)
     decision = decide(facts, carousel, policy, now)
     note = decision.note

@@ -21,7 +21,7 @@ from orderdesk.usecases.assignment import load_carousel, order_facts, policy_of
 from orderdesk.usecases.binding import bind_customers
 from orderdesk.views.access import actor_of, facts_of
 from orderdesk.views.lookup import get_employee, order_by_number
-from storage import queries, writes
+from storage import distribution_queries, writes
 from storage.models import Employee, Order
 
 CHUNK = 500  # pending orders read and decided at a time, until one is his
@@ -44,8 +44,9 @@ def take_next(*, session: Session, actor: str, clock: Clock) -> Order:
     why_not: Counter[str] = Counter()
     after: tuple[datetime, int] | None = None
     while True:
-        rows = queries.pending_orders(session, created_after=now - policy.max_age, newest_first=policy.newest_first,
-                                      limit=CHUNK, after=after)  # fmt: skip
+        rows = distribution_queries.pending_orders(
+            session, created_after=now - policy.max_age, newest_first=policy.newest_first, limit=CHUNK, after=after
+        )
         if not rows:
             break
         facts = [order_facts(r, settings=settings) for r in rows]

@@ -18,7 +18,7 @@ from orderdesk.policy.money import Money, money_text
 from orderdesk.policy.rules import Candidate, Choice, EmployeeConditions, RuleOrder, TaskRule, Tried, pick, render
 from orderdesk.usecases import audit
 from orderdesk.usecases.notify import outbox_row, queue
-from storage import queries, rule_queries, writes
+from storage import distribution_queries, rule_queries, writes
 from storage.models import Task
 
 _tasks = Task.__table__  # type: ignore[attr-defined]
@@ -65,7 +65,9 @@ class TaskMaker:
     def _load(self) -> None:
         settings = read_settings(self.session)
         self.email = bool(settings.smtp.host)
-        online = queries.logged_in_employees(self.session, since=self.now - timedelta(seconds=settings.session_timeout))
+        online = distribution_queries.logged_in_employees(
+            self.session, since=self.now - timedelta(seconds=settings.session_timeout)
+        )
         staff = rule_queries.task_staff(self.session)
         self._staff = {e.id: e for e in staff}
         groups: dict[int, list[str]] = {}

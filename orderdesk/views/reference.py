@@ -21,7 +21,7 @@ from orderdesk.policy.rules import TaskRule
 from orderdesk.policy.workflow import MoveRule, StageSpec
 from orderdesk.views.lookup import move_rule, stage_spec
 from orderdesk.views.rules import task_rule
-from storage import config_cache, queries
+from storage import config_cache, distribution_queries
 from storage.models import AutoMove, Channel, DeliveryMethod, OrderType, PaymentMethod, Stage, Store, TaskRuleRow
 
 
@@ -95,7 +95,7 @@ def read_reference(session: Session) -> Reference:
             channels=frozenset(g["channels"]),
             types=frozenset(g["types"]),
         )  # fmt: skip
-        for gid, g in sorted(queries.processing_groups(session).items())
+        for gid, g in sorted(distribution_queries.processing_groups(session).items())
     )
     rules = tuple(
         task_rule(row)
