@@ -353,19 +353,6 @@ def print_latency(label: str, got: dict[str, float | int], stored: int) -> None:
           f"(targets p99 < 5 ms: {verdict(float(got['p99']), 0.005)}, p50 < 2 ms: {verdict(float(got['p50']), 0.002)})")  # fmt: skip
 
 
-def pg_clone(pg: Any, template: str, name: str) -> str:
-    """A new database `name`, a copy of the database `template` (CREATE DATABASE … TEMPLATE)."""
-    from sqlalchemy import create_engine, make_url, text
-
-    url = make_url(pg.server.url)
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
-    admin.dispose()
-    return url.set(database=name).render_as_string(hide_password=False)
-
-
 def machine() -> str:
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     return (f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, load {load}, "
@@ -405,7 +392,7 @@ def main() -> None:
             copied = copy_to_postgres(base, template)
             print(f"  (PostgreSQL copy of the backlog made in {copied:.0f} s)")
             results["postgres"] = measure_pass(
-                "PostgreSQL", args.pending, args.repeat, lambda name: pg_clone(pg, "pass_base", f"pass_{name}"),
+                "PostgreSQL", args.pending, args.repeat, lambda name: pg.database(f"pass_{name}", template="pass_base"),
                 bare_postgres, template,
             )  # fmt: skip
         print(f"(c) peak memory after (a)'s first pass: {peak:.0f} MB (target < 200 MB: {verdict(peak, 200)})")

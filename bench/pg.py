@@ -27,14 +27,16 @@ class Postgres:
 
         self.server = Server()
 
-    def database(self, name: str) -> str:
+    def database(self, name: str, *, template: str | None = None) -> str:
+        """A fresh database `name` (a copy of the database `template`, if given); its URL."""
         from sqlalchemy import create_engine, make_url, text
 
         url = make_url(self.server.url)
         admin = create_engine(url, isolation_level="AUTOCOMMIT")
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
+            copy = f' TEMPLATE "{template}"' if template else ""
+            connection.execute(text(f'CREATE DATABASE "{name}"{copy}'))
         admin.dispose()
         return url.set(database=name).render_as_string(hide_password=False)
 
