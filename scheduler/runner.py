@@ -54,7 +54,8 @@ class DeskScheduler:
     ) -> None:
         settings = jobs.scheduler_settings(engine)
         self.given_engine = engine
-        self.engine = jobs.scheduler_engine(engine)  # on SQLite its own, with a small page cache
+        self._stop = threading.Event()  # set by shutdown: a running job stops after its batch at hand
+        self.engine = jobs.scheduler_engine(engine, stop=self._stop)  # on SQLite its own, with a small page cache
         self.clock = clock
         self.holder = holder or default_holder()
         self.interval = interval or settings.interval
@@ -86,7 +87,8 @@ class DeskScheduler:
         log.info("scheduler %s started (%s)", self.holder, "acting" if self.leader else "standing by")
 
     def shutdown(self) -> None:
-        """Stop the timers, wait for a running job, and give the lease up."""
+        """Stop the timers, wait for a running job to finish its batch at hand, and give the lease up."""
+        self._stop.set()
         if self._scheduler.running:
             self._scheduler.shutdown(wait=True)
         if self._first.is_alive():
@@ -106,6 +108,8 @@ class DeskScheduler:
 
     def first_round(self) -> None:
         for name in jobs.JOBS:
+            if self._stop.is_set():
+                return  # the desk quits: the rest is the next round's, in this desk or another
             self.run(name)
 
     def job_defaults(self) -> dict[str, Any]:

@@ -92,11 +92,11 @@ def test_the_scheduler_works_through_an_engine_of_its_own_on_sqlite_and_gives_it
     engine = engine_of(shop)
     runner = DeskScheduler(engine, FixedClock(NOW + 3 * WEEK), holder="desk-1", interval=3600, lease=60)
     if engine.dialect.name == "sqlite":
-        assert runner.engine is not engine
+        assert runner.engine.pool is not engine.pool
         with runner.engine.connect() as connection:
             assert connection.exec_driver_sql("PRAGMA cache_size").scalar() == -jobs.SCHEDULER_CACHE_MIB * 1024
     else:
-        assert runner.engine is engine
+        assert runner.engine.pool is engine.pool  # PostgreSQL: the desk's pool (its page cache is the server's)
     runner.renew()
     runner.first_round()
     runner.shutdown()
@@ -175,19 +175,39 @@ def test_a_round_that_never_gets_its_rows_still_starts(app: OrderDeskApp, monkey
     drive(app, scenario)
 
 
-def test_only_a_desks_scheduler_pauses_between_batches_tick_does_not(
+def test_a_scheduler_thread_pauses_between_batches_tick_does_not(
     shop: str, engine_of: Callable[[str], Engine], cli: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(sweeps, "BATCH", 3)
     paused: list[float] = []
     monkeypatch.setattr(jobs.time, "sleep", paused.append)
     assert cli("tick", "--at", (NOW + 3 * WEEK).isoformat(), db=shop).exit_code == 0
-    assert paused == []  # `orderdesk tick`: no desk beside it to let in
-    execute_late_again = "UPDATE orders SET overdue = 0"
+    assert paused == []  # `orderdesk tick`: no desk waits on it
     with engine_of(shop).begin() as connection:
-        connection.exec_driver_sql(execute_late_again)
+        connection.exec_driver_sql("UPDATE orders SET overdue = false")
+    engine = jobs.scheduler_engine(engine_of(shop))
+    result = jobs.run_job(engine, FixedClock(NOW + 3 * WEEK), "overdue")
+    engine.dispose()
+    assert result["done"] == LATE and paused == [jobs.BETWEEN_BATCHES] * 3  # between its four batches
+
+
+@pytest.mark.usefixtures("small_batches")
+def test_a_desk_that_quits_during_its_first_round_waits_for_one_batch_not_the_round(
+    shop: str, engine_of: Callable[[str], Engine]
+) -> None:
     runner = DeskScheduler(engine_of(shop), FixedClock(NOW + 3 * WEEK), holder="desk-1", interval=3600, lease=60)
+    told: list[tuple[str, dict[str, Any]]] = []
+    runner.on_round = lambda job, result: told.append((job, result))
     runner.renew()
+    runner._stop.set()  # noqa: SLF001  as shutdown() sets it while the round runs in its thread
     runner.run("overdue")
+    assert dict(told)["overdue"]["done"] == 3  # the batch at hand, then it stopped
+    assert query(shop, "SELECT count(*) FROM orders WHERE overdue") == [(3,)]
+    runner.first_round()
+    assert [job for job, _ in told] == ["overdue"]  # a stopping scheduler starts no other job
     runner.shutdown()
-    assert paused == [jobs.BETWEEN_BATCHES] * 3  # between the four batches of the desk's own round
+    later = DeskScheduler(engine_of(shop), FixedClock(NOW + 3 * WEEK), holder="desk-2", interval=3600, lease=60)
+    later.renew()
+    later.first_round()
+    later.shutdown()
+    assert query(shop, "SELECT count(*) FROM orders WHERE overdue") == [(LATE,)]  # the next desk's round: the rest

@@ -9,6 +9,7 @@ after it.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -20,12 +21,13 @@ from storage.db import read_session, write_session
 
 log = logging.getLogger("orderdesk.scheduler")
 
-# Between two batches of one job of a desk's scheduler (`scheduler_engine`): the write lock is free for
-# this long (on SQLite a desk's write waits for it, its busy handler looking again at most every 100 ms)
-# and the desk's UI thread has the interpreter to itself. A round with less than a batch due never
-# pauses, nor does `orderdesk tick` or `scheduler run`, which have no desk beside them.
+# Between two batches of one job of a scheduler thread (`scheduler_engine`: a desk's, or `orderdesk
+# scheduler run` beside the desks of one SQLite file): the write lock is free for this long (a desk's
+# write waits for it, its busy handler looking again at most every 100 ms) and a desk's UI thread has
+# the interpreter to itself. A round with less than a batch due never pauses, nor does `orderdesk tick`.
 BETWEEN_BATCHES = 0.1
 _PAUSE = "orderdesk_pause_between_batches"  # the engine's execution option that asks for the pause
+_STOP = "orderdesk_stop"  # … and the scheduler's event that says it is stopping (the desk quits)
 # SQLite pages each connection keeps in a desk's process (storage.db gives 64 MiB, for the CLI's bulk
 # work). A desk's pool holds several connections (its workers read at once, the change watcher has
 # one) and a first round touches pages all over the orders, the notifications and the audit: at 64 MiB
@@ -46,17 +48,26 @@ def with_page_cache(engine: Engine, mib: int) -> Engine:
     return make_engine(url.render_as_string(hide_password=False), page_cache_mib=mib)
 
 
-def scheduler_engine(engine: Engine) -> Engine:
-    """The engine a desk's scheduler thread works through: on SQLite one of its own, with a small page
-    cache, apart from the desk's pool; its jobs pause `BETWEEN_BATCHES` between two batches."""
-    return with_page_cache(engine, SCHEDULER_CACHE_MIB).execution_options(**{_PAUSE: BETWEEN_BATCHES})
+def scheduler_engine(engine: Engine, *, stop: threading.Event | None = None) -> Engine:
+    """The engine a scheduler thread works through: on SQLite one of its own, with a small page cache,
+    apart from the desk's pool; its jobs pause `BETWEEN_BATCHES` between two batches, and once `stop` is
+    set they leave what is still due to the next round after the batch at hand."""
+    options: dict[str, Any] = {_PAUSE: BETWEEN_BATCHES}
+    if stop is not None:
+        options[_STOP] = stop
+    return with_page_cache(engine, SCHEDULER_CACHE_MIB).execution_options(**options)
 
 
-def _pause(engine: Engine) -> None:
-    """Let the desk beside this scheduler write and draw before the next batch (see BETWEEN_BATCHES)."""
-    pause = engine.get_execution_options().get(_PAUSE, 0)
-    if pause:
-        time.sleep(pause)
+def _go_on(engine: Engine) -> bool:
+    """Between two batches: let the desks write and draw (see BETWEEN_BATCHES); False once the scheduler
+    is stopping, so that quitting a desk waits for one batch, not for a first round of tens of thousands."""
+    options = engine.get_execution_options()
+    stop, pause = options.get(_STOP), options.get(_PAUSE, 0)
+    if stop is None:
+        if pause:
+            time.sleep(pause)
+        return True
+    return not stop.wait(pause)
 
 
 def expire_stale_sessions(engine: Engine, clock: Clock) -> dict[str, Any]:
@@ -93,7 +104,8 @@ def _until_done(engine: Engine, clock: Clock, sweep: Any) -> dict[str, Any]:
             total["orders"] = (total["orders"] + result.orders)[:50]
         if not result.full or not result.written:
             return total  # all done (or a full batch that changed nothing: never spin on it)
-        _pause(engine)
+        if not _go_on(engine):
+            return total
 
 
 def distribute(engine: Engine, clock: Clock) -> dict[str, Any]:
@@ -118,7 +130,8 @@ def tasks(engine: Engine, clock: Clock) -> dict[str, Any]:
                 summary[name] += done[name]
             if not done["full"] or not sum(done[name] for name in counts):
                 break  # all done (or a full batch that changed nothing: never spin on it)
-            _pause(engine)
+            if not _go_on(engine):
+                return summary
     return summary
 
 
